@@ -1,0 +1,2 @@
+//! The `feature-table` validator (placeholder until the CLI lands).
+fn main() {}

@@ -1,0 +1,173 @@
+//! Validated feature names.
+//!
+//! A [`FeatureName`] is 1..=[`MAX_NAME_LEN`] bytes of ASCII `[a-z0-9_.-]`. The
+//! only way to get one is [`FeatureName::new`], so a value of this type is
+//! always valid and no later code re-checks it.
+
+use core::fmt;
+
+/// The longest feature name accepted, in bytes.
+///
+/// A name is stored inline in a fixed `MAX_NAME_LEN + 1` bytes (contents plus a
+/// one-byte length), so this constant is part of the memory formula of
+/// [`FeatureTable`](crate::FeatureTable).
+pub const MAX_NAME_LEN: usize = 32;
+
+/// A feature name: 1..=[`MAX_NAME_LEN`] bytes of ASCII `[a-z0-9_.-]`.
+///
+/// Ordering is byte-wise, which is the order the table's name index uses.
+///
+/// ```
+/// use feature_table::{FeatureName, NameError};
+///
+/// let name = FeatureName::new("ua_entropy")?;
+/// assert_eq!(name.as_str(), "ua_entropy");
+/// assert_eq!(
+///     FeatureName::new("UA"),
+///     Err(NameError::InvalidByte { byte: b'U', offset: 0 })
+/// );
+/// # Ok::<(), NameError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FeatureName(heapless::String<MAX_NAME_LEN, u8>);
+
+impl FeatureName {
+    /// Validates `name` and stores it inline.
+    ///
+    /// Cost: O(len), no allocation. Fails with the first rule `name` breaks.
+    pub fn new(name: &str) -> Result<Self, NameError> {
+        validate(name)?;
+        let mut stored = heapless::String::new();
+        // `validate` checked the length, so this cannot fail; map the
+        // impossible error anyway rather than unwrap.
+        stored.push_str(name).map_err(|_| NameError::TooLong { len: name.len(), max: MAX_NAME_LEN })?;
+        Ok(Self(stored))
+    }
+
+    /// The name as a string slice.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// Checks `name` against the naming rules without storing it.
+fn validate(name: &str) -> Result<(), NameError> {
+    if name.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if let Some((offset, &byte)) = name.as_bytes().iter().enumerate().find(|&(_, &b)| !is_name_byte(b)) {
+        return Err(if byte == b'\\' { NameError::Escape { offset } } else { NameError::InvalidByte { byte, offset } });
+    }
+    if name.len() > MAX_NAME_LEN {
+        return Err(NameError::TooLong { len: name.len(), max: MAX_NAME_LEN });
+    }
+    Ok(())
+}
+
+const fn is_name_byte(b: u8) -> bool {
+    matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-')
+}
+
+impl fmt::Debug for FeatureName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for FeatureName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for FeatureName {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=str}", self.as_str());
+    }
+}
+
+/// Why a string is not a valid [`FeatureName`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum NameError {
+    /// The name is the empty string.
+    Empty,
+    /// The name is `len` bytes long; at most `max` are allowed.
+    TooLong {
+        /// Length of the offered name, in bytes.
+        len: usize,
+        /// [`MAX_NAME_LEN`].
+        max: usize,
+    },
+    /// The byte at `offset` is outside `[a-z0-9_.-]`.
+    InvalidByte {
+        /// The offending byte (the first byte of a multi-byte UTF-8 character).
+        byte: u8,
+        /// Its offset within the name.
+        offset: usize,
+    },
+    /// The name contains a JSON escape sequence (a backslash) at `offset`;
+    /// names are compared byte for byte, so escapes are not allowed.
+    Escape {
+        /// Offset of the backslash within the raw name.
+        offset: usize,
+    },
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::Empty => f.write_str("name is empty"),
+            Self::TooLong { len, max } => write!(f, "name is {len} bytes long, at most {max} allowed"),
+            Self::InvalidByte { byte, offset } if byte.is_ascii_graphic() || byte == b' ' => {
+                write!(f, "byte {offset} of the name is {:?}, allowed are a-z 0-9 _ . -", byte as char)
+            }
+            Self::InvalidByte { byte, offset } => {
+                write!(f, "byte {offset} of the name is 0x{byte:02x}, allowed are a-z 0-9 _ . -")
+            }
+            Self::Escape { offset } => {
+                write!(f, "byte {offset} of the name starts an escape sequence; escapes are not allowed")
+            }
+        }
+    }
+}
+
+impl core::error::Error for NameError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_every_allowed_byte_class() {
+        for ok in ["a", "ua_entropy", "hdr.accept-language", "x9", "0", "-", "."] {
+            assert_eq!(FeatureName::new(ok).unwrap().as_str(), ok);
+        }
+    }
+
+    #[test]
+    fn length_edges() {
+        let max = "a".repeat(MAX_NAME_LEN);
+        assert!(FeatureName::new(&max).is_ok());
+        let over = "a".repeat(MAX_NAME_LEN + 1);
+        assert_eq!(FeatureName::new(&over), Err(NameError::TooLong { len: MAX_NAME_LEN + 1, max: MAX_NAME_LEN }));
+        assert_eq!(FeatureName::new(""), Err(NameError::Empty));
+    }
+
+    #[test]
+    fn rejects_uppercase_unicode_whitespace_and_escapes_with_offset() {
+        assert_eq!(FeatureName::new("aB"), Err(NameError::InvalidByte { byte: b'B', offset: 1 }));
+        assert_eq!(FeatureName::new("é"), Err(NameError::InvalidByte { byte: 0xc3, offset: 0 }));
+        assert_eq!(FeatureName::new("a b"), Err(NameError::InvalidByte { byte: b' ', offset: 1 }));
+        assert_eq!(FeatureName::new("a\\u0062"), Err(NameError::Escape { offset: 1 }));
+    }
+
+    #[test]
+    fn invalid_byte_is_reported_before_length() {
+        // A long name with a bad byte: the byte is the more useful report.
+        let name = "A".repeat(MAX_NAME_LEN + 5);
+        assert_eq!(FeatureName::new(&name), Err(NameError::InvalidByte { byte: b'A', offset: 0 }));
+    }
+}

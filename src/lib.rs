@@ -76,3 +76,8 @@ pub use ingest::{Field, IngestError, JsonError, Limits, ingest};
 pub use name::{FeatureName, MAX_NAME_LEN, NameError};
 pub use reload::{Accepted, Policy, Ratio, ReloadError, ReloadStats, Reloader, Unscored, Warning};
 pub use table::{Feature, FeatureTable, TableError};
+
+/// The README's Rust snippets, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,173 @@
+//! Replays the 2025-11-18 feature-file sequence against the `Reloader`, next
+//! to a loader written the way the incident's was (`.unwrap()` on the result
+//! of appending into a preallocated 200-slot list).
+//!
+//! ```text
+//! cargo run --release --example replay
+//! ```
+//!
+//! The generator re-ran every five minutes; depending on which database node
+//! answered, it produced a good file or one with every row twice. One later
+//! file had grown past the 200-feature limit. The timeline shows, per file,
+//! what feature-table did and what the unwrap loader would have done.
+
+use std::fmt::Write as _;
+use std::panic;
+
+use feature_table::{Policy, ReloadError, Reloader};
+
+/// The proxy's preallocated limit on 2025-11-18.
+const CAPACITY: usize = 200;
+
+/// Realistic feature names: about 60 were in use.
+fn feature_names(count: usize) -> Vec<String> {
+    const STEMS: [&str; 12] = [
+        "ua_entropy",
+        "ua_len",
+        "hdr_count",
+        "hdr_order_hash",
+        "accept_lang_len",
+        "path_depth",
+        "query_len",
+        "tls_ja4_rank",
+        "h2_settings_hash",
+        "cookie_count",
+        "ip_rep_score",
+        "asn_rank",
+    ];
+    (0..count).map(|i| format!("{}.{}", STEMS[i % STEMS.len()], i / STEMS.len())).collect()
+}
+
+/// A feature file as the generator wrote it, with producer metadata that
+/// the loader must ignore. `copies` = 2 is the duplicated query result.
+fn feature_file(version: u64, names: &[String], copies: usize) -> Vec<u8> {
+    let mut entries = Vec::new();
+    for _ in 0..copies {
+        for (i, name) in names.iter().enumerate() {
+            entries.push(format!(
+                r#"{{"name":"{name}","default":{:.2},"source":{{"table":"r0.features","note":"col \"{i}\""}}}}"#,
+                (i % 7) as f32 / 10.0
+            ));
+        }
+    }
+    format!(r#"{{"version":{version},"generated_by":"bot-features-query","features":[{}]}}"#, entries.join(","))
+        .into_bytes()
+}
+
+/// The incident's loader, reduced to its shape: a preallocated list of 200
+/// features, filled entry by entry, with the append result `unwrap()`ed. It
+/// has no duplicate check and no error path: a bad file is either served or
+/// a panic.
+mod unwrap_loader {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    pub struct Entry<'a> {
+        #[serde(borrow)]
+        pub name: &'a str,
+    }
+
+    #[derive(Deserialize)]
+    struct File<'a> {
+        #[serde(borrow)]
+        features: Vec<Entry<'a>>,
+    }
+
+    pub fn load(bytes: &[u8]) -> usize {
+        let file: File<'_> = serde_json::from_slice(bytes).unwrap();
+        let mut features: heapless::Vec<&str, { super::CAPACITY }> = heapless::Vec::new();
+        for entry in file.features {
+            features.push(entry.name).unwrap(); // the line that took the fleet down
+        }
+        features.len()
+    }
+}
+
+/// What the unwrap loader does with `bytes`, observed by running it.
+fn unwrap_loader_outcome(bytes: &[u8], unique: usize) -> String {
+    match panic::catch_unwind(|| unwrap_loader::load(bytes)) {
+        Err(_) => "PANIC: unwrap() on a full list; worker thread dies".to_string(),
+        Ok(n) if n > unique => format!("serves {n} features, {} of them twice", n - unique),
+        Ok(n) => format!("serves {n} features"),
+    }
+}
+
+fn reason(error: &ReloadError) -> String {
+    error.to_string()
+}
+
+struct Step {
+    time: &'static str,
+    unique: usize,
+    copies: usize,
+}
+
+fn main() {
+    // Quiet the unwrap loader's panics: the timeline reports them.
+    panic::set_hook(Box::new(|_| {}));
+
+    let steps = [
+        Step { time: "11:05", unique: 60, copies: 1 },
+        Step { time: "11:10", unique: 60, copies: 2 },
+        Step { time: "11:15", unique: 60, copies: 1 },
+        Step { time: "11:20", unique: 60, copies: 2 },
+        Step { time: "11:25", unique: 60, copies: 2 },
+        Step { time: "11:30", unique: 60, copies: 1 },
+        Step { time: "11:35", unique: 120, copies: 2 },
+        Step { time: "11:40", unique: 60, copies: 2 },
+        Step { time: "11:45", unique: 62, copies: 1 },
+    ];
+
+    let mut reloader = Reloader::<CAPACITY>::new(Policy::DEFAULT);
+    let mut panics = 0;
+    let mut wrong = 0;
+    let mut out = String::new();
+    writeln!(out, "2025-11-18 replay: feature files offered to Reloader<{CAPACITY}> (policy: growth within 1.5x, newer versions only)").unwrap();
+    writeln!(out).unwrap();
+    writeln!(
+        out,
+        "{:<6} {:>4} {:>7}  {:<62} {:>6}  unwrap loader",
+        "time", "ver", "entries", "feature-table", "active"
+    )
+    .unwrap();
+    writeln!(out, "{}", "-".repeat(130)).unwrap();
+
+    for (i, step) in steps.iter().enumerate() {
+        let version = 1000 + i as u64;
+        let names = feature_names(step.unique);
+        let bytes = feature_file(version, &names, step.copies);
+        let entries = step.unique * step.copies;
+
+        let verdict = match reloader.offer(&bytes) {
+            Ok(accepted) => format!("accepted: {} features", accepted.len),
+            Err(error) => format!("REJECTED: {}", reason(&error)),
+        };
+        let active = reloader.last_good().map_or("none".to_string(), |t| t.version().to_string());
+        let naive = unwrap_loader_outcome(&bytes, step.unique);
+        if naive.starts_with("PANIC") {
+            panics += 1;
+        } else if step.copies > 1 {
+            wrong += 1;
+        }
+        writeln!(out, "{:<6} {:>4} {:>7}  {:<62} {:>6}  {}", step.time, version, entries, verdict, active, naive)
+            .unwrap();
+    }
+
+    let stats = reloader.stats();
+    writeln!(out).unwrap();
+    writeln!(out, "summary").unwrap();
+    writeln!(
+        out,
+        "  feature-table: {} accepted, {} rejected, 0 panics; last known good version {} serving {} features",
+        stats.accepted,
+        stats.rejected,
+        stats.active_version.map_or("none".to_string(), |v| v.to_string()),
+        reloader.last_good().map_or(0, |t| t.len()),
+    )
+    .unwrap();
+    if let Some(error) = &stats.last_error {
+        writeln!(out, "  last rejection (reported once, not per request): {error}").unwrap();
+    }
+    writeln!(out, "  unwrap loader: {panics} panic(s) that kill every worker thread, {wrong} file(s) served with duplicated features").unwrap();
+    print!("{out}");
+}

@@ -86,7 +86,7 @@ fn offer_keeps_contract(reloader: &mut Reloader<CAPACITY>, bytes: &[u8]) -> Resu
         Ok(accepted) => {
             let active = reloader.active().unwrap();
             prop_assert_eq!((active.version(), active.len()), (accepted.version, accepted.len));
-            prop_assert!(active.len() >= 1 && active.len() <= CAPACITY);
+            prop_assert!(!active.is_empty() && active.len() <= CAPACITY);
             for (i, feature) in active.features().iter().enumerate() {
                 prop_assert!(feature.default().is_finite());
                 prop_assert_eq!(active.index_of(feature.name().as_str()), Some(i));

@@ -1,0 +1,152 @@
+//! Zero heap allocation on every library path a proxy runs: ingest, offer
+//! (accepted and rejected), `active`, `by_name`, `get`, `Feature::resolve`.
+//!
+//! A counting global allocator wraps the system one. Only allocations made
+//! by a thread inside [`allocations_during`] are counted, and a mutex runs
+//! one measurement at a time, so the test harness's own threads cannot
+//! disturb a count. Inputs are built before counting starts.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::hint::black_box;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::{doubled_feature_file, feature_file, names};
+use feature_table::{FeatureTable, Limits, Policy, Reloader, ingest};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+thread_local! {
+    // `const` and without a destructor: reading it never allocates.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn count() {
+    if COUNTING.try_with(Cell::get).unwrap_or(false) {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to `System`; counting touches
+// only an atomic and a const thread-local.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Runs `f` and returns how many heap allocations this thread made meanwhile.
+fn allocations_during<R>(f: impl FnOnce() -> R) -> (usize, R) {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    ALLOCATIONS.store(0, Ordering::SeqCst);
+    COUNTING.with(|c| c.set(true));
+    let result = black_box(f());
+    COUNTING.with(|c| c.set(false));
+    (ALLOCATIONS.load(Ordering::SeqCst), result)
+}
+
+#[test]
+fn the_counter_sees_a_deliberate_allocation() {
+    // Without this, every "zero" below could be a broken counter.
+    let (n, v) = allocations_during(|| black_box(Vec::<u8>::with_capacity(64)));
+    assert!(n >= 1, "a Vec::with_capacity(64) was not counted");
+    drop(v);
+    let (n, s) = allocations_during(|| black_box(format!("{}", black_box(42))));
+    assert!(n >= 1, "format! was not counted");
+    drop(s);
+}
+
+#[test]
+fn ingest_allocates_nothing_whether_it_accepts_or_rejects() {
+    let good = feature_file(1, &names(60));
+    let doubled = doubled_feature_file(2, &names(60));
+    let over = doubled_feature_file(3, &names(120));
+    let truncated = good[..good.len() / 2].to_string();
+    let mut table = Box::new(FeatureTable::<200>::new(0));
+
+    let (n, result) = allocations_during(|| ingest(good.as_bytes(), &mut table, Limits::DEFAULT));
+    assert_eq!((n, result), (0, Ok(())));
+    assert_eq!(table.len(), 60);
+
+    for (what, bytes) in [("doubled", &doubled), ("over capacity", &over), ("truncated", &truncated)] {
+        let (n, result) = allocations_during(|| ingest(bytes.as_bytes(), &mut table, Limits::DEFAULT));
+        assert!(result.is_err(), "{what} was accepted");
+        assert_eq!(n, 0, "ingest of the {what} file allocated");
+    }
+}
+
+#[test]
+fn offer_allocates_nothing_when_accepting_or_rejecting() {
+    let first = feature_file(1, &names(60));
+    let second = feature_file(2, &names(70));
+    let doubled = doubled_feature_file(3, &names(70));
+    let over = doubled_feature_file(4, &names(120));
+    let stale = feature_file(2, &names(70));
+    let grown = feature_file(5, &names(140));
+    let mut reloader = Box::new(Reloader::<200>::new(Policy::DEFAULT));
+
+    for (what, bytes, accept) in [
+        ("first", &first, true),
+        ("second", &second, true),
+        ("doubled", &doubled, false),
+        ("over capacity", &over, false),
+        ("stale version", &stale, false),
+        ("grown 2x", &grown, false),
+    ] {
+        let (n, result) = allocations_during(|| reloader.offer(bytes.as_bytes()));
+        assert_eq!(result.is_ok(), accept, "{what}: {result:?}");
+        assert_eq!(n, 0, "offer of the {what} file allocated");
+    }
+    assert_eq!(reloader.stats().rejected, 4);
+}
+
+#[test]
+fn request_path_lookups_allocate_nothing() {
+    let file = feature_file(1, &names(200));
+    let mut reloader = Box::new(Reloader::<200>::new(Policy::DEFAULT));
+    reloader.offer(file.as_bytes()).unwrap();
+    reloader.set_feature_enabled("tls_ja4", false).unwrap();
+
+    let (n, sum) = allocations_during(|| {
+        let mut sum = 0.0f32;
+        let table = reloader.active().unwrap();
+        for name in ["ua_entropy", "tls_ja4", "hdr_count_accept.v6", "absent_feature"] {
+            if let Some(feature) = table.by_name(black_box(name)) {
+                sum += feature.resolve(black_box(1.0));
+            }
+        }
+        for i in 0..table.len() + 1 {
+            if let Some(feature) = table.get(black_box(i)) {
+                sum += feature.resolve(black_box(f32::NAN));
+            }
+        }
+        sum += reloader.warning().map_or(0.0, |_| 1.0);
+        sum
+    });
+    assert_eq!(n, 0, "lookups allocated");
+    assert!(sum.is_finite());
+}

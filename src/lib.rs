@@ -67,14 +67,20 @@
 )]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
+pub mod extract;
 pub mod ingest;
+pub mod model;
 pub mod name;
 pub mod reload;
+pub mod score;
 pub mod table;
 
+pub use extract::{Bindings, Extractor, FeatureVector};
 pub use ingest::{Field, IngestError, JsonError, Limits, ingest};
+pub use model::Model;
 pub use name::{FeatureName, MAX_NAME_LEN, NameError};
 pub use reload::{Accepted, Policy, Ratio, ReloadError, ReloadStats, Reloader, Unscored, Warning};
+pub use score::{BotScore, Engine, ModelRejected, Score, Verdict, check_pair, score_with};
 pub use table::{Feature, FeatureTable, TableError};
 
 /// The README's Rust snippets, compiled and run as doctests so they stay true.

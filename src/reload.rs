@@ -4,6 +4,7 @@
 use core::fmt;
 
 use crate::ingest::{IngestError, Limits, ingest};
+use crate::name::FeatureName;
 use crate::table::FeatureTable;
 
 /// A growth/shrink ratio ≥ 1, stored in thousandths so that checks are exact
@@ -128,6 +129,21 @@ pub enum ReloadError {
         /// The policy's ratio.
         max: Ratio,
     },
+    /// Entry `entry` names a feature that no extractor of this binary
+    /// computes.
+    UnknownFeature {
+        /// The feature's name.
+        name: FeatureName,
+        /// Its entry in the file.
+        entry: usize,
+    },
+    /// The model reads `model_reads` features; the table has `table_has`.
+    ModelMismatch {
+        /// Features the model reads (its highest index plus one).
+        model_reads: usize,
+        /// Features in the table.
+        table_has: usize,
+    },
 }
 
 impl From<IngestError> for ReloadError {
@@ -145,6 +161,12 @@ impl fmt::Display for ReloadError {
             }
             Self::GrowthExceeded { previous, found, max } => {
                 write!(f, "{found} entries against {previous} active: changes by more than {max}x")
+            }
+            Self::UnknownFeature { name, entry } => {
+                write!(f, "entry {entry} names feature `{name}`, which this binary cannot compute")
+            }
+            Self::ModelMismatch { model_reads, table_has } => {
+                write!(f, "the model reads {model_reads} features, the table has {table_has}")
             }
         }
     }
@@ -169,6 +191,10 @@ pub enum Unscored {
     Disabled,
     /// No valid feature table has been accepted yet.
     NoValidTable,
+    /// No valid model has been accepted yet.
+    NoValidModel,
+    /// The model produced a NaN or infinite value (never turned into a score).
+    NonFiniteOutput,
 }
 
 impl fmt::Display for Unscored {
@@ -176,6 +202,8 @@ impl fmt::Display for Unscored {
         f.write_str(match self {
             Self::Disabled => "disabled",
             Self::NoValidTable => "no valid feature table",
+            Self::NoValidModel => "no valid model",
+            Self::NonFiniteOutput => "model output is not finite",
         })
     }
 }
@@ -219,10 +247,12 @@ pub struct Accepted {
 }
 
 /// Bounded reload statistics: a fixed number of counters and the last error,
-/// whatever the number of reloads or requests.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// whatever the number of reloads or requests. `E` is the error recorded
+/// (the [`Engine`](crate::Engine) keeps one of these for feature files and one
+/// for models).
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct ReloadStats {
+pub struct ReloadStats<E = ReloadError> {
     /// Offers accepted (saturating).
     pub accepted: u32,
     /// Offers rejected (saturating).
@@ -230,24 +260,38 @@ pub struct ReloadStats {
     /// Rejections since the last acceptance.
     pub consecutive_rejections: u32,
     /// The most recent rejection, if any.
-    pub last_error: Option<ReloadError>,
-    /// Version of the active table.
+    pub last_error: Option<E>,
+    /// Version of the active file, for files that carry one.
     pub active_version: Option<u64>,
 }
 
-impl ReloadStats {
+impl<E> ReloadStats<E> {
+    /// No offers yet. `const`, for statics.
+    pub const fn new() -> Self {
+        Self { accepted: 0, rejected: 0, consecutive_rejections: 0, last_error: None, active_version: None }
+    }
+
     /// Records an accepted offer.
-    pub fn record_accept(&mut self, version: u64) {
+    pub fn record_accept(&mut self, version: Option<u64>) {
         self.accepted = self.accepted.saturating_add(1);
         self.consecutive_rejections = 0;
-        self.active_version = Some(version);
+        self.active_version = version;
     }
 
     /// Records a rejected offer. O(1) memory: the error replaces the last one.
-    pub fn record_reject(&mut self, error: &ReloadError) {
+    pub fn record_reject(&mut self, error: &E)
+    where
+        E: Clone,
+    {
         self.rejected = self.rejected.saturating_add(1);
         self.consecutive_rejections = self.consecutive_rejections.saturating_add(1);
         self.last_error = Some(error.clone());
+    }
+}
+
+impl<E> Default for ReloadStats<E> {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -301,13 +345,7 @@ impl<const N: usize> Reloader<N> {
             active: Slot::None,
             enabled: true,
             policy,
-            stats: ReloadStats {
-                accepted: 0,
-                rejected: 0,
-                consecutive_rejections: 0,
-                last_error: None,
-                active_version: None,
-            },
+            stats: ReloadStats::new(),
         }
     }
 
@@ -326,15 +364,31 @@ impl<const N: usize> Reloader<N> {
     ///
     /// Cost: O(len) of the input plus O(N log N), no allocation.
     pub fn offer(&mut self, bytes: &[u8]) -> Result<Accepted, ReloadError> {
-        let result = self.stage(bytes);
+        self.offer_with(bytes, |_| Ok(()))
+    }
+
+    /// [`offer`](Self::offer) with one more check: `check` sees the fully
+    /// ingested, policy-checked staging table and can still reject it (the
+    /// [`Engine`](crate::Engine) binds extractors and checks the model here).
+    /// The table becomes active only if `check` returns `Ok`.
+    pub fn offer_with(
+        &mut self,
+        bytes: &[u8],
+        check: impl FnOnce(&FeatureTable<N>) -> Result<(), ReloadError>,
+    ) -> Result<Accepted, ReloadError> {
+        let result = self.stage(bytes, check);
         match &result {
-            Ok(accepted) => self.stats.record_accept(accepted.version),
+            Ok(accepted) => self.stats.record_accept(Some(accepted.version)),
             Err(error) => self.stats.record_reject(error),
         }
         result
     }
 
-    fn stage(&mut self, bytes: &[u8]) -> Result<Accepted, ReloadError> {
+    fn stage(
+        &mut self,
+        bytes: &[u8],
+        check: impl FnOnce(&FeatureTable<N>) -> Result<(), ReloadError>,
+    ) -> Result<Accepted, ReloadError> {
         let (active, staging, next) = match self.active {
             Slot::None => (None, &mut self.a, Slot::A),
             Slot::A => (Some(&self.a), &mut self.b, Slot::B),
@@ -342,6 +396,7 @@ impl<const N: usize> Reloader<N> {
         };
         ingest(bytes, staging, self.policy.limits)?;
         self.policy.check(active, staging)?;
+        check(staging)?;
         let switches_dropped = active.map_or(0, |active| staging.inherit_switches(active));
         let accepted = Accepted { version: staging.version(), len: staging.len(), switches_dropped };
         self.active = next;

@@ -1,0 +1,176 @@
+//! Feature extraction without allocation: the features a binary can compute,
+//! bound once per loaded file, filled per request into a stack vector.
+
+use core::fmt;
+
+use crate::reload::ReloadError;
+use crate::table::FeatureTable;
+
+/// A feature the host binary can compute: a name and a function over the
+/// host's own request type. A host declares its extractors once, as a
+/// `static` slice:
+///
+/// ```
+/// use feature_table::Extractor;
+///
+/// struct Request<'a> { user_agent: &'a str, path: &'a str }
+///
+/// static EXTRACTORS: &[Extractor<Request<'static>>] = &[
+///     Extractor::new("ua_len", |r| r.user_agent.len() as f32),
+///     Extractor::new("path_depth", |r| r.path.matches('/').count() as f32),
+/// ];
+/// # let _ = EXTRACTORS;
+/// ```
+pub struct Extractor<R: ?Sized> {
+    name: &'static str,
+    compute: fn(&R) -> f32,
+}
+
+impl<R: ?Sized> Extractor<R> {
+    /// Binds `name` to `compute`. A non-finite result means "could not be
+    /// computed": the feature then reads its default.
+    pub const fn new(name: &'static str, compute: fn(&R) -> f32) -> Self {
+        Self { name, compute }
+    }
+
+    /// The feature name this extractor computes.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Computes the feature for `request`.
+    #[inline]
+    pub fn compute(&self, request: &R) -> f32 {
+        (self.compute)(request)
+    }
+}
+
+impl<R: ?Sized> Clone for Extractor<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R: ?Sized> Copy for Extractor<R> {}
+
+impl<R: ?Sized> fmt::Debug for Extractor<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Extractor").field(&self.name).finish()
+    }
+}
+
+/// For each feature of a table, in table order, the index of the extractor
+/// that computes it. Built once per loaded file by [`Bindings::bind`].
+///
+/// Memory: `2·N + 2` bytes on every target.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Bindings<const N: usize> {
+    extractors: heapless::Vec<u16, N, u16>,
+}
+
+impl<const N: usize> Bindings<N> {
+    /// No bindings. `const`, so it can live in a `static`.
+    pub const fn new() -> Self {
+        Self { extractors: heapless::Vec::new() }
+    }
+
+    /// Resolves every feature of `table` to an extractor by name.
+    ///
+    /// Cost: O(N·E) string comparisons for E extractors, at load time only;
+    /// no allocation. Fails with [`ReloadError::UnknownFeature`] naming the
+    /// first feature (in file order) that no extractor computes, leaving
+    /// `self` unspecified: bind into a staging value.
+    pub fn bind<R: ?Sized>(&mut self, table: &FeatureTable<N>, extractors: &[Extractor<R>]) -> Result<(), ReloadError> {
+        self.extractors.clear();
+        for (entry, feature) in table.features().iter().enumerate() {
+            let found = extractors.iter().position(|e| e.name == feature.name().as_str());
+            let index = found
+                .and_then(|i| u16::try_from(i).ok())
+                .ok_or_else(|| ReloadError::UnknownFeature { name: feature.name().clone(), entry })?;
+            // `table` holds at most N features, so this cannot overflow.
+            self.extractors
+                .push(index)
+                .map_err(|_| ReloadError::UnknownFeature { name: feature.name().clone(), entry })?;
+        }
+        Ok(())
+    }
+
+    /// The extractor indices, in table order.
+    pub fn as_slice(&self) -> &[u16] {
+        &self.extractors
+    }
+}
+
+impl<const N: usize> Default for Bindings<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> fmt::Debug for Bindings<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.extractors.iter()).finish()
+    }
+}
+
+/// One request's feature values, in table order, on the stack.
+///
+/// Memory: `4·N + 4` bytes.
+#[derive(Clone)]
+pub struct FeatureVector<const N: usize> {
+    values: [f32; N],
+    len: u16,
+}
+
+impl<const N: usize> FeatureVector<N> {
+    /// An empty vector.
+    pub const fn new() -> Self {
+        Self { values: [0.0; N], len: 0 }
+    }
+
+    /// Fills the vector for `request`: feature `i` of `table` is computed by
+    /// its bound extractor and resolved through the feature's switch and
+    /// default ([`Feature::resolve`](crate::Feature::resolve)).
+    ///
+    /// Cost: one extractor call per feature, no allocation, no panic. An
+    /// extractor index that `bindings` got from a different extractor list
+    /// reads the feature's default rather than panic.
+    #[inline]
+    pub fn fill<R: ?Sized>(
+        &mut self,
+        table: &FeatureTable<N>,
+        bindings: &Bindings<N>,
+        extractors: &[Extractor<R>],
+        request: &R,
+    ) {
+        let features = table.features().iter().zip(bindings.extractors.iter());
+        let mut len: u16 = 0;
+        for (slot, (feature, &index)) in self.values.iter_mut().zip(features) {
+            let computed = match extractors.get(usize::from(index)) {
+                Some(extractor) if feature.is_enabled() => extractor.compute(request),
+                _ => f32::NAN,
+            };
+            *slot = feature.resolve(computed);
+            len = len.wrapping_add(1);
+        }
+        self.len = len;
+    }
+
+    /// The filled values, in table order.
+    #[inline]
+    pub fn as_slice(&self) -> &[f32] {
+        self.values.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+impl<const N: usize> Default for FeatureVector<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> fmt::Debug for FeatureVector<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}

@@ -1,0 +1,336 @@
+//! A logistic model: `raw = bias + Σ weight[i] · x[i]`.
+//!
+//! The file is JSON, weights in feature-table order:
+//!
+//! ```json
+//! {"bias": -1.25, "weights": [0.8, -0.1, 0.03]}
+//! ```
+
+use core::fmt;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::ingest::{JsonError, Limits, check_depth};
+use crate::model::Model;
+
+/// Bias plus at most `F` weights.
+///
+/// Memory: `4·F + 8` bytes on every target.
+///
+/// ```
+/// use feature_table::model::{Model, logistic::Logistic};
+///
+/// let mut model = Logistic::<4>::new();
+/// model.load(br#"{"bias": 0.5, "weights": [1.0, -2.0]}"#)?;
+/// assert_eq!(model.raw(&[3.0, 1.0]), 1.5);
+/// # Ok::<(), feature_table::model::logistic::LogisticError>(())
+/// ```
+#[derive(Clone, PartialEq)]
+pub struct Logistic<const F: usize> {
+    bias: f32,
+    weights: heapless::Vec<f32, F, u16>,
+}
+
+impl<const F: usize> Logistic<F> {
+    /// An empty model (no weights, bias 0). `const`, for statics.
+    pub const fn new() -> Self {
+        Self { bias: 0.0, weights: heapless::Vec::new() }
+    }
+
+    /// The bias.
+    pub fn bias(&self) -> f32 {
+        self.bias
+    }
+
+    /// The weights, in feature-table order.
+    pub fn weights(&self) -> &[f32] {
+        &self.weights
+    }
+
+    /// Parses and validates a model file into `self` with explicit limits.
+    /// Cost: O(len), no allocation, stack bounded by `limits.max_depth`.
+    pub fn load_with(&mut self, bytes: &[u8], limits: Limits) -> Result<(), LogisticError> {
+        if bytes.len() > limits.max_bytes as usize {
+            return Err(LogisticError::TooLarge { len: bytes.len(), limit: limits.max_bytes });
+        }
+        check_depth(bytes, limits.max_depth).map_err(|_| LogisticError::TooDeep { limit: limits.max_depth })?;
+        self.bias = 0.0;
+        self.weights.clear();
+        let mut ctx = Ctx::default();
+        let mut de = serde_json_core::de::Deserializer::new(bytes, None);
+        let parsed = FileSeed { model: &mut *self, ctx: &mut ctx }.deserialize(&mut de).and_then(|()| de.end());
+        if let Some(error) = ctx.error.take() {
+            return Err(error);
+        }
+        parsed.map_err(|kind| LogisticError::Malformed { kind, weight: ctx.weight })?;
+        let (Some(bias), Some(found)) = (ctx.bias, ctx.found) else {
+            return Err(LogisticError::MissingField { field: if ctx.bias.is_none() { "bias" } else { "weights" } });
+        };
+        if found > F {
+            return Err(LogisticError::TooManyWeights { capacity: F, found });
+        }
+        if let Some(weight) = ctx.non_finite {
+            return Err(LogisticError::NonFinite { weight: Some(weight) });
+        }
+        if !bias.is_finite() {
+            return Err(LogisticError::NonFinite { weight: None });
+        }
+        if found == 0 {
+            return Err(LogisticError::NoWeights);
+        }
+        self.bias = bias;
+        Ok(())
+    }
+}
+
+impl<const F: usize> Default for Logistic<F> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const F: usize> fmt::Debug for Logistic<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Logistic").field("bias", &self.bias).field("weights", &self.weights.len()).finish()
+    }
+}
+
+impl<const F: usize> Model for Logistic<F> {
+    type Error = LogisticError;
+
+    fn load(&mut self, bytes: &[u8]) -> Result<(), LogisticError> {
+        self.load_with(bytes, Limits::DEFAULT)
+    }
+
+    fn feature_count(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// `bias + Σ wᵢ·xᵢ` over the first `feature_count` values (missing ones
+    /// count as 0). O(F), eight independent accumulators so the compiler can
+    /// vectorise; no allocation, no panic.
+    #[inline]
+    fn raw(&self, features: &[f32]) -> f64 {
+        let mut acc = [0.0_f32; 8];
+        let mut weights = self.weights.chunks_exact(8);
+        let mut values = features.chunks_exact(8);
+        for (w, x) in (&mut weights).zip(&mut values) {
+            for ((a, w), x) in acc.iter_mut().zip(w).zip(x) {
+                *a += w * x;
+            }
+        }
+        let tail: f32 = weights.remainder().iter().zip(values.remainder()).map(|(w, x)| w * x).sum();
+        let sum: f32 = acc.iter().sum::<f32>() + tail;
+        f64::from(self.bias + sum)
+    }
+}
+
+/// Why a logistic model file was rejected.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum LogisticError {
+    /// The input is `len` bytes; the limit is `limit`.
+    TooLarge {
+        /// Input length.
+        len: usize,
+        /// The limit.
+        limit: u32,
+    },
+    /// Nesting deeper than `limit`.
+    TooDeep {
+        /// The limit.
+        limit: u8,
+    },
+    /// Not well-formed JSON of the expected shape.
+    Malformed {
+        /// What the parser found.
+        kind: JsonError,
+        /// The weight being parsed, if any.
+        weight: Option<usize>,
+    },
+    /// `bias` or `weights` is missing.
+    MissingField {
+        /// The field's key.
+        field: &'static str,
+    },
+    /// `bias` or `weights` appears twice.
+    DuplicateField {
+        /// The field's key.
+        field: &'static str,
+    },
+    /// The file has `found` weights; the model holds `capacity`.
+    TooManyWeights {
+        /// `F`.
+        capacity: usize,
+        /// The true number of weights.
+        found: usize,
+    },
+    /// A weight (or, for `None`, the bias) is not a finite `f32`.
+    NonFinite {
+        /// The weight's index.
+        weight: Option<usize>,
+    },
+    /// The weights list is empty.
+    NoWeights,
+}
+
+impl fmt::Display for LogisticError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooLarge { len, limit } => write!(f, "model is {len} bytes, the limit is {limit}"),
+            Self::TooDeep { limit } => write!(f, "nesting deeper than {limit} levels"),
+            Self::Malformed { kind, weight: Some(i) } => write!(f, "malformed model JSON at weight {i}: {kind}"),
+            Self::Malformed { kind, weight: None } => write!(f, "malformed model JSON: {kind}"),
+            Self::MissingField { field } => write!(f, "the model has no `{field}`"),
+            Self::DuplicateField { field } => write!(f, "the model has `{field}` twice"),
+            Self::TooManyWeights { capacity, found } => write!(f, "{found} weights for capacity {capacity}"),
+            Self::NonFinite { weight: Some(i) } => write!(f, "weight {i} is not a finite f32"),
+            Self::NonFinite { weight: None } => f.write_str("the bias is not a finite f32"),
+            Self::NoWeights => f.write_str("the weights list is empty"),
+        }
+    }
+}
+
+impl core::error::Error for LogisticError {}
+
+#[derive(Default)]
+struct Ctx {
+    bias: Option<f32>,
+    found: Option<usize>,
+    weight: Option<usize>,
+    non_finite: Option<usize>,
+    error: Option<LogisticError>,
+}
+
+struct FileSeed<'a, const F: usize> {
+    model: &'a mut Logistic<F>,
+    ctx: &'a mut Ctx,
+}
+
+impl<'de, const F: usize> DeserializeSeed<'de> for FileSeed<'_, F> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, const F: usize> Visitor<'de> for FileSeed<'_, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a logistic model object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<&str>()? {
+            match key {
+                "bias" if self.ctx.bias.is_some() => {
+                    self.ctx.error = Some(LogisticError::DuplicateField { field: "bias" });
+                    return Err(de::Error::custom(""));
+                }
+                "bias" => self.ctx.bias = Some(map.next_value::<f32>()?),
+                "weights" if self.ctx.found.is_some() => {
+                    self.ctx.error = Some(LogisticError::DuplicateField { field: "weights" });
+                    return Err(de::Error::custom(""));
+                }
+                "weights" => {
+                    let found = map.next_value_seed(WeightsSeed { model: &mut *self.model, ctx: &mut *self.ctx })?;
+                    self.ctx.found = Some(found);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct WeightsSeed<'a, const F: usize> {
+    model: &'a mut Logistic<F>,
+    ctx: &'a mut Ctx,
+}
+
+impl<'de, const F: usize> DeserializeSeed<'de> for WeightsSeed<'_, F> {
+    type Value = usize;
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, const F: usize> Visitor<'de> for WeightsSeed<'_, F> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of weights")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut count = 0_usize;
+        loop {
+            self.ctx.weight = Some(count);
+            let Some(weight) = seq.next_element::<f32>()? else { break };
+            if !weight.is_finite() && self.ctx.non_finite.is_none() {
+                self.ctx.non_finite = Some(count);
+            }
+            // Past capacity, keep parsing to report the true count.
+            let _ = self.model.weights.push(weight);
+            count = count.saturating_add(1);
+        }
+        self.ctx.weight = None;
+        Ok(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load<const F: usize>(json: &str) -> Result<Logistic<F>, LogisticError> {
+        let mut m = Logistic::<F>::new();
+        m.load(json.as_bytes()).map(|()| m)
+    }
+
+    #[test]
+    fn raw_is_bias_plus_dot_product_for_every_length() {
+        for n in 0..=20 {
+            let weights: Vec<String> = (0..n).map(|i| format!("{}", i as f32 * 0.5 - 1.0)).collect();
+            let m = load::<32>(&format!(r#"{{"bias":0.25,"weights":[{}]}}"#, weights.join(",")));
+            if n == 0 {
+                assert_eq!(m.unwrap_err(), LogisticError::NoWeights);
+                continue;
+            }
+            let m = m.unwrap();
+            let x: Vec<f32> = (0..n).map(|i| i as f32).collect();
+            let expected: f32 = 0.25 + (0..n).map(|i| (i as f32 * 0.5 - 1.0) * i as f32).sum::<f32>();
+            assert!((m.raw(&x) - f64::from(expected)).abs() < 1e-3, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn errors_say_what_and_where() {
+        assert_eq!(
+            load::<2>(r#"{"bias":0,"weights":[1,2,3]}"#),
+            Err(LogisticError::TooManyWeights { capacity: 2, found: 3 })
+        );
+        assert_eq!(load::<4>(r#"{"bias":0,"weights":[1,1e999]}"#), Err(LogisticError::NonFinite { weight: Some(1) }));
+        assert_eq!(load::<4>(r#"{"bias":1e999,"weights":[1]}"#), Err(LogisticError::NonFinite { weight: None }));
+        assert_eq!(load::<4>(r#"{"weights":[1]}"#), Err(LogisticError::MissingField { field: "bias" }));
+        assert_eq!(
+            load::<4>(r#"{"bias":1,"bias":2,"weights":[1]}"#),
+            Err(LogisticError::DuplicateField { field: "bias" })
+        );
+        assert_eq!(
+            load::<4>(r#"{"bias":1,"weights":[1,"x"]}"#),
+            Err(LogisticError::Malformed { kind: JsonError::InvalidNumber, weight: Some(1) })
+        );
+        assert!(matches!(load::<4>(r#"{"bias":1,"weights":[1"#), Err(LogisticError::Malformed { .. })));
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored() {
+        let m = load::<4>(r#"{"meta":{"trained":"2025-11-18","note":"a \"b\""},"bias":1,"weights":[2]}"#).unwrap();
+        assert_eq!(m.raw(&[3.0]), 7.0);
+    }
+}

@@ -270,21 +270,25 @@ pub fn ingest<const N: usize>(bytes: &[u8], table: &mut FeatureTable<N>, limits:
 /// parser's recursion is bounded.
 pub fn check_depth(bytes: &[u8], max_depth: u8) -> Result<(), IngestError> {
     let mut depth: u8 = 0;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (offset, &b) in bytes.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
+    let mut offset = 0;
+    while let Some(&b) = bytes.get(offset) {
         match b {
-            b'"' => in_string = true,
+            b'"' => {
+                // Skip the string in runs: only `"` and `\` matter inside.
+                offset += 1;
+                loop {
+                    let rest = bytes.get(offset..).unwrap_or(&[]);
+                    match rest.iter().position(|&c| c == b'"' || c == b'\\') {
+                        Some(run) if rest.get(run) == Some(&b'\\') => offset += run + 2,
+                        Some(run) => {
+                            offset += run;
+                            break;
+                        }
+                        // Unterminated string: nothing deeper can follow.
+                        None => return Ok(()),
+                    }
+                }
+            }
             b'[' | b'{' => {
                 depth = depth.saturating_add(1);
                 if depth > max_depth {
@@ -294,6 +298,7 @@ pub fn check_depth(bytes: &[u8], max_depth: u8) -> Result<(), IngestError> {
             b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        offset += 1;
     }
     Ok(())
 }

@@ -150,3 +150,52 @@ fn request_path_lookups_allocate_nothing() {
     assert_eq!(n, 0, "lookups allocated");
     assert!(sum.is_finite());
 }
+
+mod scoring {
+    use super::*;
+    use feature_table::model::logistic::Logistic;
+    use feature_table::{Engine, Extractor, FeatureVector};
+
+    struct Request {
+        ua_len: f32,
+        path_depth: f32,
+    }
+
+    static EXTRACTORS: &[Extractor<Request>] =
+        &[Extractor::new("ua_len", |r| r.ua_len), Extractor::new("path_depth", |r| r.path_depth)];
+
+    #[test]
+    fn scoring_a_request_and_reloading_the_pair_allocate_nothing() {
+        let features = br#"{"version":1,"features":[{"name":"ua_len"},{"name":"path_depth","default":1}]}"#;
+        let features_v2 = br#"{"version":2,"features":[{"name":"path_depth"},{"name":"ua_len"}]}"#;
+        let unknown = br#"{"version":3,"features":[{"name":"tls_ja4"},{"name":"ua_len"}]}"#;
+        let model = br#"{"bias":0.5,"weights":[-0.1,0.3]}"#;
+        let requests: Vec<Request> =
+            (0..100).map(|i| Request { ua_len: i as f32, path_depth: f32::from(i as u8 % 5) }).collect();
+        let mut engine = Box::new(Engine::<Request, Logistic<8>, 8>::new(
+            EXTRACTORS,
+            Policy::DEFAULT,
+            Logistic::new(),
+            Logistic::new(),
+        ));
+
+        let (n, ()) = allocations_during(|| {
+            engine.offer_features(features).unwrap();
+            engine.offer_model(model).unwrap();
+            engine.offer_features(features_v2).unwrap();
+            assert!(engine.offer_features(unknown).is_err());
+            assert!(engine.offer_model(b"{\"bias\":").is_err());
+        });
+        assert_eq!(n, 0, "reloading the table + model pair allocated");
+
+        let (n, scored) = allocations_during(|| {
+            let mut vector = FeatureVector::<8>::new();
+            requests.iter().filter(|r| engine.score_into(r, &mut vector).is_ok()).count()
+        });
+        assert_eq!((n, scored), (0, 100), "scoring allocated");
+
+        engine.set_enabled(false);
+        let (n, disabled) = allocations_during(|| requests.iter().filter(|r| engine.score(r).is_err()).count());
+        assert_eq!((n, disabled), (0, 100));
+    }
+}

@@ -1,0 +1,76 @@
+//! Ingest + validate of a 200-feature file, against the obvious std code:
+//! `serde_json` into `Vec<struct { name: String, .. }>` plus a `HashMap`
+//! index that catches duplicates.
+//!
+//! ```text
+//! cargo bench --bench ingest
+//! ```
+
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use feature_table::{FeatureTable, Limits, ingest};
+use serde::Deserialize;
+
+const N: usize = 200;
+
+/// A realistic 200-feature file, with producer metadata per entry.
+fn feature_file() -> String {
+    let entries: Vec<String> = (0..N)
+        .map(|i| format!(r#"{{"name":"feature_{i:03}.ua","default":{}.25,"source":"r0.features"}}"#, i % 5))
+        .collect();
+    format!(r#"{{"version":42,"generated_by":"bot-features-query","features":[{}]}}"#, entries.join(","))
+}
+
+#[derive(Deserialize)]
+struct StdEntry {
+    name: String,
+    #[serde(default)]
+    default: f32,
+}
+
+#[derive(Deserialize)]
+struct StdFile {
+    version: u64,
+    features: Vec<StdEntry>,
+}
+
+/// The std way: parse, then build the name index, rejecting duplicates and
+/// an over-long list.
+fn std_ingest(bytes: &[u8]) -> Result<(u64, Vec<StdEntry>, HashMap<String, usize>), String> {
+    let file: StdFile = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    if file.features.len() > N {
+        return Err(format!("{} entries for capacity {N}", file.features.len()));
+    }
+    let mut index = HashMap::with_capacity(file.features.len());
+    for (i, f) in file.features.iter().enumerate() {
+        if !f.default.is_finite() {
+            return Err(format!("entry {i}: non-finite default"));
+        }
+        if let Some(first) = index.insert(f.name.clone(), i) {
+            return Err(format!("duplicate name {} at entries {first} and {i}", f.name));
+        }
+    }
+    Ok((file.version, file.features, index))
+}
+
+fn bench(c: &mut Criterion) {
+    let file = feature_file();
+    let bytes = file.as_bytes();
+    let mut table = Box::new(FeatureTable::<N>::new(0));
+    ingest(bytes, &mut table, Limits::DEFAULT).unwrap();
+    let (_, entries, _) = std_ingest(bytes).unwrap();
+    assert_eq!(table.len(), entries.len());
+
+    let mut group = c.benchmark_group("ingest_200_features");
+    group.throughput(criterion::Throughput::Bytes(bytes.len() as u64));
+    group.bench_function("feature_table_ingest", |b| {
+        b.iter(|| ingest(black_box(bytes), &mut table, Limits::DEFAULT).unwrap())
+    });
+    group.bench_function("serde_json_vec_hashmap", |b| b.iter(|| std_ingest(black_box(bytes)).unwrap()));
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,119 @@
+//! Per-request fill + logistic score of a 200-feature request, against the
+//! obvious by-name std code (`HashMap<String, f32>` of features, weights
+//! looked up by name).
+//!
+//! ```text
+//! cargo bench --bench score
+//! ```
+
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use feature_table::model::logistic::Logistic;
+use feature_table::{Engine, Extractor, Policy};
+
+const N: usize = 200;
+
+/// The host's request: 200 raw signals the proxy already has at hand.
+struct Request {
+    signals: [f32; N],
+}
+
+macro_rules! extractors {
+    ($($i:literal)*) => {
+        &[$(Extractor::new(concat!("f", stringify!($i)), |r: &Request| r.signals[$i]),)*]
+    };
+}
+
+static EXTRACTORS: &[Extractor<Request>] = extractors!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79 80 81 82 83 84 85 86 87 88 89 90 91 92 93 94 95 96 97 98 99 100 101 102 103 104 105 106 107 108 109 110 111 112 113 114 115 116 117 118 119 120 121 122 123 124 125 126 127 128 129 130 131 132 133 134 135 136 137 138 139 140 141 142 143 144 145 146 147 148 149 150 151 152 153 154 155 156 157 158 159 160 161 162 163 164 165 166 167 168 169 170 171 172 173 174 175 176 177 178 179 180 181 182 183 184 185 186 187 188 189 190 191 192 193 194 195 196 197 198 199);
+
+fn feature_file() -> String {
+    let entries: Vec<String> = (0..N).map(|i| format!(r#"{{"name":"f{i}","default":0.5}}"#)).collect();
+    format!(r#"{{"version":1,"features":[{}]}}"#, entries.join(","))
+}
+
+fn weights() -> Vec<f32> {
+    (0..N).map(|i| ((i * 37) % 101) as f32 / 1000.0 - 0.05).collect()
+}
+
+fn model_file() -> String {
+    let w: Vec<String> = weights().iter().map(|w| w.to_string()).collect();
+    format!(r#"{{"bias":-0.25,"weights":[{}]}}"#, w.join(","))
+}
+
+fn request(seed: usize) -> Request {
+    let mut signals = [0.0; N];
+    for (i, s) in signals.iter_mut().enumerate() {
+        *s = ((i * 7 + seed) % 13) as f32 / 13.0;
+    }
+    Request { signals }
+}
+
+/// The baseline: features and weights by name, as a std proxy would write it
+/// without this crate. It calls the same extractor functions.
+struct ByName {
+    extractors: HashMap<String, Extractor<Request>>,
+    names: Vec<String>,
+    weights: HashMap<String, f32>,
+    bias: f32,
+}
+
+impl ByName {
+    fn new() -> Self {
+        let extractors = EXTRACTORS.iter().map(|e| (e.name().to_string(), *e)).collect();
+        let names: Vec<String> = (0..N).map(|i| format!("f{i}")).collect();
+        let weights = names.iter().cloned().zip(weights()).collect();
+        Self { extractors, names, weights, bias: -0.25 }
+    }
+
+    fn score(&self, request: &Request) -> f32 {
+        let mut features: HashMap<String, f32> = HashMap::with_capacity(N);
+        for name in &self.names {
+            let value = self.extractors.get(name).map_or(0.5, |e| e.compute(request));
+            features.insert(name.clone(), value);
+        }
+        let mut sum = self.bias;
+        for (name, value) in &features {
+            sum += self.weights.get(name).copied().unwrap_or(0.0) * value;
+        }
+        sum
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let mut engine = Box::new(Engine::<Request, Logistic<N>, N>::new(
+        EXTRACTORS,
+        Policy::DEFAULT,
+        Logistic::new(),
+        Logistic::new(),
+    ));
+    engine.offer_features(feature_file().as_bytes()).unwrap();
+    engine.offer_model(model_file().as_bytes()).unwrap();
+    let requests: Vec<Request> = (0..64).map(request).collect();
+    let baseline = ByName::new();
+
+    // Both compute the same score (within f32 summation order).
+    let ours = engine.score(&requests[1]).unwrap().raw as f32;
+    let theirs = baseline.score(&requests[1]);
+    assert!((ours - theirs).abs() < 1e-3, "{ours} vs {theirs}");
+
+    let mut group = c.benchmark_group("score_200_features");
+    let mut i = 0;
+    group.bench_function("feature_table_engine", |b| {
+        b.iter(|| {
+            i = (i + 1) & 63;
+            black_box(engine.score(black_box(&requests[i])))
+        })
+    });
+    group.bench_function("hashmap_by_name_baseline", |b| {
+        b.iter(|| {
+            i = (i + 1) & 63;
+            black_box(baseline.score(black_box(&requests[i])))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -82,12 +82,8 @@ impl ByName {
 }
 
 fn bench(c: &mut Criterion) {
-    let mut engine = Box::new(Engine::<Request, Logistic<N>, N>::new(
-        EXTRACTORS,
-        Policy::DEFAULT,
-        Logistic::new(),
-        Logistic::new(),
-    ));
+    let mut engine =
+        Box::new(Engine::<Request, Logistic<N>, N>::new(EXTRACTORS, Policy::DEFAULT, Logistic::new(), Logistic::new()));
     engine.offer_features(feature_file().as_bytes()).unwrap();
     engine.offer_model(model_file().as_bytes()).unwrap();
     let requests: Vec<Request> = (0..64).map(request).collect();

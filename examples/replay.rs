@@ -14,10 +14,109 @@
 use std::fmt::Write as _;
 use std::panic;
 
-use feature_table::{Policy, ReloadError, Reloader};
+use feature_table::model::logistic::Logistic;
+use feature_table::{Engine, Extractor, Policy, ReloadError};
 
 /// The proxy's preallocated limit on 2025-11-18.
 const CAPACITY: usize = 200;
+
+/// Requests scored between two feature files.
+const REQUESTS_PER_STEP: usize = 10_000;
+
+/// A request as the proxy sees it, reduced to the raw signals its
+/// extractors read.
+struct Request {
+    signals: [f32; 64],
+}
+
+macro_rules! extractors {
+    ($($name:literal => $i:literal),* $(,)?) => {
+        &[$(Extractor::new($name, |r: &Request| r.signals[$i])),*]
+    };
+}
+
+/// The features this binary can compute (the first 64 names the generator
+/// uses).
+static EXTRACTORS: &[Extractor<Request>] = extractors!(
+    "ua_entropy.0" => 0,
+    "ua_len.0" => 1,
+    "hdr_count.0" => 2,
+    "hdr_order_hash.0" => 3,
+    "accept_lang_len.0" => 4,
+    "path_depth.0" => 5,
+    "query_len.0" => 6,
+    "tls_ja4_rank.0" => 7,
+    "h2_settings_hash.0" => 8,
+    "cookie_count.0" => 9,
+    "ip_rep_score.0" => 10,
+    "asn_rank.0" => 11,
+    "ua_entropy.1" => 12,
+    "ua_len.1" => 13,
+    "hdr_count.1" => 14,
+    "hdr_order_hash.1" => 15,
+    "accept_lang_len.1" => 16,
+    "path_depth.1" => 17,
+    "query_len.1" => 18,
+    "tls_ja4_rank.1" => 19,
+    "h2_settings_hash.1" => 20,
+    "cookie_count.1" => 21,
+    "ip_rep_score.1" => 22,
+    "asn_rank.1" => 23,
+    "ua_entropy.2" => 24,
+    "ua_len.2" => 25,
+    "hdr_count.2" => 26,
+    "hdr_order_hash.2" => 27,
+    "accept_lang_len.2" => 28,
+    "path_depth.2" => 29,
+    "query_len.2" => 30,
+    "tls_ja4_rank.2" => 31,
+    "h2_settings_hash.2" => 32,
+    "cookie_count.2" => 33,
+    "ip_rep_score.2" => 34,
+    "asn_rank.2" => 35,
+    "ua_entropy.3" => 36,
+    "ua_len.3" => 37,
+    "hdr_count.3" => 38,
+    "hdr_order_hash.3" => 39,
+    "accept_lang_len.3" => 40,
+    "path_depth.3" => 41,
+    "query_len.3" => 42,
+    "tls_ja4_rank.3" => 43,
+    "h2_settings_hash.3" => 44,
+    "cookie_count.3" => 45,
+    "ip_rep_score.3" => 46,
+    "asn_rank.3" => 47,
+    "ua_entropy.4" => 48,
+    "ua_len.4" => 49,
+    "hdr_count.4" => 50,
+    "hdr_order_hash.4" => 51,
+    "accept_lang_len.4" => 52,
+    "path_depth.4" => 53,
+    "query_len.4" => 54,
+    "tls_ja4_rank.4" => 55,
+    "h2_settings_hash.4" => 56,
+    "cookie_count.4" => 57,
+    "ip_rep_score.4" => 58,
+    "asn_rank.4" => 59,
+    "ua_entropy.5" => 60,
+    "ua_len.5" => 61,
+    "hdr_count.5" => 62,
+    "hdr_order_hash.5" => 63
+);
+
+/// A logistic model over the first 60 features.
+fn model_file() -> String {
+    let weights: Vec<String> = (0..60).map(|i| format!("{:.3}", ((i * 29) % 17) as f32 / 40.0 - 0.2)).collect();
+    format!(r#"{{"bias":-0.4,"weights":[{}]}}"#, weights.join(","))
+}
+
+fn request(i: usize) -> Request {
+    let mut signals = [0.0; 64];
+    for (k, s) in signals.iter_mut().enumerate() {
+        *s = ((i * 31 + k * 7) % 23) as f32 / 23.0;
+    }
+    Request { signals }
+}
 
 /// Realistic feature names: about 60 were in use.
 fn feature_names(count: usize) -> Vec<String> {
@@ -96,6 +195,12 @@ fn reason(error: &ReloadError) -> String {
     error.to_string()
 }
 
+/// Scores `REQUESTS_PER_STEP` requests; returns (scored, unscored).
+fn score_stream(engine: &Engine<Request, Logistic<CAPACITY>, CAPACITY>, requests: &[Request]) -> (usize, usize) {
+    let scored = requests.iter().filter(|r| engine.score(r).is_ok()).count();
+    (scored, requests.len() - scored)
+}
+
 struct Step {
     time: &'static str,
     unique: usize,
@@ -118,11 +223,19 @@ fn main() {
         Step { time: "11:45", unique: 62, copies: 1 },
     ];
 
-    let mut reloader = Reloader::<CAPACITY>::new(Policy::DEFAULT);
+    let mut engine = Box::new(Engine::<Request, Logistic<CAPACITY>, CAPACITY>::new(
+        EXTRACTORS,
+        Policy::DEFAULT,
+        Logistic::new(),
+        Logistic::new(),
+    ));
+    engine.offer_model(model_file().as_bytes()).unwrap();
+    let requests: Vec<Request> = (0..REQUESTS_PER_STEP).map(request).collect();
+    let (mut scored, mut unscored, mut failed_unwrap) = (0, 0, 0);
     let mut panics = 0;
     let mut wrong = 0;
     let mut out = String::new();
-    writeln!(out, "2025-11-18 replay: feature files offered to Reloader<{CAPACITY}> (policy: growth within 1.5x, newer versions only)").unwrap();
+    writeln!(out, "2025-11-18 replay: feature files offered to an Engine with capacity {CAPACITY} (policy: growth within 1.5x, newer versions only), {REQUESTS_PER_STEP} requests scored after each").unwrap();
     writeln!(out).unwrap();
     writeln!(
         out,
@@ -138,14 +251,19 @@ fn main() {
         let bytes = feature_file(version, &names, step.copies);
         let entries = step.unique * step.copies;
 
-        let verdict = match reloader.offer(&bytes) {
+        let verdict = match engine.offer_features(&bytes) {
             Ok(accepted) => format!("accepted: {} features", accepted.len),
             Err(error) => format!("REJECTED: {}", reason(&error)),
         };
-        let active = reloader.last_good().map_or("none".to_string(), |t| t.version().to_string());
+        let active = engine.features().last_good().map_or("none".to_string(), |t| t.version().to_string());
+        let (ok, not) = score_stream(&engine, &requests);
+        scored += ok;
+        unscored += not;
         let naive = unwrap_loader_outcome(&bytes, step.unique);
         if naive.starts_with("PANIC") {
             panics += 1;
+            // The worker is gone: every request until the next good file fails.
+            failed_unwrap += REQUESTS_PER_STEP;
         } else if step.copies > 1 {
             wrong += 1;
         }
@@ -153,7 +271,7 @@ fn main() {
             .unwrap();
     }
 
-    let stats = reloader.stats();
+    let stats = engine.features().stats();
     writeln!(out).unwrap();
     writeln!(out, "summary").unwrap();
     writeln!(
@@ -162,12 +280,16 @@ fn main() {
         stats.accepted,
         stats.rejected,
         stats.active_version.map_or("none".to_string(), |v| v.to_string()),
-        reloader.last_good().map_or(0, |t| t.len()),
+        engine.features().last_good().map_or(0, |t| t.len()),
     )
     .unwrap();
     if let Some(error) = &stats.last_error {
         writeln!(out, "  last rejection (reported once, not per request): {error}").unwrap();
     }
     writeln!(out, "  unwrap loader: {panics} panic(s) that kill every worker thread, {wrong} file(s) served with duplicated features").unwrap();
+    writeln!(out).unwrap();
+    writeln!(out, "requests ({REQUESTS_PER_STEP} after each file, {} in all)", scored + unscored).unwrap();
+    writeln!(out, "  feature-table: {scored} scored, {unscored} unscored, 0 failed").unwrap();
+    writeln!(out, "  unwrap loader: {failed_unwrap} failed (its worker panicked)").unwrap();
     print!("{out}");
 }

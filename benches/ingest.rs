@@ -36,9 +36,12 @@ struct StdFile {
     features: Vec<StdEntry>,
 }
 
+/// What the std way builds: the version, the entries and a name index.
+type StdTable = (u64, Vec<StdEntry>, HashMap<String, usize>);
+
 /// The std way: parse, then build the name index, rejecting duplicates and
 /// an over-long list.
-fn std_ingest(bytes: &[u8]) -> Result<(u64, Vec<StdEntry>, HashMap<String, usize>), String> {
+fn std_ingest(bytes: &[u8]) -> Result<StdTable, String> {
     let file: StdFile = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
     if file.features.len() > N {
         return Err(format!("{} entries for capacity {N}", file.features.len()));

@@ -13,6 +13,9 @@ use core::fmt;
 /// [`FeatureTable`](crate::FeatureTable).
 pub const MAX_NAME_LEN: usize = 32;
 
+// Names are compared as 64-bit words and their length is a `u8`.
+const _: () = assert!(MAX_NAME_LEN % 8 == 0 && MAX_NAME_LEN < 256);
+
 /// A feature name: 1..=[`MAX_NAME_LEN`] bytes of ASCII `[a-z0-9_.-]`.
 ///
 /// Ordering is byte-wise, which is the order the table's name index uses.
@@ -28,8 +31,18 @@ pub const MAX_NAME_LEN: usize = 32;
 /// );
 /// # Ok::<(), NameError>(())
 /// ```
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct FeatureName(heapless::String<MAX_NAME_LEN, u8>);
+///
+/// Stored inline and zero-padded, so that comparing two names is four
+/// 64-bit compares rather than a `memcmp` call: names contain no NUL byte,
+/// hence zero padding orders exactly like the strings.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct FeatureName {
+    bytes: [u8; MAX_NAME_LEN],
+    len: u8,
+}
+
+/// A name as four big-endian words: ordering the keys orders the names.
+pub(crate) type NameKey = [u64; MAX_NAME_LEN / 8];
 
 impl FeatureName {
     /// Validates `name` and stores it inline.
@@ -37,16 +50,63 @@ impl FeatureName {
     /// Cost: O(len), no allocation. Fails with the first rule `name` breaks.
     pub fn new(name: &str) -> Result<Self, NameError> {
         validate(name)?;
-        let mut stored = heapless::String::new();
-        // `validate` checked the length, so this cannot fail; map the
-        // impossible error anyway rather than unwrap.
-        stored.push_str(name).map_err(|_| NameError::TooLong { len: name.len(), max: MAX_NAME_LEN })?;
-        Ok(Self(stored))
+        let mut bytes = [0; MAX_NAME_LEN];
+        for (slot, &b) in bytes.iter_mut().zip(name.as_bytes()) {
+            *slot = b;
+        }
+        // `validate` bounded the length by MAX_NAME_LEN (< 256).
+        let len = u8::try_from(name.len()).map_err(|_| NameError::TooLong { len: name.len(), max: MAX_NAME_LEN })?;
+        Ok(Self { bytes, len })
     }
 
     /// The name as a string slice.
     pub fn as_str(&self) -> &str {
-        self.0.as_str()
+        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or(&[]);
+        // Validated ASCII, so this is always `Ok`.
+        core::str::from_utf8(bytes).unwrap_or("")
+    }
+
+    /// The comparison key of this name.
+    #[inline]
+    pub(crate) fn key(&self) -> NameKey {
+        key_of(&self.bytes)
+    }
+}
+
+/// The comparison key of `name`, or `None` if it is too long to be a
+/// feature name. O(1).
+#[inline]
+pub(crate) fn key_of_str(name: &str) -> Option<NameKey> {
+    if name.len() > MAX_NAME_LEN {
+        return None;
+    }
+    let mut bytes = [0; MAX_NAME_LEN];
+    for (slot, &b) in bytes.iter_mut().zip(name.as_bytes()) {
+        *slot = b;
+    }
+    Some(key_of(&bytes))
+}
+
+#[inline]
+fn key_of(bytes: &[u8; MAX_NAME_LEN]) -> NameKey {
+    let mut key = [0; MAX_NAME_LEN / 8];
+    for (word, chunk) in key.iter_mut().zip(bytes.chunks_exact(8)) {
+        // `chunks_exact(8)` yields 8-byte chunks only.
+        *word = u64::from_be_bytes(chunk.try_into().unwrap_or([0; 8]));
+    }
+    key
+}
+
+impl PartialOrd for FeatureName {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Byte-wise order of the names.
+impl Ord for FeatureName {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.key().cmp(&other.key())
     }
 }
 
@@ -162,6 +222,19 @@ mod tests {
         assert_eq!(FeatureName::new("é"), Err(NameError::InvalidByte { byte: 0xc3, offset: 0 }));
         assert_eq!(FeatureName::new("a b"), Err(NameError::InvalidByte { byte: b' ', offset: 1 }));
         assert_eq!(FeatureName::new("a\\u0062"), Err(NameError::Escape { offset: 1 }));
+    }
+
+    #[test]
+    fn order_is_byte_wise_string_order() {
+        let mut names =
+            ["b", "a", "ab", "a-", "a.b", "a_b", "z9", "0", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaab"];
+        let mut parsed: Vec<FeatureName> = names.iter().map(|n| FeatureName::new(n).unwrap()).collect();
+        names.sort_unstable();
+        parsed.sort_unstable();
+        let parsed: Vec<&str> = parsed.iter().map(FeatureName::as_str).collect();
+        assert_eq!(parsed, names);
+        assert_eq!(key_of_str("ab"), Some(FeatureName::new("ab").unwrap().key()));
+        assert_eq!(key_of_str(&"a".repeat(MAX_NAME_LEN + 1)), None);
     }
 
     #[test]

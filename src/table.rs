@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::name::FeatureName;
+use crate::name::{FeatureName, MAX_NAME_LEN, NameKey, key_of_str};
 
 /// One feature of a [`FeatureTable`]: a validated name, a finite default and a
 /// per-feature kill switch.
@@ -129,7 +129,8 @@ impl<const N: usize> FeatureTable<N> {
     /// The index of the feature called `name`. O(log N) byte comparisons, no
     /// allocation.
     pub fn index_of(&self, name: &str) -> Option<usize> {
-        self.search(name.as_bytes()).ok().and_then(|slot| self.by_name.get(slot)).map(|&i| usize::from(i))
+        let key = key_of_str(name)?;
+        self.search(&key).ok().and_then(|slot| self.by_name.get(slot)).map(|&i| usize::from(i))
     }
 
     /// The feature called `name`. O(log N), no allocation.
@@ -139,9 +140,9 @@ impl<const N: usize> FeatureTable<N> {
 
     /// Binary search of the name index: `Ok(slot)` when found, `Err(slot)`
     /// with the insertion slot otherwise.
-    fn search(&self, name: &[u8]) -> Result<usize, usize> {
+    fn search(&self, key: &NameKey) -> Result<usize, usize> {
         self.by_name.binary_search_by(|&i| {
-            self.features.get(usize::from(i)).map_or(&[][..], |f| f.name.as_str().as_bytes()).cmp(name)
+            self.features.get(usize::from(i)).map_or([0; MAX_NAME_LEN / 8], |f| f.name.key()).cmp(key)
         })
     }
 
@@ -154,7 +155,7 @@ impl<const N: usize> FeatureTable<N> {
         if !default.is_finite() {
             return Err(TableError::NonFiniteDefault { index: self.len() });
         }
-        let slot = match self.search(name.as_str().as_bytes()) {
+        let slot = match self.search(&name.key()) {
             Ok(slot) => {
                 let first = self.by_name.get(slot).map_or(0, |&i| usize::from(i));
                 return Err(TableError::DuplicateName { name, first, second: self.len() });

@@ -229,9 +229,14 @@ fn exit(success: bool) -> ! {
     }
 }
 
-/// Any panic is a failed run.
+/// Any panic is a failed run. Only the location is logged: formatting the
+/// message would link `core::fmt` (several KiB of flash) for a path that
+/// should never run.
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    defmt::error!("panic: {}", defmt::Display2Format(info));
+    match info.location() {
+        Some(at) => defmt::error!("panic at {=str}:{=u32}", at.file(), at.line()),
+        None => defmt::error!("panic"),
+    }
     exit(false)
 }

@@ -36,6 +36,30 @@ static DOUBLED: &[u8] = include_bytes!("../testdata/doubled-120.json");
 /// 240 unique features, version 102: over capacity.
 static OVER_CAPACITY: &[u8] = include_bytes!("../testdata/overcap-240.json");
 
+// Every public type of the library implements `defmt::Format` with the
+// `defmt` feature: checked at compile time.
+const _: () = {
+    const fn format<T: defmt::Format + ?Sized>() {}
+    use feature_table as ft;
+    format::<ft::Accepted>();
+    format::<ft::Feature>();
+    format::<ft::FeatureName>();
+    format::<ft::FeatureTable<CAPACITY>>();
+    format::<ft::Field>();
+    format::<ft::IngestError>();
+    format::<ft::JsonError>();
+    format::<ft::Limits>();
+    format::<ft::NameError>();
+    format::<ft::Policy>();
+    format::<ft::Ratio>();
+    format::<ft::ReloadError>();
+    format::<ft::ReloadStats>();
+    format::<ft::Reloader<CAPACITY>>();
+    format::<ft::TableError>();
+    format::<ft::Unscored>();
+    format::<ft::Warning>();
+};
+
 /// Counts checks and logs each one.
 #[derive(Default)]
 struct Checks {

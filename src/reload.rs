@@ -180,6 +180,8 @@ impl fmt::Display for Unscored {
     }
 }
 
+impl core::error::Error for Unscored {}
+
 /// A state a caller can read and alert on; not a rejection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

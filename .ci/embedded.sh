@@ -16,7 +16,7 @@ step() { printf '\n=== %s (%ds)\n' "$1" "$SECONDS"; }
 
 step "install"
 if ! command -v qemu-system-arm >/dev/null; then
-    apt-get update && apt-get install -y qemu-system-arm
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-system-arm
 fi
 rustup target add "${targets[@]}"
 rustup component add llvm-tools

@@ -10,6 +10,17 @@
 //! reachable** from what `main` calls. A reachable panic fails the build with
 //! `undefined symbol: __feature_table_panic_reachable`.
 //!
+//! To find the panic when the link fails, link anyway and ask where the
+//! panic functions are called from:
+//!
+//! ```text
+//! CARGO_PROFILE_RELEASE_DEBUG=1 RUSTFLAGS="-C link-arg=-Tlink.x \
+//!   -C link-arg=--defsym=__feature_table_panic_reachable=0" \
+//!   cargo build --release --target-dir /tmp/npc
+//! llvm-objdump -d -C /tmp/npc/thumbv7m-none-eabi/release/no-panic-check | grep 'bl.*panic'
+//! llvm-symbolizer --obj=/tmp/npc/thumbv7m-none-eabi/release/no-panic-check -i -C 0x<address>
+//! ```
+//!
 //! Inputs come through [`black_box`] so the optimizer cannot evaluate the
 //! calls at compile time and drop their panic branches for the values used
 //! here: every index, name and value is treated as unknown at run time.

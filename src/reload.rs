@@ -376,7 +376,52 @@ impl<const N: usize> Reloader<N> {
         bytes: &[u8],
         check: impl FnOnce(&FeatureTable<N>) -> Result<(), ReloadError>,
     ) -> Result<Accepted, ReloadError> {
-        let result = self.stage(bytes, check);
+        let limits = self.policy.limits;
+        self.stage(|staging| ingest(bytes, staging, limits).map_err(ReloadError::Ingest), check)
+    }
+
+    /// Offers a table built in code with [`FeatureTable::push`] rather than
+    /// parsed from a file: for firmware that compiles its features in, or
+    /// receives them in another format. The table is copied into staging and
+    /// then treated exactly like a file given to [`offer`](Self::offer): the
+    /// same [`Policy`] checks, switch inheritance and statistics. An empty
+    /// table is rejected as [`IngestError::EmptyFeatureList`].
+    ///
+    /// Cost: one copy of `table` plus O(N log N), no allocation, no JSON
+    /// parsing.
+    ///
+    /// ```
+    /// use feature_table::{FeatureName, FeatureTable, Policy, Reloader};
+    ///
+    /// let mut table = FeatureTable::<4>::new(1);
+    /// table.push(FeatureName::new("ua_entropy")?, 0.5)?;
+    /// let mut reloader = Reloader::<4>::new(Policy::DEFAULT);
+    /// assert_eq!(reloader.offer_table(&table)?.len, 1);
+    /// assert!(reloader.offer_table(&table).is_err()); // version 1 is not newer than 1
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn offer_table(&mut self, table: &FeatureTable<N>) -> Result<Accepted, ReloadError> {
+        self.stage(
+            |staging| {
+                if table.is_empty() {
+                    return Err(ReloadError::Ingest(IngestError::EmptyFeatureList));
+                }
+                staging.clone_from(table);
+                Ok(())
+            },
+            |_| Ok(()),
+        )
+    }
+
+    /// Fills the staging table with `fill`, checks it against the policy,
+    /// the active table and `check`, and only then makes it active; records
+    /// the outcome in the statistics.
+    fn stage(
+        &mut self,
+        fill: impl FnOnce(&mut FeatureTable<N>) -> Result<(), ReloadError>,
+        check: impl FnOnce(&FeatureTable<N>) -> Result<(), ReloadError>,
+    ) -> Result<Accepted, ReloadError> {
+        let result = self.stage_unrecorded(fill, check);
         match &result {
             Ok(accepted) => self.stats.record_accept(Some(accepted.version)),
             Err(error) => self.stats.record_reject(error),
@@ -384,9 +429,9 @@ impl<const N: usize> Reloader<N> {
         result
     }
 
-    fn stage(
+    fn stage_unrecorded(
         &mut self,
-        bytes: &[u8],
+        fill: impl FnOnce(&mut FeatureTable<N>) -> Result<(), ReloadError>,
         check: impl FnOnce(&FeatureTable<N>) -> Result<(), ReloadError>,
     ) -> Result<Accepted, ReloadError> {
         let (active, staging, next) = match self.active {
@@ -394,7 +439,7 @@ impl<const N: usize> Reloader<N> {
             Slot::A => (Some(&self.a), &mut self.b, Slot::B),
             Slot::B => (Some(&self.b), &mut self.a, Slot::A),
         };
-        ingest(bytes, staging, self.policy.limits)?;
+        fill(staging)?;
         self.policy.check(active, staging)?;
         check(staging)?;
         let switches_dropped = active.map_or(0, |active| staging.inherit_switches(active));
@@ -556,6 +601,36 @@ mod tests {
         // ...and is reported as dropped when the name goes away.
         let accepted = r.offer(file(3, &["b", "c"]).as_bytes()).unwrap();
         assert_eq!(accepted.switches_dropped, 1);
+    }
+
+    #[test]
+    fn table_built_in_code_goes_through_the_same_policy_as_a_file() {
+        use crate::name::FeatureName;
+        fn table(version: u64, names: &[&str]) -> FeatureTable<8> {
+            let mut t = FeatureTable::new(version);
+            for n in names {
+                t.push(FeatureName::new(n).unwrap(), 0.5).unwrap();
+            }
+            t
+        }
+        let mut r = Reloader::<8>::new(Policy::DEFAULT);
+        assert_eq!(r.offer_table(&table(1, &[])), Err(ReloadError::Ingest(IngestError::EmptyFeatureList)));
+        let v1 = table(1, &["a", "b"]);
+        assert_eq!(r.offer_table(&v1), Ok(Accepted { version: 1, len: 2, switches_dropped: 0 }));
+        assert_eq!(r.active().unwrap(), &v1);
+        r.set_feature_enabled("a", false).unwrap();
+        let before = r.active().unwrap().clone();
+        assert!(matches!(
+            r.offer_table(&table(2, &["a", "b", "c", "d"])),
+            Err(ReloadError::GrowthExceeded { previous: 2, found: 4, .. })
+        ));
+        assert_eq!(r.offer_table(&table(1, &["a", "b"])), Err(ReloadError::VersionNotNewer { active: 1, offered: 1 }));
+        assert_eq!(r.active().unwrap(), &before, "rejections change nothing");
+        // Accepted: a file and a table share the staging slot and switches.
+        assert_eq!(r.offer_table(&table(2, &["a", "b", "c"])).unwrap().len, 3);
+        assert!(!r.active().unwrap().by_name("a").unwrap().is_enabled());
+        assert!(r.offer(file(3, &["a", "b", "c"]).as_bytes()).is_ok());
+        assert_eq!((r.stats().accepted, r.stats().rejected), (3, 3));
     }
 
     #[test]

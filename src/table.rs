@@ -167,10 +167,20 @@ impl<const N: usize> FeatureTable<N> {
             .push(Feature { default, name, enabled: true })
             .map_err(|_| TableError::CapacityExceeded { capacity: N })?;
         // `features` had room, and `by_name` has the same capacity and length,
-        // so this insert cannot fail; undo the push if it somehow does.
-        if self.by_name.insert(slot, index).is_err() {
+        // so this push cannot fail; undo the first push if it somehow does.
+        if self.by_name.push(index).is_err() {
             self.features.pop();
             return Err(TableError::CapacityExceeded { capacity: N });
+        }
+        // Move the new index from the end to its sorted slot. Not
+        // `heapless::Vec::insert`: it panics on an index past the length and
+        // on a length overflowing `u16`, and the optimizer cannot prove either
+        // impossible, so the panic would stay in the binary
+        // (examples/no-panic-check fails to link).
+        if let Some(tail) = self.by_name.get_mut(slot..) {
+            if !tail.is_empty() {
+                tail.rotate_right(1);
+            }
         }
         Ok(())
     }

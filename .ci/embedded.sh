@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The microcontroller part of CI:
+#   1. the library builds with no default features for four bare-metal targets
+#      (and with defmt for thumbv7m);
+#   2. the QEMU Cortex-M3 example runs the 2025-11-18 sequence and exits 0;
+#   3. the link-time no-panic proof links;
+#   4. the footprint is printed.
+# Installs what it needs (qemu-system-arm, rustup targets, llvm-tools,
+# defmt-print) when missing. Run from anywhere: bash .ci/embedded.sh
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+targets=(thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf riscv32imac-unknown-none-elf)
+step() { printf '\n=== %s (%ds)\n' "$1" "$SECONDS"; }
+
+step "install"
+if ! command -v qemu-system-arm >/dev/null; then
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-system-arm
+fi
+rustup target add "${targets[@]}"
+rustup component add llvm-tools
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v defmt-print >/dev/null; then
+    cargo install defmt-print --locked
+fi
+llvm_bin="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin"
+
+step "library builds for bare-metal targets"
+for target in "${targets[@]}"; do
+    echo "--- $target"
+    cargo build --release --no-default-features --target "$target"
+done
+echo "--- thumbv7m-none-eabi with defmt"
+cargo build --release --no-default-features --features defmt --target thumbv7m-none-eabi
+
+step "QEMU Cortex-M3 example"
+(
+    cd examples/qemu-cortex-m
+    export QEMU_TIMEOUT=120
+    cargo run --release --bin qemu-cortex-m
+    cargo run --release --bin footprint
+    echo "footprint firmware: ingest and lookup held"
+)
+
+step "link-time no-panic proof"
+(cd examples/no-panic-check && cargo build --release)
+echo "no-panic-check linked: no panic is reachable from the serving path"
+
+step "footprint"
+(
+    cd examples/qemu-cortex-m
+    for bin in footprint qemu-cortex-m; do
+        elf=target/thumbv7m-none-eabi/release/$bin
+        # Berkeley format: text = .vector_table + .text + .rodata (flash),
+        # data + bss = RAM (data also occupies flash).
+        read -r text data bss < <("$llvm_bin/llvm-size" "$elf" | awk 'NR == 2 {print $1, $2, $3}')
+        printf '%-14s flash %6d B (text+rodata+vectors %d, data %d)   RAM %6d B (data %d, bss %d)\n' \
+            "$bin" $((text + data)) "$text" "$data" $((data + bss)) "$data" "$bss"
+    done
+    good=$(wc -c <testdata/good-60.json)
+    echo "embedded test files (in flash above): good-60 $good B," \
+        "doubled-120 $(wc -c <testdata/doubled-120.json) B, overcap-240 $(wc -c <testdata/overcap-240.json) B"
+    read -r text data _ < <("$llvm_bin/llvm-size" target/thumbv7m-none-eabi/release/footprint | awk 'NR == 2 {print $1, $2, $3}')
+    echo "ingest + lookup + runtime, without the test file: $((text + data - good)) B flash (budget with scoring: 32768)"
+)
+echo "size_of: see the first line of the QEMU run above (Reloader<200>, FeatureTable<200>)"
+
+step "done"

@@ -267,7 +267,11 @@ pub fn ingest<const N: usize>(bytes: &[u8], table: &mut FeatureTable<N>, limits:
 /// flat pass that understands strings and escapes. O(len), O(1) stack.
 ///
 /// Other syntax errors are left to the parser; this only guarantees that the
-/// parser's recursion is bounded.
+/// parser's recursion is bounded. To do so it reads the bytes as the parser
+/// does: a bare scalar (a number, `true`, or non-JSON such as `abc"[`) runs
+/// up to the next `,`, `]` or `}`, because that is how `serde-json-core`
+/// skips an unknown field's value, and a `"` or bracket inside it starts
+/// nothing.
 pub fn check_depth(bytes: &[u8], max_depth: u8) -> Result<(), IngestError> {
     let mut depth: u8 = 0;
     let mut offset = 0;
@@ -296,7 +300,19 @@ pub fn check_depth(bytes: &[u8], max_depth: u8) -> Result<(), IngestError> {
                 }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
+            b',' | b':' | b' ' | b'\n' | b'\t' | b'\r' => {}
+            _ => {
+                // A bare scalar: the parser either skips it up to the next
+                // delimiter without recursing or has already failed on it.
+                let rest = bytes.get(offset..).unwrap_or(&[]);
+                match rest.iter().position(|&c| matches!(c, b',' | b']' | b'}')) {
+                    Some(run) => {
+                        offset += run;
+                        continue; // the delimiter itself is handled above
+                    }
+                    None => return Ok(()),
+                }
+            }
         }
         offset += 1;
     }
@@ -582,6 +598,24 @@ mod tests {
         assert_eq!(parse::<4>(&deep), Err(IngestError::TooDeep { limit: 16, offset: 32 }));
         let in_string = format!(r#"{{"version":1,"x":"{}\"","features":[{{"name":"a"}}]}}"#, "[".repeat(100));
         assert!(parse::<4>(&in_string).is_ok());
+    }
+
+    #[test]
+    fn quote_inside_a_skipped_bare_value_does_not_hide_nesting_from_the_depth_check() {
+        // serde-json-core skips `a"` up to the comma, so `[[...` is parsed
+        // (recursively) as the value of "y"; the depth check must see it too.
+        let deep = format!(
+            r#"{{"x": a", "y": {}{}, "version":1,"features":[{{"name":"a"}}]}}"#,
+            "[".repeat(20),
+            "]".repeat(20)
+        );
+        assert_eq!(parse::<4>(&deep), Err(IngestError::TooDeep { limit: 16, offset: 30 }));
+        let in_list = format!(
+            r#"{{"x": [a:"q, {}{}], "version":1,"features":[{{"name":"a"}}]}}"#,
+            "[".repeat(20),
+            "]".repeat(20)
+        );
+        assert_eq!(parse::<4>(&in_list), Err(IngestError::TooDeep { limit: 16, offset: 27 }));
     }
 
     #[test]

@@ -1,0 +1,460 @@
+//! Hostile inputs against ingest and the reloader.
+//!
+//! Every input below is offered to a [`Reloader`] that is serving a good table
+//! (the real file `tests/corpus/real/features_v1.json`). For each one the test
+//! states the exact error, and checks that the serving table is unchanged
+//! (compared with a clone taken before the offer) and that the rejection was
+//! counted once. Small inputs are committed under `tests/corpus/hostile/`;
+//! large ones (10 MB, 100 MB, a million entries, the file ten times over) are
+//! generated here from the real file.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use feature_table::{
+    FeatureName, FeatureTable, Field, IngestError, JsonError, Limits, NameError, Policy, ReloadError, Reloader, ingest,
+};
+
+const REAL: &[u8] = include_bytes!("corpus/real/features_v1.json");
+const REAL_VERSION: u64 = 20_251_118;
+const REAL_LEN: usize = 50;
+
+fn corpus(file: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/hostile").join(file);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn name(s: &str) -> FeatureName {
+    FeatureName::new(s).unwrap()
+}
+
+/// A reloader with the real file active.
+fn serving<const N: usize>(policy: Policy) -> Reloader<N> {
+    let mut r = Reloader::new(policy);
+    r.offer(REAL).unwrap();
+    r
+}
+
+/// Offers `bytes` and checks that the rejection is exactly `expected`, that
+/// the serving table is unchanged and that the rejection was counted once.
+fn assert_rejected_and_last_good_unchanged<const N: usize>(r: &mut Reloader<N>, bytes: &[u8], expected: &ReloadError) {
+    let table_before = r.active().unwrap().clone();
+    let stats_before = r.stats().clone();
+    let got = r.offer(bytes);
+    assert_eq!(got.as_ref().err(), Some(expected), "input: {:?}", preview(bytes));
+    assert!(!expected.to_string().is_empty());
+    assert_eq!(r.active().unwrap(), &table_before, "the serving table changed");
+    let stats = r.stats();
+    assert_eq!(stats.accepted, stats_before.accepted);
+    assert_eq!(stats.rejected, stats_before.rejected + 1);
+    assert_eq!(stats.consecutive_rejections, stats_before.consecutive_rejections + 1);
+    assert_eq!(stats.last_error.as_ref(), Some(expected));
+    assert_eq!(stats.active_version, stats_before.active_version);
+}
+
+fn preview(bytes: &[u8]) -> String {
+    let head = bytes.get(..bytes.len().min(120)).unwrap();
+    format!("{} ({} bytes)", String::from_utf8_lossy(head), bytes.len())
+}
+
+/// `ingest` alone and a serving [`Reloader<200>`] both reject the corpus file
+/// with exactly `expected`.
+fn rejects(file: &str, expected: IngestError) {
+    let bytes = corpus(file);
+    let mut table = FeatureTable::<200>::new(0);
+    assert_eq!(ingest(&bytes, &mut table, Limits::DEFAULT), Err(expected.clone()), "{file}");
+    let mut r = serving::<200>(Policy::DEFAULT);
+    assert_rejected_and_last_good_unchanged(&mut r, &bytes, &ReloadError::Ingest(expected));
+}
+
+fn malformed(kind: JsonError, entry: Option<usize>, field: Option<Field>) -> IngestError {
+    IngestError::Malformed { kind, entry, field }
+}
+
+/// `ingest` accepts the corpus file, and so does a fresh reloader.
+fn accepts(file: &str) -> FeatureTable<200> {
+    let bytes = corpus(file);
+    let mut table = FeatureTable::<200>::new(0);
+    ingest(&bytes, &mut table, Limits::DEFAULT).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let mut r = Reloader::<200>::new(Policy::DEFAULT);
+    r.offer(&bytes).unwrap();
+    assert_eq!(r.active().unwrap(), &table);
+    table
+}
+
+fn real_table() -> FeatureTable<200> {
+    let mut t = FeatureTable::new(0);
+    ingest(REAL, &mut t, Limits::DEFAULT).unwrap();
+    t
+}
+
+/// The real file split around its `features` list: (everything up to and
+/// including `[`, the entries, `]` and the rest). `features` is the last
+/// field of the real file.
+fn real_parts() -> (&'static [u8], &'static [u8], &'static [u8]) {
+    let key = b"\"features\": [";
+    let open = REAL.windows(key.len()).position(|w| w == key).unwrap() + key.len();
+    let close = REAL.iter().rposition(|&b| b == b']').unwrap();
+    (&REAL[..open], &REAL[open..close], &REAL[close..])
+}
+
+/// The real file with its entries repeated `times` times and `version`.
+fn real_repeated(times: usize, version: u64) -> Vec<u8> {
+    let (head, entries, tail) = real_parts();
+    let head = String::from_utf8(head.to_vec()).unwrap().replace(&REAL_VERSION.to_string(), &version.to_string());
+    let entries = entries.trim_ascii();
+    let mut out = Vec::with_capacity(head.len() + (entries.len() + 1) * times + tail.len());
+    out.extend_from_slice(head.as_bytes());
+    for i in 0..times {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(entries);
+    }
+    out.extend_from_slice(tail);
+    out
+}
+
+// ---------------------------------------------------------------- truncation
+
+#[test]
+fn every_proper_prefix_of_the_real_file_is_rejected_as_truncated_and_last_good_keeps_serving() {
+    let whole = REAL.trim_ascii_end().len();
+    let mut r = serving::<200>(Policy::DEFAULT);
+    let eof_kinds = [
+        JsonError::EofWhileParsingValue,
+        JsonError::EofWhileParsingObject,
+        JsonError::EofWhileParsingList,
+        JsonError::EofWhileParsingString,
+        JsonError::EofWhileParsingNumber,
+    ];
+    let mut kinds_seen = Vec::new();
+    for len in 0..whole {
+        let prefix = &REAL[..len];
+        let table_before = r.active().unwrap().clone();
+        let Err(ReloadError::Ingest(IngestError::Malformed { kind, entry, .. })) = r.offer(prefix) else {
+            panic!("prefix of {len} bytes was not rejected as malformed: {:?}", r.stats().last_error);
+        };
+        // A prefix cut right after the minus sign of a default holds the
+        // number "-", which is invalid rather than truncated; every other
+        // prefix ends early.
+        if prefix.ends_with(b": -") {
+            assert_eq!(kind, JsonError::InvalidNumber, "prefix of {len} bytes");
+        } else {
+            assert!(eof_kinds.contains(&kind), "prefix of {len} bytes: {kind:?}");
+        }
+        // `entry` is the element being read: at most one past the last.
+        assert!(entry.is_none_or(|e| e <= REAL_LEN), "prefix of {len} bytes: entry {entry:?}");
+        assert_eq!(r.active().unwrap(), &table_before);
+        if !kinds_seen.contains(&kind) {
+            kinds_seen.push(kind);
+        }
+    }
+    let stats = r.stats();
+    assert_eq!((stats.accepted, stats.rejected, stats.consecutive_rejections), (1, whole as u32, whole as u32));
+    assert_eq!(stats.active_version, Some(REAL_VERSION));
+    // The truncations exercise every way the parser can run out of input
+    // except inside a number (numbers end at the first non-digit, so a cut
+    // number is a shorter, valid one).
+    kinds_seen.sort_by_key(|k| format!("{k:?}"));
+    assert_eq!(
+        kinds_seen,
+        [
+            JsonError::EofWhileParsingList,
+            JsonError::EofWhileParsingObject,
+            JsonError::EofWhileParsingString,
+            JsonError::EofWhileParsingValue,
+            JsonError::InvalidNumber,
+        ]
+    );
+    // Only the whole document (with or without its trailing newline) parses.
+    for len in whole..=REAL.len() {
+        let mut t = FeatureTable::<200>::new(0);
+        ingest(&REAL[..len], &mut t, Limits::DEFAULT).unwrap();
+        assert_eq!(t, real_table());
+    }
+}
+
+// ------------------------------------------------------------- duplication
+
+#[test]
+fn the_doubled_incident_file_is_rejected_with_both_positions_of_the_first_repeated_name() {
+    let bytes =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/incident/doubled.json")).unwrap();
+    let expected = IngestError::DuplicateName { name: name("ua_entropy"), first: 0, second: REAL_LEN };
+    let mut r = serving::<200>(Policy::DEFAULT);
+    assert_rejected_and_last_good_unchanged(&mut r, &bytes, &ReloadError::Ingest(expected));
+}
+
+#[test]
+fn the_real_file_ten_times_over_is_a_duplicate_when_it_fits_and_over_capacity_when_it_does_not() {
+    let bytes = real_repeated(10, REAL_VERSION + 1);
+    let mut big = serving::<512>(Policy::DEFAULT);
+    let duplicate = IngestError::DuplicateName { name: name("ua_entropy"), first: 0, second: REAL_LEN };
+    assert_rejected_and_last_good_unchanged(&mut big, &bytes, &ReloadError::Ingest(duplicate));
+    let mut small = serving::<200>(Policy::DEFAULT);
+    let over = IngestError::CapacityExceeded { capacity: 200, found: 10 * REAL_LEN };
+    assert_rejected_and_last_good_unchanged(&mut small, &bytes, &ReloadError::Ingest(over));
+}
+
+#[test]
+fn the_real_file_concatenated_ten_times_is_trailing_characters() {
+    let bytes = REAL.repeat(10);
+    let mut r = serving::<200>(Policy::DEFAULT);
+    let expected = malformed(JsonError::TrailingCharacters, None, None);
+    assert_rejected_and_last_good_unchanged(&mut r, &bytes, &ReloadError::Ingest(expected));
+}
+
+#[test]
+fn a_million_entries_report_their_true_count_and_are_too_large_under_default_limits() {
+    // The real file's names, as `{"name": ...}` entries, 20,000 times over
+    // (about 25 MB; the whole real entries would be 110 MB and slow in a
+    // debug build).
+    let names: Vec<String> = real_table().features().iter().map(|f| format!(r#"{{"name":"{}"}}"#, f.name())).collect();
+    let entries = names.join(",");
+    let mut bytes = format!(r#"{{"version":{},"features":["#, REAL_VERSION + 1).into_bytes();
+    for i in 0..1_000_000 / REAL_LEN {
+        if i > 0 {
+            bytes.push(b',');
+        }
+        bytes.extend_from_slice(entries.as_bytes());
+    }
+    bytes.extend_from_slice(b"]}");
+    let roomy = Policy { limits: Limits { max_bytes: u32::MAX, ..Limits::DEFAULT }, ..Policy::DEFAULT };
+    let mut r = serving::<200>(roomy);
+    let over = IngestError::CapacityExceeded { capacity: 200, found: 1_000_000 };
+    assert_rejected_and_last_good_unchanged(&mut r, &bytes, &ReloadError::Ingest(over));
+
+    let mut r = serving::<200>(Policy::DEFAULT);
+    let too_large = IngestError::TooLarge { len: bytes.len(), limit: Limits::DEFAULT.max_bytes };
+    assert_rejected_and_last_good_unchanged(&mut r, &bytes, &ReloadError::Ingest(too_large));
+}
+
+// -------------------------------------------------------------------- size
+
+#[test]
+fn a_100_mb_input_is_rejected_as_too_large_before_any_byte_is_read() {
+    let mut bytes = REAL.to_vec();
+    bytes.resize(100 << 20, b' ');
+    let mut r = serving::<200>(Policy::DEFAULT);
+    let expected = IngestError::TooLarge { len: 100 << 20, limit: 1 << 20 };
+    let start = Instant::now();
+    assert_rejected_and_last_good_unchanged(&mut r, &bytes, &ReloadError::Ingest(expected));
+    // The size is checked first, so this costs nothing like a scan of 100 MB
+    // (which takes over a second in a debug build).
+    assert!(start.elapsed() < Duration::from_millis(50), "took {:?}", start.elapsed());
+}
+
+#[test]
+fn a_10_mb_file_with_a_large_unknown_field_parses_fully_when_the_size_limit_allows_it() {
+    let text = String::from_utf8(REAL.to_vec()).unwrap().replace(&REAL_VERSION.to_string(), "20251119");
+    let padding = "x".repeat(10 << 20);
+    let bytes = format!("{{\"padding\": \"{padding}\",{}", text.strip_prefix('{').unwrap()).into_bytes();
+    assert!(bytes.len() > 10 << 20);
+
+    let policy = Policy { limits: Limits { max_bytes: 16 << 20, ..Limits::DEFAULT }, ..Policy::DEFAULT };
+    let mut r = serving::<200>(policy);
+    let accepted = r.offer(&bytes).unwrap();
+    assert_eq!((accepted.version, accepted.len, accepted.switches_dropped), (20_251_119, REAL_LEN, 0));
+    assert_eq!(r.active().unwrap().features(), real_table().features());
+
+    let mut r = serving::<200>(Policy::DEFAULT);
+    let expected = IngestError::TooLarge { len: bytes.len(), limit: 1 << 20 };
+    assert_rejected_and_last_good_unchanged(&mut r, &bytes, &ReloadError::Ingest(expected));
+}
+
+#[test]
+fn empty_and_whitespace_only_inputs_are_eof_while_parsing_a_value() {
+    rejects("empty.json", malformed(JsonError::EofWhileParsingValue, None, None));
+    rejects("whitespace_only.json", malformed(JsonError::EofWhileParsingValue, None, None));
+}
+
+// ----------------------------------------------------------------- nesting
+
+#[test]
+fn nesting_one_past_the_limit_is_too_deep_at_the_bracket_that_crosses_it() {
+    let too_deep = |offset| IngestError::TooDeep { limit: 16, offset };
+    // `{"meta": ` is 9 bytes; the 16th bracket of the run is level 17.
+    rejects("nesting_17_in_unknown_field.json", too_deep(9 + 15));
+    // `{"version": 20251119, "features": ` is 34 bytes: the 16th bracket.
+    rejects("nesting_17_in_features.json", too_deep(34 + 15));
+    // The entry is level 3, so its 14th nested bracket is level 17.
+    let entry_file = corpus("nesting_17_in_entry.json");
+    let tags = entry_file.iter().position(|&b| b == b'[').unwrap();
+    let first_tag_bracket = entry_file[tags + 1..].iter().position(|&b| b == b'[').unwrap() + tags + 1;
+    rejects("nesting_17_in_entry.json", too_deep(first_tag_bracket + 13));
+    // A quote inside a skipped bare value does not hide the brackets after
+    // it (regression: this used to pass the check and recurse unbounded).
+    rejects("nesting_hidden_after_bare_quote.json", too_deep(15 + 15));
+}
+
+#[test]
+fn nesting_exactly_at_the_limit_is_accepted() {
+    assert_eq!(accepts("nesting_16_in_unknown_field.json").len(), 1);
+}
+
+#[test]
+fn five_thousand_levels_in_an_unknown_field_or_in_features_are_too_deep_not_a_crash() {
+    let deep_meta = format!(
+        r#"{{"meta": {}{}, "version": 20251119, "features": [{{"name": "ua_entropy"}}]}}"#,
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    let mut r = serving::<200>(Policy::DEFAULT);
+    let expected = IngestError::TooDeep { limit: 16, offset: 9 + 15 };
+    assert_rejected_and_last_good_unchanged(&mut r, deep_meta.as_bytes(), &ReloadError::Ingest(expected));
+
+    let deep_features = format!(r#"{{"version": 20251119, "features": {}{}}}"#, "[".repeat(5000), "]".repeat(5000));
+    let expected = IngestError::TooDeep { limit: 16, offset: 34 + 15 };
+    assert_rejected_and_last_good_unchanged(&mut r, deep_features.as_bytes(), &ReloadError::Ingest(expected));
+}
+
+// ----------------------------------------------------------------- numbers
+
+#[test]
+fn a_default_that_overflows_f32_is_non_finite_with_its_entry() {
+    rejects("default_1e999.json", IngestError::NonFiniteDefault { entry: 1 });
+    rejects("default_negative_1e999.json", IngestError::NonFiniteDefault { entry: 0 });
+}
+
+#[test]
+fn null_default_is_non_finite_because_the_parser_reads_it_as_nan() {
+    rejects("default_null.json", IngestError::NonFiniteDefault { entry: 1 });
+}
+
+#[test]
+fn nan_and_infinity_as_producers_spell_them_are_malformed_numbers_in_the_default_field() {
+    let in_default = |kind| malformed(kind, Some(0), Some(Field::Default));
+    rejects("default_NaN.json", in_default(JsonError::InvalidNumber));
+    rejects("default_Infinity.json", in_default(JsonError::InvalidNumber));
+    rejects("default_minus_Infinity.json", in_default(JsonError::InvalidNumber));
+    rejects("default_inf.json", in_default(JsonError::InvalidNumber));
+    rejects("default_NaN_as_string.json", in_default(JsonError::InvalidNumber));
+    // `n` starts `null` for the parser, so `nan` fails as a bad identifier.
+    rejects("default_nan_lowercase.json", in_default(JsonError::ExpectedSomeIdent));
+}
+
+#[test]
+fn negative_zero_is_a_finite_default_and_keeps_its_sign() {
+    let t = accepts("default_negative_zero.json");
+    assert_eq!(t.get(0).unwrap().default().to_bits(), (-0.0f32).to_bits());
+}
+
+#[test]
+fn a_default_below_the_smallest_f32_rounds_to_zero_and_one_in_the_subnormal_range_is_kept() {
+    let t = accepts("default_1e-50.json");
+    assert_eq!(t.get(0).unwrap().default().to_bits(), 0.0f32.to_bits());
+    let t = accepts("default_1e-40_subnormal.json");
+    let d = t.get(0).unwrap().default();
+    assert!(d.is_subnormal() && d > 0.0, "{d:e}");
+}
+
+// ------------------------------------------------------------------- names
+
+#[test]
+fn escapes_and_non_ascii_in_names_are_invalid_names_with_their_offset() {
+    let invalid = |entry, reason| IngestError::InvalidName { entry, reason };
+    rejects("name_with_unicode_escape.json", invalid(0, NameError::Escape { offset: 2 }));
+    rejects("name_with_escaped_quote.json", invalid(0, NameError::Escape { offset: 2 }));
+    rejects("name_with_utf8.json", invalid(0, NameError::InvalidByte { byte: 0xc3, offset: 12 }));
+    rejects("name_uppercase.json", invalid(1, NameError::InvalidByte { byte: b'U', offset: 0 }));
+    rejects("name_empty.json", invalid(0, NameError::Empty));
+    rejects("name_too_long.json", invalid(0, NameError::TooLong { len: 33, max: 32 }));
+}
+
+#[test]
+fn an_escaped_key_is_not_the_name_key_so_the_entry_has_no_name() {
+    rejects("key_name_escaped.json", IngestError::MissingField { field: Field::Name, entry: Some(0) });
+}
+
+#[test]
+fn a_utf8_byte_order_mark_is_rejected_as_not_an_object() {
+    rejects("utf8_bom_before_object.json", malformed(JsonError::InvalidType, None, None));
+}
+
+// ----------------------------------------------------------------- structure
+
+#[test]
+fn a_key_given_twice_is_a_duplicate_field_at_its_level() {
+    let dup = |field, entry| IngestError::DuplicateField { field, entry };
+    rejects("duplicate_key_version.json", dup(Field::Version, None));
+    rejects("duplicate_key_features.json", dup(Field::Features, None));
+    rejects("duplicate_key_name.json", dup(Field::Name, Some(0)));
+    rejects("duplicate_key_default.json", dup(Field::Default, Some(0)));
+}
+
+#[test]
+fn a_wrong_type_in_every_field_is_malformed_at_that_field() {
+    let version = |kind| malformed(kind, None, Some(Field::Version));
+    rejects("version_as_string.json", version(JsonError::InvalidType));
+    rejects("version_negative.json", version(JsonError::InvalidNumber));
+    rejects("version_above_u64_max.json", version(JsonError::InvalidNumber));
+    rejects("version_null.json", version(JsonError::InvalidType));
+    // The integer part is read as the version; the parser then stops at `.`.
+    rejects("version_float.json", malformed(JsonError::ExpectedObjectCommaOrEnd, None, None));
+
+    rejects("features_as_object.json", malformed(JsonError::InvalidType, None, Some(Field::Features)));
+    rejects("features_as_number.json", malformed(JsonError::InvalidType, None, Some(Field::Features)));
+    rejects("entry_as_number.json", malformed(JsonError::InvalidType, Some(1), None));
+    rejects("entry_as_array.json", malformed(JsonError::InvalidType, Some(0), None));
+    rejects("name_as_number.json", malformed(JsonError::InvalidType, Some(0), Some(Field::Name)));
+    rejects("name_null.json", malformed(JsonError::InvalidType, Some(0), Some(Field::Name)));
+
+    let default = |kind| malformed(kind, Some(0), Some(Field::Default));
+    rejects("default_as_string.json", default(JsonError::InvalidNumber));
+    rejects("default_as_bool.json", default(JsonError::InvalidNumber));
+    rejects("default_as_array.json", default(JsonError::InvalidNumber));
+}
+
+#[test]
+fn missing_or_empty_required_parts_are_named() {
+    rejects("missing_version.json", IngestError::MissingField { field: Field::Version, entry: None });
+    rejects("missing_features.json", IngestError::MissingField { field: Field::Features, entry: None });
+    rejects("entry_without_name.json", IngestError::MissingField { field: Field::Name, entry: Some(1) });
+    rejects("features_empty.json", IngestError::EmptyFeatureList);
+}
+
+#[test]
+fn trailing_garbage_and_trailing_commas_are_malformed_where_they_occur() {
+    rejects("trailing_garbage.json", malformed(JsonError::TrailingCharacters, None, None));
+    rejects("trailing_second_document.json", malformed(JsonError::TrailingCharacters, None, None));
+    rejects("trailing_comma_in_document.json", malformed(JsonError::TrailingComma, None, None));
+    rejects("trailing_comma_in_features.json", malformed(JsonError::TrailingComma, Some(1), None));
+    rejects("trailing_comma_in_entry.json", malformed(JsonError::TrailingComma, Some(0), None));
+    rejects("missing_comma_between_entries.json", malformed(JsonError::ExpectedListCommaOrEnd, Some(1), None));
+}
+
+#[test]
+fn a_document_that_is_not_an_object_with_string_keys_is_malformed() {
+    rejects("top_level_array.json", malformed(JsonError::InvalidType, None, None));
+    rejects("top_level_null.json", malformed(JsonError::InvalidType, None, None));
+    rejects("unquoted_key.json", malformed(JsonError::KeyMustBeAString, None, None));
+    rejects("single_quoted_key.json", malformed(JsonError::KeyMustBeAString, None, None));
+}
+
+/// serde-json-core is more lenient than JSON in a few places. None of them
+/// can produce an invalid table (names and defaults are still validated),
+/// but they are pinned here so that a change is noticed.
+#[test]
+fn parser_leniency_is_pinned_bare_words_leading_commas_plus_signs_and_leading_zeros_are_accepted() {
+    assert_eq!(accepts("lenient_bare_word_in_unknown_field.json").len(), 1);
+    assert_eq!(accepts("lenient_leading_comma_in_features.json").len(), 1);
+    assert_eq!(accepts("lenient_default_plus_sign.json").get(0).unwrap().default(), 1.0);
+    assert_eq!(accepts("lenient_default_leading_zero.json").get(0).unwrap().default(), 1.0);
+}
+
+// ----------------------------------------------------------------- coverage
+
+#[test]
+fn every_committed_hostile_file_has_an_expected_outcome_in_this_file() {
+    let source = include_str!("hostile.rs");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/hostile");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let file = entry.unwrap().file_name().into_string().unwrap();
+        if !source.contains(&format!("\"{file}\"")) {
+            missing.push(file);
+        }
+    }
+    assert!(missing.is_empty(), "corpus files without an assertion: {missing:?}");
+}

@@ -1,0 +1,145 @@
+//! Ingest's stack use is bounded by [`Limits::max_depth`], whatever the input.
+//!
+//! The JSON parser recurses once per nesting level; the flat depth check
+//! runs first, so hostile nesting is rejected before any recursion. These
+//! tests run ingest on threads with small stacks: an overflow would abort
+//! the test process, not fail an assertion.
+
+use std::process::Command;
+
+use feature_table::{FeatureTable, IngestError, Limits, ingest};
+
+const SMALL_STACK: usize = 64 * 1024;
+
+/// A feature file whose unknown field `meta` holds `levels` nested arrays,
+/// so that the document nests `levels + 1` deep. `meta`'s first bracket is
+/// at byte 9.
+fn nested(levels: usize) -> Vec<u8> {
+    format!(r#"{{"meta": {}{}, "version": 1, "features": [{{"name": "a"}}]}}"#, "[".repeat(levels), "]".repeat(levels))
+        .into_bytes()
+}
+
+/// Runs ingest of `bytes` with `limits` on a thread with `stack` bytes of stack.
+fn ingest_on_stack(stack: usize, bytes: Vec<u8>, limits: Limits) -> Result<usize, IngestError> {
+    std::thread::Builder::new()
+        .stack_size(stack)
+        .spawn(move || {
+            let mut table = FeatureTable::<4>::new(0);
+            ingest(&bytes, &mut table, limits).map(|()| table.len())
+        })
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+#[test]
+fn the_deepest_nesting_the_default_limits_allow_parses_on_a_64_kib_stack() {
+    let depth = usize::from(Limits::DEFAULT.max_depth);
+    assert_eq!(ingest_on_stack(SMALL_STACK, nested(depth - 1), Limits::DEFAULT), Ok(1));
+}
+
+#[test]
+fn one_level_more_than_the_default_limit_is_too_deep_at_its_bracket() {
+    let depth = usize::from(Limits::DEFAULT.max_depth);
+    assert_eq!(
+        ingest_on_stack(SMALL_STACK, nested(depth), Limits::DEFAULT),
+        Err(IngestError::TooDeep { limit: 16, offset: 9 + depth - 1 })
+    );
+}
+
+#[test]
+fn five_thousand_and_a_million_levels_are_too_deep_on_a_64_kib_stack_not_an_overflow() {
+    for levels in [5_000, 1_000_000] {
+        let limits = Limits { max_bytes: u32::MAX, ..Limits::DEFAULT };
+        assert_eq!(
+            ingest_on_stack(SMALL_STACK, nested(levels), limits),
+            Err(IngestError::TooDeep { limit: 16, offset: 9 + 15 })
+        );
+    }
+}
+
+#[test]
+fn a_million_levels_after_a_quote_in_a_skipped_bare_value_are_too_deep_not_an_overflow() {
+    // Regression: the depth check used to read `a", "y": [[[...` as a string
+    // running to the end, while the parser skipped `a"` up to the comma and
+    // recursed into the brackets: a stack overflow that aborted the process.
+    let mut bytes = br#"{"x": a", "y": "#.to_vec();
+    bytes.extend(std::iter::repeat_n(b'[', 1_000_000));
+    let limits = Limits { max_bytes: u32::MAX, ..Limits::DEFAULT };
+    assert_eq!(ingest_on_stack(SMALL_STACK, bytes, limits), Err(IngestError::TooDeep { limit: 16, offset: 15 + 15 }));
+}
+
+/// Environment variable that turns [`stack_probe_child`] into a probe:
+/// `STACK_PROBE=<stack bytes>,<depth>` ingests a file nested `depth` deep
+/// (with `max_depth = depth`) on a thread with that much stack. It exits
+/// normally if that fits and aborts on stack overflow.
+const PROBE_VAR: &str = "FEATURE_TABLE_STACK_PROBE";
+
+#[test]
+#[ignore = "run as a child process by stack_use_is_bounded_by_the_depth_limit_and_measured_per_level"]
+fn stack_probe_child() {
+    let spec = std::env::var(PROBE_VAR).unwrap();
+    let (stack, depth) = spec.split_once(',').unwrap();
+    let (stack, depth): (usize, u8) = (stack.parse().unwrap(), depth.parse().unwrap());
+    let limits = Limits { max_bytes: u32::MAX, max_depth: depth };
+    assert_eq!(ingest_on_stack(stack, nested(usize::from(depth) - 1), limits), Ok(1));
+}
+
+/// Whether ingest of a `depth`-deep file fits in `stack` bytes, run in a
+/// child process so that an overflow aborts only the child.
+fn fits(stack: usize, depth: u8) -> bool {
+    let exe = std::env::current_exe().unwrap();
+    Command::new(exe)
+        .args(["--exact", "stack_probe_child", "--ignored", "--test-threads", "1"])
+        .env(PROBE_VAR, format!("{stack},{depth}"))
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+/// Thread stacks smaller than this are not asked for: glibc's minimum
+/// thread stack is 16 KiB and smaller requests are rounded up to it.
+const FLOOR: usize = 16 * 1024;
+
+/// The smallest thread stack, to 1 KiB and at least [`FLOOR`], on which
+/// ingest of a `depth`-deep file succeeds (the thread's own start-up cost
+/// included). [`FLOOR`] means "fits in the smallest stack there is".
+fn smallest_stack(depth: u8) -> usize {
+    let (mut lo, mut hi) = (FLOOR / 1024, 4096usize); // in KiB: hi fits
+    if fits(FLOOR, depth) {
+        return FLOOR;
+    }
+    assert!(fits(hi * 1024, depth), "depth {depth} needs more than {hi} KiB");
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if fits(mid * 1024, depth) { hi = mid } else { lo = mid }
+    }
+    hi * 1024
+}
+
+#[test]
+fn stack_use_is_bounded_by_the_depth_limit_and_measured_per_level() {
+    let build = if cfg!(debug_assertions) { "debug" } else { "release" };
+    let at_default = smallest_stack(Limits::DEFAULT.max_depth);
+    let (at_128, at_255) = (smallest_stack(128), smallest_stack(u8::MAX));
+    println!(
+        "{build} build, smallest thread stack: depth 16 = {} KiB, depth 128 = {} KiB, depth 255 = {} KiB \
+         ({} KiB = fits in the smallest stack)",
+        at_default / 1024,
+        at_128 / 1024,
+        at_255 / 1024,
+        FLOOR / 1024
+    );
+    assert!(at_default <= SMALL_STACK, "the default depth needs {at_default} bytes");
+    // The largest depth `Limits` can express fits a modest thread stack.
+    assert!(at_255 <= 256 * 1024, "depth 255 needs {at_255} bytes");
+    if at_128 > FLOOR {
+        // Both above the floor: the difference is the parser's cost per level.
+        let per_level = (at_255 - at_128) / (255 - 128);
+        println!("{build} build: about {per_level} bytes of stack per nesting level");
+        assert!(at_255 > at_128 && per_level <= 2048, "{per_level} bytes per nesting level");
+    } else {
+        println!("{build} build: at most {} bytes of stack per nesting level", FLOOR / 255);
+    }
+}

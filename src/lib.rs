@@ -44,6 +44,9 @@
 //!   and O(log N) by name, and per-feature kill switches.
 //! - [`ingest`](mod@ingest): bytes → validated table, with size and nesting
 //!   bounds checked before the JSON parser runs.
+//! - [`model`]: scoring models; [`CatBoost`] evaluates a CatBoost
+//!   oblivious-tree export ([`model::catboost::ingest`]) without heap or
+//!   panic.
 //! - [`reload`]: [`Reloader`] — staging, the [`Policy`] guards (growth,
 //!   version, headroom), bounded [`ReloadStats`], the global kill switch and
 //!   the explicit [`Unscored`] outcome.
@@ -68,11 +71,13 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod ingest;
+pub mod model;
 pub mod name;
 pub mod reload;
 pub mod table;
 
 pub use ingest::{Field, IngestError, JsonError, Limits, ingest};
+pub use model::catboost::{CatBoost, ModelError, ModelField, NanTreatment};
 pub use name::{FeatureName, MAX_NAME_LEN, NameError};
 pub use reload::{Accepted, Policy, Ratio, ReloadError, ReloadStats, Reloader, Unscored, Warning};
 pub use table::{Feature, FeatureTable, TableError};

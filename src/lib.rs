@@ -44,6 +44,9 @@
 //!   and O(log N) by name, and per-feature kill switches.
 //! - [`ingest`](mod@ingest): bytes → validated table, with size and nesting
 //!   bounds checked before the JSON parser runs.
+//! - [`model`]: scoring models; [`CatBoost`] evaluates a CatBoost
+//!   oblivious-tree export ([`model::catboost::ingest`]) without heap or
+//!   panic.
 //! - [`reload`]: [`Reloader`] — staging, the [`Policy`] guards (growth,
 //!   version, headroom), bounded [`ReloadStats`], the global kill switch and
 //!   the explicit [`Unscored`] outcome.
@@ -78,6 +81,8 @@ pub mod table;
 pub use extract::{Bindings, Extractor, FeatureVector};
 pub use ingest::{Field, IngestError, JsonError, Limits, ingest};
 pub use model::Model;
+pub use model::catboost::CatBoost;
+pub use model::logistic::Logistic;
 pub use name::{FeatureName, MAX_NAME_LEN, NameError};
 pub use reload::{Accepted, Policy, Ratio, ReloadError, ReloadStats, Reloader, Unscored, Warning};
 pub use score::{BotScore, Engine, ModelRejected, Score, Verdict, check_pair, score_with};

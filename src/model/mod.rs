@@ -2,7 +2,11 @@
 //! [`FeatureVector`](crate::FeatureVector) into a raw value.
 //!
 //! - [`logistic`]: bias plus one weight per feature.
+//! - [`catboost`]: CatBoost oblivious-tree models (float features only),
+//!   loaded from CatBoost's own JSON export and evaluated as
+//!   `RawFormulaVal`.
 
+pub mod catboost;
 pub mod logistic;
 
 /// A model the [`Engine`](crate::Engine) can load, check against a feature
@@ -23,4 +27,24 @@ pub trait Model {
 
     /// The model's raw value for one row (a logit for classifiers).
     fn raw(&self, features: &[f32]) -> f64;
+}
+
+impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize> Model
+    for catboost::CatBoost<TREES, DEPTH, FEATURES, LEAVES>
+{
+    type Error = catboost::ModelError;
+
+    /// [`catboost::ingest`] with [`catboost::DEFAULT_LIMITS`].
+    fn load(&mut self, bytes: &[u8]) -> Result<(), catboost::ModelError> {
+        catboost::ingest(bytes, self, catboost::DEFAULT_LIMITS)
+    }
+
+    fn feature_count(&self) -> usize {
+        catboost::CatBoost::feature_count(self)
+    }
+
+    #[inline]
+    fn raw(&self, features: &[f32]) -> f64 {
+        catboost::CatBoost::raw(self, features)
+    }
 }

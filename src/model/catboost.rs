@@ -1,0 +1,1366 @@
+//! CatBoost oblivious-tree models: CatBoost's JSON export → validated
+//! [`CatBoost`] → `RawFormulaVal` per row.
+//!
+//! The input is what `model.save_model(path, format="json")` writes. Of it,
+//! [`ingest`] reads:
+//!
+//! - `features_info.float_features[*]`: `flat_feature_index` (the column in
+//!   the input row), `feature_index` (the index splits refer to),
+//!   `nan_value_treatment` (`AsIs`, `AsFalse` = `nan_mode="Min"`, `AsTrue` =
+//!   `nan_mode="Max"`) and `borders` (checked finite);
+//! - `oblivious_trees[*].splits[*]`: `float_feature_index`, `border`,
+//!   `split_type` (only `FloatFeature`);
+//! - `oblivious_trees[*].leaf_values`;
+//! - `scale_and_bias`: `[scale, [bias]]` (absent means `[1, [0]]`).
+//!
+//! Everything else (`model_info`, `leaf_weights`, unknown keys) is skipped
+//! without being interpreted. What this evaluator cannot compute exactly is
+//! rejected with a typed [`ModelError`]: categorical, text and embedding
+//! features, non-symmetric trees (`grow_policy` `Depthwise`/`Lossguide`),
+//! multi-dimensional models (`MultiClass`, multi-target), and anything over
+//! the compile-time capacities.
+//!
+//! Like [`crate::ingest`], bytes pass three gates, none of which allocates:
+//! the size limit, a flat nesting-depth scan
+//! ([`check_depth`](crate::ingest::check_depth)) *before* the recursive
+//! parser runs, and a streaming `serde-json-core` parse straight into the
+//! model's arrays.
+
+use core::fmt;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::ingest::{IngestError, JsonError, Limits, check_depth};
+
+/// Limits suited to CatBoost exports: 64 MiB and nesting depth 16.
+///
+/// Real exports nest 9 levels deep (`model_info.params` is the deepest
+/// part), so 16 leaves room without letting hostile input exhaust the stack.
+/// A 1024-tree, depth-8 export with `leaf_weights` is about 7 MB.
+pub const DEFAULT_LIMITS: Limits = Limits { max_bytes: 64 << 20, max_depth: 16 };
+
+/// Deepest tree any [`CatBoost`] type can hold: CatBoost itself caps `depth`
+/// at 16.
+pub const MAX_DEPTH: usize = 16;
+
+/// Marks an unused slot of the float-feature → column map.
+const NO_COLUMN: u16 = u16::MAX;
+
+/// How a float feature's NaN is binarized (CatBoost's `nan_value_treatment`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum NanTreatment {
+    /// `AsIs`: `NaN > border` is false for every border.
+    AsIs,
+    /// `AsFalse` (`nan_mode="Min"`): NaN is below every border.
+    AsFalse,
+    /// `AsTrue` (`nan_mode="Max"`): NaN is above every border.
+    AsTrue,
+}
+
+/// A field of the CatBoost JSON export, used to say where an error is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum ModelField {
+    /// The top-level `features_info` object.
+    FeaturesInfo,
+    /// `features_info.float_features`.
+    FloatFeatures,
+    /// A float feature's `flat_feature_index`.
+    FlatFeatureIndex,
+    /// A float feature's `feature_index`.
+    FeatureIndex,
+    /// A float feature's `nan_value_treatment`.
+    NanValueTreatment,
+    /// A float feature's `borders`.
+    Borders,
+    /// `features_info.categorical_features`.
+    CategoricalFeatures,
+    /// `features_info.text_features`.
+    TextFeatures,
+    /// `features_info.embedding_features`.
+    EmbeddingFeatures,
+    /// The top-level `oblivious_trees` list.
+    ObliviousTrees,
+    /// The top-level `trees` list (non-symmetric trees).
+    Trees,
+    /// A tree's `leaf_values`.
+    LeafValues,
+    /// A tree's `splits`.
+    Splits,
+    /// A split's `float_feature_index`.
+    FloatFeatureIndex,
+    /// A split's `border`.
+    Border,
+    /// A split's `split_type`.
+    SplitType,
+    /// The top-level `scale_and_bias`.
+    ScaleAndBias,
+}
+
+impl ModelField {
+    /// The field's JSON key.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::FeaturesInfo => "features_info",
+            Self::FloatFeatures => "float_features",
+            Self::FlatFeatureIndex => "flat_feature_index",
+            Self::FeatureIndex => "feature_index",
+            Self::NanValueTreatment => "nan_value_treatment",
+            Self::Borders => "borders",
+            Self::CategoricalFeatures => "categorical_features",
+            Self::TextFeatures => "text_features",
+            Self::EmbeddingFeatures => "embedding_features",
+            Self::ObliviousTrees => "oblivious_trees",
+            Self::Trees => "trees",
+            Self::LeafValues => "leaf_values",
+            Self::Splits => "splits",
+            Self::FloatFeatureIndex => "float_feature_index",
+            Self::Border => "border",
+            Self::SplitType => "split_type",
+            Self::ScaleAndBias => "scale_and_bias",
+        }
+    }
+
+    /// Whether an `index` next to this field counts trees (otherwise it
+    /// counts entries of `float_features`).
+    const fn in_tree(self) -> bool {
+        matches!(self, Self::LeafValues | Self::Splits | Self::FloatFeatureIndex | Self::Border | Self::SplitType)
+    }
+}
+
+impl fmt::Display for ModelField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`", self.key())
+    }
+}
+
+/// Why a CatBoost export was rejected by [`ingest`]. Every variant says what
+/// is wrong, where, and by how much. `index` fields are zero-based: a tree in
+/// `oblivious_trees` for tree fields ([`ModelField::LeafValues`],
+/// [`ModelField::Splits`], [`ModelField::Border`], ...), an entry of
+/// `float_features` for feature fields.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum ModelError {
+    /// The input is `len` bytes; the limit is `limit`.
+    TooLarge {
+        /// Input length in bytes.
+        len: usize,
+        /// [`Limits::max_bytes`].
+        limit: u32,
+    },
+    /// Arrays/objects nest deeper than `limit` at byte `offset`.
+    TooDeep {
+        /// [`Limits::max_depth`].
+        limit: u8,
+        /// Offset of the bracket that crossed the limit.
+        offset: usize,
+    },
+    /// The input is not well-formed JSON of the expected shape.
+    Malformed {
+        /// What the parser found.
+        kind: JsonError,
+        /// The field being parsed, if known.
+        field: Option<ModelField>,
+        /// The tree or float feature being parsed, if any.
+        index: Option<usize>,
+    },
+    /// A required field is absent.
+    MissingField {
+        /// The missing field.
+        field: ModelField,
+        /// The tree or float feature it is missing from, if any.
+        index: Option<usize>,
+    },
+    /// A field appears twice in the same object.
+    DuplicateField {
+        /// The repeated field.
+        field: ModelField,
+        /// The tree or float feature, if any.
+        index: Option<usize>,
+    },
+    /// The model has `count` features of a kind this evaluator does not
+    /// compute (`field` is [`ModelField::CategoricalFeatures`],
+    /// [`ModelField::TextFeatures`] or [`ModelField::EmbeddingFeatures`]).
+    UnsupportedFeatures {
+        /// Which list is non-empty.
+        field: ModelField,
+        /// How many entries it has.
+        count: usize,
+    },
+    /// The model has non-symmetric trees (a top-level `trees` list, from
+    /// `grow_policy` `Depthwise` or `Lossguide`).
+    NonSymmetricTrees,
+    /// Split `split` of tree `tree` is not a `FloatFeature` split (for
+    /// example `OnlineCtr` or `OneHotFeature`).
+    UnsupportedSplitType {
+        /// The tree.
+        tree: usize,
+        /// The split's position in the tree's `splits`.
+        split: usize,
+    },
+    /// The model predicts `dimension` values per row (`scale_and_bias` has
+    /// `dimension` biases, as a `MultiClass` model does); only 1 is supported.
+    MultiDimensional {
+        /// Number of biases.
+        dimension: usize,
+    },
+    /// Tree `tree` has `found` leaf values; a depth-`depth` tree has
+    /// `2^depth` (a multiple means a multi-dimensional model).
+    LeafCountMismatch {
+        /// The tree.
+        tree: usize,
+        /// Its number of splits.
+        depth: usize,
+        /// Its number of leaf values.
+        found: usize,
+    },
+    /// The model has `found` trees; the type holds `capacity`.
+    TooManyTrees {
+        /// `TREES`.
+        capacity: usize,
+        /// The true number of trees in the file.
+        found: usize,
+    },
+    /// Tree `tree` has `depth` splits; the type holds `max`.
+    TreeTooDeep {
+        /// The tree.
+        tree: usize,
+        /// Its number of splits.
+        depth: usize,
+        /// `DEPTH`.
+        max: usize,
+    },
+    /// The trees have `found` leaf values in all; the type holds `capacity`.
+    TooManyLeaves {
+        /// `LEAVES`.
+        capacity: usize,
+        /// The true total.
+        found: usize,
+    },
+    /// Float feature entry `feature` has column or feature index `index`,
+    /// which does not fit the type's `capacity` feature slots.
+    FeatureIndexOutOfRange {
+        /// The entry of `float_features`.
+        feature: usize,
+        /// The offending `flat_feature_index` or `feature_index`.
+        index: usize,
+        /// `FEATURES`.
+        capacity: usize,
+    },
+    /// Float feature entry `feature` has a `nan_value_treatment` other than
+    /// `AsIs`, `AsFalse`, `AsTrue`.
+    UnknownNanTreatment {
+        /// The entry of `float_features`.
+        feature: usize,
+    },
+    /// Split `split` of tree `tree` refers to float feature `index`, which
+    /// `features_info.float_features` does not define.
+    UnknownFloatFeature {
+        /// The tree.
+        tree: usize,
+        /// The split's position in the tree's `splits`.
+        split: usize,
+        /// The `float_feature_index` (saturated at 65535).
+        index: usize,
+    },
+    /// A number in `field` is not finite (NaN, `null`, ±inf, or overflows
+    /// `f32` for borders).
+    NonFinite {
+        /// The field.
+        field: ModelField,
+        /// The tree or float feature, if any.
+        index: Option<usize>,
+    },
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        /// " in tree 3" or " in float feature 3", by what `field` belongs to.
+        fn place(f: &mut fmt::Formatter<'_>, field: Option<ModelField>, index: Option<usize>) -> fmt::Result {
+            match (field, index) {
+                (Some(field), Some(i)) if field.in_tree() => write!(f, " in tree {i}"),
+                (Some(_), Some(i)) => write!(f, " in float feature {i}"),
+                (None, Some(i)) => write!(f, " in list entry {i}"),
+                (_, None) => Ok(()),
+            }
+        }
+        match self {
+            Self::TooLarge { len, limit } => write!(f, "model is {len} bytes, the limit is {limit}"),
+            Self::TooDeep { limit, offset } => write!(f, "nesting deeper than {limit} levels at byte {offset}"),
+            Self::Malformed { kind, field, index } => {
+                f.write_str("malformed CatBoost JSON")?;
+                place(f, *field, *index)?;
+                if let Some(field) = field {
+                    write!(f, " at field {field}")?;
+                }
+                write!(f, ": {kind}")
+            }
+            Self::MissingField { field, index } => {
+                write!(f, "missing field {field}")?;
+                place(f, Some(*field), *index)
+            }
+            Self::DuplicateField { field, index } => {
+                write!(f, "field {field} appears twice")?;
+                place(f, Some(*field), *index)
+            }
+            Self::UnsupportedFeatures { field, count } => {
+                write!(f, "{count} entries in {field}: only float features are supported")
+            }
+            Self::NonSymmetricTrees => {
+                f.write_str("non-symmetric trees are not supported (grow_policy must be SymmetricTree)")
+            }
+            Self::UnsupportedSplitType { tree, split } => {
+                write!(f, "split {split} of tree {tree} is not a FloatFeature split")
+            }
+            Self::MultiDimensional { dimension } => {
+                write!(f, "model predicts {dimension} values per row: only 1 is supported")
+            }
+            Self::LeafCountMismatch { tree, depth, found } => {
+                write!(f, "tree {tree} has depth {depth} and {found} leaf values")
+            }
+            Self::TooManyTrees { capacity, found } => write!(f, "{found} trees for capacity {capacity}"),
+            Self::TreeTooDeep { tree, depth, max } => write!(f, "tree {tree} has depth {depth}, the maximum is {max}"),
+            Self::TooManyLeaves { capacity, found } => write!(f, "{found} leaf values for capacity {capacity}"),
+            Self::FeatureIndexOutOfRange { feature, index, capacity } => {
+                write!(f, "float feature {feature} has index {index}, capacity is {capacity} features")
+            }
+            Self::UnknownNanTreatment { feature } => {
+                write!(f, "float feature {feature} has an unknown nan_value_treatment")
+            }
+            Self::UnknownFloatFeature { tree, split, index } => {
+                write!(f, "split {split} of tree {tree} uses undefined float feature {index}")
+            }
+            Self::NonFinite { field, index } => {
+                write!(f, "non-finite number in {field}")?;
+                place(f, Some(*field), *index)
+            }
+        }
+    }
+}
+
+impl core::error::Error for ModelError {}
+
+/// A CatBoost oblivious-tree model (float features, one output), with
+/// capacity fixed at compile time.
+///
+/// - `TREES`: most trees;
+/// - `DEPTH`: deepest tree (≤ [`MAX_DEPTH`]);
+/// - `FEATURES`: input columns (≤ 65,535): every `flat_feature_index` and
+///   `feature_index` must be below it;
+/// - `LEAVES`: leaf values of all trees together. Stable Rust cannot write
+///   `TREES << DEPTH` inside this type, so it is its own parameter; write it
+///   as a constant expression at the use site, `CatBoost<1024, 8, 256, { 1024
+///   << 8 }>`. It may be smaller when trees are known to be shallower than
+///   `DEPTH`; a model that does not fit is rejected with
+///   [`ModelError::TooManyLeaves`].
+///
+/// # Memory
+///
+/// `size_of` is `8·LEAVES + 6·TREES·DEPTH + TREES + 6·FEATURES + 24`,
+/// rounded up to 8, on 32- and 64-bit targets alike: 8 bytes per leaf
+/// (`f64`), 2 + 4 per split slot (`u16` column, `f32` border), 1 per tree
+/// (its depth), 2 + 4 per feature slot (column map, NaN replacement), and
+/// 24 for counts, scale and bias. For `CatBoost<1024, 8, 256, { 1024 << 8
+/// }>` that is 2,148,888 bytes
+/// (2 MiB of leaves + 48 KiB of splits): put it in a `static` or a `Box`,
+/// not on a thread's stack.
+///
+/// # Layout
+///
+/// Splits are two contiguous arrays, `[[u16; DEPTH]; TREES]` columns and
+/// `[[f32; DEPTH]; TREES]` borders, and leaves one contiguous `[f64;
+/// LEAVES]`, tree after tree. A tree shallower than `DEPTH` is padded with
+/// splits whose border is `+inf` (never true), so evaluation runs a fixed,
+/// unrolled `DEPTH` compares per tree with no data-dependent branch.
+///
+/// # Example
+///
+/// ```
+/// use feature_table::model::catboost::{self, CatBoost};
+///
+/// // One depth-1 tree on column 0, as CatBoost exports it (abridged).
+/// let json = br#"{
+///   "features_info": {"float_features": [
+///     {"borders": [0.5], "feature_index": 0, "flat_feature_index": 0, "nan_value_treatment": "AsTrue"}]},
+///   "oblivious_trees": [{"leaf_values": [-1.0, 2.0],
+///     "splits": [{"border": 0.5, "float_feature_index": 0, "split_type": "FloatFeature"}]}],
+///   "scale_and_bias": [1, [0.25]]
+/// }"#;
+/// static MODEL: std::sync::Mutex<CatBoost<4, 2, 8, 16>> = std::sync::Mutex::new(CatBoost::new());
+/// let mut model = MODEL.lock().unwrap();
+/// catboost::ingest(json, &mut model, catboost::DEFAULT_LIMITS)?;
+/// assert_eq!(model.raw(&[0.7]), 2.25);
+/// assert_eq!(model.raw(&[0.1]), -0.75);
+/// assert_eq!(model.raw(&[f32::NAN]), 2.25); // nan_mode Max: NaN is above the border
+/// assert_eq!(model.raw(&[]), 2.25); // a missing column reads as NaN
+/// # Ok::<(), catboost::ModelError>(())
+/// ```
+#[derive(Clone)]
+pub struct CatBoost<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize> {
+    /// Per tree and split level: the input column it compares.
+    split_columns: [[u16; DEPTH]; TREES],
+    /// Per tree and split level: the border (`value > border` sets the bit).
+    split_borders: [[f32; DEPTH]; TREES],
+    /// Per tree: its real depth (leaf count is `1 << depth`).
+    depths: [u8; TREES],
+    /// All trees' leaves, tree after tree.
+    leaves: [f64; LEAVES],
+    /// Per column: what a NaN there is replaced by before comparing
+    /// (`+inf` for `AsTrue`, NaN otherwise).
+    nan_replacement: [f32; FEATURES],
+    /// Per `feature_index`: its column, or `NO_COLUMN`.
+    float_columns: [u16; FEATURES],
+    trees: u32,
+    width: u32,
+    scale: f64,
+    bias: f64,
+}
+
+impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize>
+    CatBoost<TREES, DEPTH, FEATURES, LEAVES>
+{
+    const CAPACITY_OK: () = {
+        assert!(DEPTH <= MAX_DEPTH, "DEPTH is at most 16");
+        assert!(FEATURES < NO_COLUMN as usize, "FEATURES is at most 65534");
+        assert!(TREES <= u32::MAX as usize, "TREES must fit in u32");
+    };
+
+    /// An empty model: no trees, scale 1, bias 0, so [`raw`](Self::raw)
+    /// returns 0.
+    ///
+    /// `const`, so a model can be a `static` (the staging slot of a
+    /// reloader). Capacities out of range (`DEPTH > 16`, `FEATURES ≥ 65535`)
+    /// fail to compile. Cost: writes `size_of::<Self>()` bytes.
+    #[must_use]
+    pub const fn new() -> Self {
+        let () = Self::CAPACITY_OK;
+        Self {
+            split_columns: [[0; DEPTH]; TREES],
+            split_borders: [[f32::INFINITY; DEPTH]; TREES],
+            depths: [0; TREES],
+            leaves: [0.0; LEAVES],
+            nan_replacement: [f32::NAN; FEATURES],
+            float_columns: [NO_COLUMN; FEATURES],
+            trees: 0,
+            width: 0,
+            scale: 1.0,
+            bias: 0.0,
+        }
+    }
+
+    /// Empties the model in O(`FEATURES`) without touching the tree arrays.
+    fn clear(&mut self) {
+        self.trees = 0;
+        self.width = 0;
+        self.scale = 1.0;
+        self.bias = 0.0;
+        self.nan_replacement.fill(f32::NAN);
+        self.float_columns.fill(NO_COLUMN);
+    }
+
+    /// Number of trees. O(1).
+    pub const fn tree_count(&self) -> usize {
+        self.trees as usize
+    }
+
+    /// Number of input columns the model reads: the largest
+    /// `flat_feature_index` plus one (0 for an empty model). Check it
+    /// against the feature table once, at load. O(1).
+    pub const fn feature_count(&self) -> usize {
+        self.width as usize
+    }
+
+    /// `scale` of `scale_and_bias`. O(1).
+    pub const fn scale(&self) -> f64 {
+        self.scale
+    }
+
+    /// `bias` of `scale_and_bias`. O(1).
+    pub const fn bias(&self) -> f64 {
+        self.bias
+    }
+
+    /// The model's raw score for one row: `scale · Σ leaf + bias`, CatBoost's
+    /// `prediction_type="RawFormulaVal"` (for `Logloss`, the log-odds).
+    ///
+    /// `features[c]` is column `c` (`flat_feature_index`), as `f32`. NaN is
+    /// binarized as CatBoost does for the column's `nan_value_treatment`.
+    /// Columns beyond `features.len()` read as NaN, i.e. as missing values;
+    /// extra columns are ignored. Never panics: check
+    /// [`feature_count`](Self::feature_count) once at load to rule out
+    /// short rows.
+    ///
+    /// Cost: O(`feature_count` + `tree_count · DEPTH`), no allocation,
+    /// `4·FEATURES` bytes of stack; one flat pass replaces NaNs, then each
+    /// tree is `DEPTH` branch-free compares and one leaf load.
+    #[must_use]
+    pub fn raw(&self, features: &[f32]) -> f64 {
+        // One flat pass: the row, with NaN replaced per column (+inf for
+        // AsTrue, NaN stays NaN, so `NaN > border` is false, for the rest).
+        let mut row = [f32::NAN; FEATURES];
+        let width = self.feature_count();
+        let mut input = features.iter();
+        for (slot, &nan) in row.iter_mut().zip(self.nan_replacement.iter()).take(width) {
+            let value = input.next().copied().unwrap_or(f32::NAN);
+            *slot = if value.is_nan() { nan } else { value };
+        }
+
+        let mut sum = 0.0_f64;
+        let mut offset = 0_usize;
+        let trees = self.split_columns.iter().zip(self.split_borders.iter()).zip(self.depths.iter());
+        for ((columns, borders), &depth) in trees.take(self.tree_count()) {
+            let mut leaf = 0_usize;
+            for (level, (&column, &border)) in columns.iter().zip(borders.iter()).enumerate() {
+                let value = row.get(usize::from(column)).copied().unwrap_or(f32::NAN);
+                leaf |= usize::from(value > border) << level;
+            }
+            sum += self.leaves.get(offset + leaf).copied().unwrap_or(0.0);
+            offset += 1_usize << depth;
+        }
+        self.scale * sum + self.bias
+    }
+}
+
+impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize> Default
+    for CatBoost<TREES, DEPTH, FEATURES, LEAVES>
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize> fmt::Debug
+    for CatBoost<TREES, DEPTH, FEATURES, LEAVES>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CatBoost")
+            .field("trees", &self.trees)
+            .field("feature_count", &self.width)
+            .field("scale", &self.scale)
+            .field("bias", &self.bias)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Parses and validates a CatBoost JSON export into `model`.
+///
+/// `model` is emptied first and holds the export on success; on failure it
+/// is left empty (no trees, [`raw`](CatBoost::raw) returns 0), so parse into
+/// a staging model, never the serving one.
+///
+/// Checks, in order: size and nesting depth (before parsing), JSON shape,
+/// unsupported feature kinds and tree kinds, dimension, tree count, then the
+/// first bad tree or float feature in file order, the leaf total, and that
+/// every split names a defined float feature. Use [`DEFAULT_LIMITS`] unless
+/// you know your exports.
+///
+/// Cost: O(len + `FEATURES` + `TREES·DEPTH`) time, no heap allocation; stack
+/// bounded by [`Limits::max_depth`].
+pub fn ingest<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize>(
+    bytes: &[u8],
+    model: &mut CatBoost<TREES, DEPTH, FEATURES, LEAVES>,
+    limits: Limits,
+) -> Result<(), ModelError> {
+    model.clear();
+    let result = parse(bytes, model, limits);
+    if result.is_err() {
+        model.clear();
+    }
+    result
+}
+
+fn parse<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize>(
+    bytes: &[u8],
+    model: &mut CatBoost<TREES, DEPTH, FEATURES, LEAVES>,
+    limits: Limits,
+) -> Result<(), ModelError> {
+    if bytes.len() > limits.max_bytes as usize {
+        return Err(ModelError::TooLarge { len: bytes.len(), limit: limits.max_bytes });
+    }
+    check_depth(bytes, limits.max_depth).map_err(|e| match e {
+        IngestError::TooDeep { limit, offset } => ModelError::TooDeep { limit, offset },
+        // check_depth reports nothing else; keep the limit if it ever does.
+        _ => ModelError::TooDeep { limit: limits.max_depth, offset: 0 },
+    })?;
+
+    let mut ctx = Context::default();
+    let mut de = serde_json_core::de::Deserializer::new(bytes, None);
+    let parsed = ModelSeed { model: &mut *model, ctx: &mut ctx }.deserialize(&mut de).and_then(|()| de.end());
+    if let Some(error) = ctx.error.take() {
+        return Err(error);
+    }
+    if let Err(kind) = parsed {
+        return Err(ModelError::Malformed { kind, field: ctx.field, index: ctx.index });
+    }
+    if let Some(error) = ctx.unsupported.take() {
+        return Err(error);
+    }
+    let Some(found) = ctx.trees else {
+        return Err(ModelError::MissingField { field: ModelField::ObliviousTrees, index: None });
+    };
+    if ctx.dimension > 1 {
+        return Err(ModelError::MultiDimensional { dimension: ctx.dimension });
+    }
+    if found > TREES {
+        return Err(ModelError::TooManyTrees { capacity: TREES, found });
+    }
+    if let Some(error) = ctx.first_bad.take() {
+        return Err(error);
+    }
+    if ctx.leaves > LEAVES {
+        return Err(ModelError::TooManyLeaves { capacity: LEAVES, found: ctx.leaves });
+    }
+
+    // Resolve `float_feature_index` → column, and pad shallow trees with
+    // never-true splits.
+    let trees = model.split_columns.iter_mut().zip(model.split_borders.iter_mut()).zip(model.depths.iter());
+    for (tree, ((columns, borders), &depth)) in trees.take(found).enumerate() {
+        for (split, (column, border)) in columns.iter_mut().zip(borders.iter_mut()).enumerate() {
+            if split >= usize::from(depth) {
+                *column = 0;
+                *border = f32::INFINITY;
+                continue;
+            }
+            match model.float_columns.get(usize::from(*column)) {
+                Some(&resolved) if resolved != NO_COLUMN => *column = resolved,
+                _ => return Err(ModelError::UnknownFloatFeature { tree, split, index: usize::from(*column) }),
+            }
+        }
+    }
+    model.trees = u32::try_from(found).unwrap_or(u32::MAX);
+    model.width = ctx.width;
+    model.scale = ctx.scale;
+    model.bias = ctx.bias;
+    Ok(())
+}
+
+/// What the parse learned, kept outside serde's error channel (which
+/// `serde-json-core` reduces to an opaque `CustomError`).
+struct Context {
+    /// Where the parser is, for `Malformed` errors.
+    field: Option<ModelField>,
+    index: Option<usize>,
+    /// An error that aborts the parse.
+    error: Option<ModelError>,
+    /// Categorical/text/embedding features or non-symmetric trees.
+    unsupported: Option<ModelError>,
+    /// The first bad tree or float feature, reported after counting trees.
+    first_bad: Option<ModelError>,
+    /// Number of trees, once `oblivious_trees` has been read.
+    trees: Option<usize>,
+    /// Leaf values seen so far, over all trees.
+    leaves: usize,
+    /// Largest column + 1.
+    width: u32,
+    seen_features_info: bool,
+    seen_float_features: bool,
+    scale: f64,
+    bias: f64,
+    /// Number of biases; 0 until `scale_and_bias` is read.
+    dimension: usize,
+    seen_scale_and_bias: bool,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Self {
+            field: None,
+            index: None,
+            error: None,
+            unsupported: None,
+            first_bad: None,
+            trees: None,
+            leaves: 0,
+            width: 0,
+            seen_features_info: false,
+            seen_float_features: false,
+            scale: 1.0,
+            bias: 0.0,
+            dimension: 0,
+            seen_scale_and_bias: false,
+        }
+    }
+}
+
+impl Context {
+    /// Records an aborting error and returns the opaque serde error that
+    /// unwinds the parser.
+    fn abort<E: de::Error>(&mut self, error: ModelError) -> E {
+        self.error = Some(error);
+        E::custom("")
+    }
+
+    /// Remembers `error` if it is the first bad tree or feature.
+    fn bad(&mut self, error: ModelError) {
+        if self.first_bad.is_none() {
+            self.first_bad = Some(error);
+        }
+    }
+
+    /// Errors with `DuplicateField` if `seen`, and marks it seen.
+    fn once<E: de::Error>(&mut self, seen: &mut bool, field: ModelField, index: Option<usize>) -> Result<(), E> {
+        if *seen {
+            return Err(self.abort(ModelError::DuplicateField { field, index }));
+        }
+        *seen = true;
+        self.field = Some(field);
+        self.index = index;
+        Ok(())
+    }
+}
+
+/// Counts the elements of a list without interpreting them.
+struct CountSeed;
+
+impl<'de> DeserializeSeed<'de> for CountSeed {
+    type Value = usize;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CountSeed {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut count: usize = 0;
+        while seq.next_element::<IgnoredAny>()?.is_some() {
+            count = count.saturating_add(1);
+        }
+        Ok(count)
+    }
+}
+
+/// The top-level object.
+struct ModelSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize> {
+    model: &'a mut CatBoost<T, D, F, L>,
+    ctx: &'a mut Context,
+}
+
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> DeserializeSeed<'de>
+    for ModelSeed<'_, T, D, F, L>
+{
+    type Value = ();
+
+    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<(), De::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visitor<'de> for ModelSeed<'_, T, D, F, L> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a CatBoost JSON model")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen_trees = false;
+        while let Some(key) = map.next_key::<&str>()? {
+            match key {
+                "features_info" => {
+                    let mut seen = self.ctx.seen_features_info;
+                    self.ctx.once(&mut seen, ModelField::FeaturesInfo, None)?;
+                    self.ctx.seen_features_info = seen;
+                    map.next_value_seed(FeaturesInfoSeed { model: &mut *self.model, ctx: &mut *self.ctx })?;
+                }
+                "oblivious_trees" => {
+                    self.ctx.once(&mut seen_trees, ModelField::ObliviousTrees, None)?;
+                    let found = map.next_value_seed(TreesSeed { model: &mut *self.model, ctx: &mut *self.ctx })?;
+                    self.ctx.trees = Some(found);
+                }
+                "trees" => {
+                    self.ctx.field = Some(ModelField::Trees);
+                    map.next_value::<IgnoredAny>()?;
+                    if self.ctx.unsupported.is_none() {
+                        self.ctx.unsupported = Some(ModelError::NonSymmetricTrees);
+                    }
+                }
+                "scale_and_bias" => {
+                    let mut seen = self.ctx.seen_scale_and_bias;
+                    self.ctx.once(&mut seen, ModelField::ScaleAndBias, None)?;
+                    self.ctx.seen_scale_and_bias = seen;
+                    map.next_value_seed(ScaleAndBiasSeed { ctx: &mut *self.ctx })?;
+                }
+                _ => {
+                    self.ctx.field = None;
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            self.ctx.field = None;
+            self.ctx.index = None;
+        }
+        Ok(())
+    }
+}
+
+/// `features_info`.
+struct FeaturesInfoSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize> {
+    model: &'a mut CatBoost<T, D, F, L>,
+    ctx: &'a mut Context,
+}
+
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> DeserializeSeed<'de>
+    for FeaturesInfoSeed<'_, T, D, F, L>
+{
+    type Value = ();
+
+    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<(), De::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visitor<'de>
+    for FeaturesInfoSeed<'_, T, D, F, L>
+{
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a features_info object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<&str>()? {
+            let unsupported = match key {
+                "float_features" => {
+                    let mut seen = self.ctx.seen_float_features;
+                    self.ctx.once(&mut seen, ModelField::FloatFeatures, None)?;
+                    self.ctx.seen_float_features = seen;
+                    map.next_value_seed(FloatFeaturesSeed { model: &mut *self.model, ctx: &mut *self.ctx })?;
+                    None
+                }
+                "categorical_features" => Some(ModelField::CategoricalFeatures),
+                "text_features" => Some(ModelField::TextFeatures),
+                "embedding_features" => Some(ModelField::EmbeddingFeatures),
+                _ => {
+                    self.ctx.field = None;
+                    map.next_value::<IgnoredAny>()?;
+                    None
+                }
+            };
+            if let Some(field) = unsupported {
+                self.ctx.field = Some(field);
+                let count = map.next_value_seed(CountSeed)?;
+                if count > 0 && self.ctx.unsupported.is_none() {
+                    self.ctx.unsupported = Some(ModelError::UnsupportedFeatures { field, count });
+                }
+            }
+            self.ctx.field = None;
+            self.ctx.index = None;
+        }
+        Ok(())
+    }
+}
+
+/// `features_info.float_features`.
+struct FloatFeaturesSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize> {
+    model: &'a mut CatBoost<T, D, F, L>,
+    ctx: &'a mut Context,
+}
+
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> DeserializeSeed<'de>
+    for FloatFeaturesSeed<'_, T, D, F, L>
+{
+    type Value = ();
+
+    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<(), De::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visitor<'de>
+    for FloatFeaturesSeed<'_, T, D, F, L>
+{
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of float features")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut position: usize = 0;
+        loop {
+            self.ctx.index = Some(position);
+            self.ctx.field = None;
+            let Some(feature) = seq.next_element_seed(FloatFeatureSeed { position, ctx: &mut *self.ctx })? else {
+                break;
+            };
+            match feature {
+                Ok((flat, index, nan)) => {
+                    let column = u16::try_from(flat).ok().filter(|_| flat < F);
+                    match (column, self.model.float_columns.get_mut(index), self.model.nan_replacement.get_mut(flat)) {
+                        (Some(column), Some(slot), Some(replacement)) => {
+                            *slot = column;
+                            *replacement = if nan == NanTreatment::AsTrue { f32::INFINITY } else { f32::NAN };
+                            self.ctx.width = self.ctx.width.max(u32::from(column) + 1);
+                        }
+                        _ => self.ctx.bad(ModelError::FeatureIndexOutOfRange {
+                            feature: position,
+                            index: if flat >= F { flat } else { index },
+                            capacity: F,
+                        }),
+                    }
+                }
+                Err(error) => self.ctx.bad(error),
+            }
+            position = position.saturating_add(1);
+        }
+        self.ctx.index = None;
+        Ok(())
+    }
+}
+
+/// One float feature; its value is `(flat_feature_index, feature_index,
+/// treatment)` or the entry's error.
+struct FloatFeatureSeed<'a> {
+    position: usize,
+    ctx: &'a mut Context,
+}
+
+impl<'de> DeserializeSeed<'de> for FloatFeatureSeed<'_> {
+    type Value = Result<(usize, usize, NanTreatment), ModelError>;
+
+    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<Self::Value, De::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FloatFeatureSeed<'_> {
+    type Value = Result<(usize, usize, NanTreatment), ModelError>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a float feature object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let index = Some(self.position);
+        let mut flat: Option<usize> = None;
+        let mut feature_index: Option<usize> = None;
+        let mut nan: Option<Option<NanTreatment>> = None;
+        let mut borders_ok: Option<bool> = None;
+        while let Some(key) = map.next_key::<&str>()? {
+            match key {
+                "flat_feature_index" => {
+                    let mut seen = flat.is_some();
+                    self.ctx.once(&mut seen, ModelField::FlatFeatureIndex, index)?;
+                    flat = Some(map.next_value::<usize>()?);
+                }
+                "feature_index" => {
+                    let mut seen = feature_index.is_some();
+                    self.ctx.once(&mut seen, ModelField::FeatureIndex, index)?;
+                    feature_index = Some(map.next_value::<usize>()?);
+                }
+                "nan_value_treatment" => {
+                    let mut seen = nan.is_some();
+                    self.ctx.once(&mut seen, ModelField::NanValueTreatment, index)?;
+                    nan = Some(match map.next_value::<&str>()? {
+                        "AsIs" => Some(NanTreatment::AsIs),
+                        "AsFalse" => Some(NanTreatment::AsFalse),
+                        "AsTrue" => Some(NanTreatment::AsTrue),
+                        _ => None,
+                    });
+                }
+                "borders" => {
+                    let mut seen = borders_ok.is_some();
+                    self.ctx.once(&mut seen, ModelField::Borders, index)?;
+                    borders_ok = Some(map.next_value_seed(FiniteF32sSeed)?);
+                }
+                _ => {
+                    self.ctx.field = None;
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            self.ctx.field = None;
+        }
+        let Some(flat) = flat else {
+            return Err(self.ctx.abort(ModelError::MissingField { field: ModelField::FlatFeatureIndex, index }));
+        };
+        let feature_index = feature_index.unwrap_or(self.position);
+        Ok(match (nan.unwrap_or(Some(NanTreatment::AsIs)), borders_ok) {
+            (None, _) => Err(ModelError::UnknownNanTreatment { feature: self.position }),
+            (_, Some(false)) => Err(ModelError::NonFinite { field: ModelField::Borders, index }),
+            (Some(nan), _) => Ok((flat, feature_index, nan)),
+        })
+    }
+}
+
+/// A list of numbers; its value is whether all are finite `f32`s.
+struct FiniteF32sSeed;
+
+impl<'de> DeserializeSeed<'de> for FiniteF32sSeed {
+    type Value = bool;
+
+    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<bool, De::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FiniteF32sSeed {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of numbers")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        let mut finite = true;
+        while let Some(value) = seq.next_element::<f32>()? {
+            finite &= value.is_finite();
+        }
+        Ok(finite)
+    }
+}
+
+/// `oblivious_trees`; its value is the true number of trees.
+struct TreesSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize> {
+    model: &'a mut CatBoost<T, D, F, L>,
+    ctx: &'a mut Context,
+}
+
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> DeserializeSeed<'de>
+    for TreesSeed<'_, T, D, F, L>
+{
+    type Value = usize;
+
+    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<usize, De::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visitor<'de> for TreesSeed<'_, T, D, F, L> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of oblivious trees")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut count: usize = 0;
+        loop {
+            self.ctx.index = Some(count);
+            self.ctx.field = None;
+            let seed = TreeSeed { tree: count, model: &mut *self.model, ctx: &mut *self.ctx };
+            if seq.next_element_seed(seed)?.is_none() {
+                break;
+            }
+            count = count.saturating_add(1);
+        }
+        self.ctx.index = None;
+        Ok(count)
+    }
+}
+
+/// One tree. Past capacity it is parsed only to be counted.
+struct TreeSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize> {
+    tree: usize,
+    model: &'a mut CatBoost<T, D, F, L>,
+    ctx: &'a mut Context,
+}
+
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> DeserializeSeed<'de>
+    for TreeSeed<'_, T, D, F, L>
+{
+    type Value = ();
+
+    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<(), De::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visitor<'de> for TreeSeed<'_, T, D, F, L> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an oblivious tree object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let tree = self.tree;
+        let index = Some(tree);
+        let first_leaf = self.ctx.leaves;
+        let mut leaves: Option<(usize, bool)> = None;
+        let mut depth: Option<usize> = None;
+        while let Some(key) = map.next_key::<&str>()? {
+            match key {
+                "leaf_values" => {
+                    let mut seen = leaves.is_some();
+                    self.ctx.once(&mut seen, ModelField::LeafValues, index)?;
+                    let pool = if tree < T { self.model.leaves.get_mut(first_leaf..) } else { None };
+                    leaves = Some(map.next_value_seed(LeavesSeed { pool })?);
+                }
+                "splits" => {
+                    let mut seen = depth.is_some();
+                    self.ctx.once(&mut seen, ModelField::Splits, index)?;
+                    let slots = self.model.split_columns.get_mut(tree).zip(self.model.split_borders.get_mut(tree));
+                    depth = Some(map.next_value_seed(SplitsSeed { tree, slots, ctx: &mut *self.ctx })?);
+                }
+                _ => {
+                    self.ctx.field = None;
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            self.ctx.field = None;
+        }
+        let Some((found, leaves_finite)) = leaves else {
+            return Err(self.ctx.abort(ModelError::MissingField { field: ModelField::LeafValues, index }));
+        };
+        let Some(depth) = depth else {
+            return Err(self.ctx.abort(ModelError::MissingField { field: ModelField::Splits, index }));
+        };
+        self.ctx.leaves = self.ctx.leaves.saturating_add(found);
+        if tree >= T {
+            return Ok(());
+        }
+        if depth > D {
+            self.ctx.bad(ModelError::TreeTooDeep { tree, depth, max: D });
+        } else if found != 1_usize << depth {
+            self.ctx.bad(ModelError::LeafCountMismatch { tree, depth, found });
+        } else if !leaves_finite {
+            self.ctx.bad(ModelError::NonFinite { field: ModelField::LeafValues, index });
+        }
+        if let Some(slot) = self.model.depths.get_mut(tree) {
+            *slot = u8::try_from(depth).unwrap_or(u8::MAX);
+        }
+        Ok(())
+    }
+}
+
+/// `leaf_values`, written into `pool` while it lasts; its value is the
+/// count and whether all were finite.
+struct LeavesSeed<'a> {
+    pool: Option<&'a mut [f64]>,
+}
+
+impl<'de> DeserializeSeed<'de> for LeavesSeed<'_> {
+    type Value = (usize, bool);
+
+    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<Self::Value, De::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LeavesSeed<'_> {
+    type Value = (usize, bool);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of leaf values")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut slots = self.pool.into_iter().flat_map(|pool| pool.iter_mut());
+        let mut count: usize = 0;
+        let mut finite = true;
+        while let Some(value) = seq.next_element::<f64>()? {
+            finite &= value.is_finite();
+            if let Some(slot) = slots.next() {
+                *slot = value;
+            }
+            count = count.saturating_add(1);
+        }
+        Ok((count, finite))
+    }
+}
+
+/// A tree's `splits`, written into its slots while they last; its value is
+/// the tree's depth.
+struct SplitsSeed<'a, const D: usize> {
+    tree: usize,
+    slots: Option<(&'a mut [u16; D], &'a mut [f32; D])>,
+    ctx: &'a mut Context,
+}
+
+impl<'de, const D: usize> DeserializeSeed<'de> for SplitsSeed<'_, D> {
+    type Value = usize;
+
+    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<usize, De::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, const D: usize> Visitor<'de> for SplitsSeed<'_, D> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of splits")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let tree = self.tree;
+        let (columns, borders) = match self.slots {
+            Some((columns, borders)) => (Some(columns), Some(borders)),
+            None => (None, None),
+        };
+        let mut columns = columns.into_iter().flat_map(|c| c.iter_mut());
+        let mut borders = borders.into_iter().flat_map(|b| b.iter_mut());
+        let mut count: usize = 0;
+        loop {
+            let seed = SplitSeed { tree, ctx: &mut *self.ctx };
+            let Some(split) = seq.next_element_seed(seed)? else {
+                break;
+            };
+            match split {
+                Some((feature, border)) => {
+                    if !border.is_finite() {
+                        self.ctx.bad(ModelError::NonFinite { field: ModelField::Border, index: Some(tree) });
+                    }
+                    if let (Some(column), Some(slot)) = (columns.next(), borders.next()) {
+                        *column = u16::try_from(feature).unwrap_or(NO_COLUMN);
+                        *slot = border;
+                    }
+                }
+                None => self.ctx.bad(ModelError::UnsupportedSplitType { tree, split: count }),
+            }
+            count = count.saturating_add(1);
+        }
+        Ok(count)
+    }
+}
+
+/// One split; its value is `(float_feature_index, border)`, or `None` for a
+/// split type other than `FloatFeature`.
+struct SplitSeed<'a> {
+    tree: usize,
+    ctx: &'a mut Context,
+}
+
+impl<'de> DeserializeSeed<'de> for SplitSeed<'_> {
+    type Value = Option<(usize, f32)>;
+
+    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<Self::Value, De::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SplitSeed<'_> {
+    type Value = Option<(usize, f32)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a split object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let index = Some(self.tree);
+        let mut feature: Option<usize> = None;
+        let mut border: Option<f32> = None;
+        let mut float_split: Option<bool> = None;
+        while let Some(key) = map.next_key::<&str>()? {
+            match key {
+                "float_feature_index" => {
+                    let mut seen = feature.is_some();
+                    self.ctx.once(&mut seen, ModelField::FloatFeatureIndex, index)?;
+                    feature = Some(map.next_value::<usize>()?);
+                }
+                "border" => {
+                    let mut seen = border.is_some();
+                    self.ctx.once(&mut seen, ModelField::Border, index)?;
+                    border = Some(map.next_value::<f32>()?);
+                }
+                "split_type" => {
+                    let mut seen = float_split.is_some();
+                    self.ctx.once(&mut seen, ModelField::SplitType, index)?;
+                    float_split = Some(map.next_value::<&str>()? == "FloatFeature");
+                }
+                _ => {
+                    self.ctx.field = None;
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            self.ctx.field = None;
+        }
+        match (float_split, feature, border) {
+            (Some(false), _, _) => Ok(None),
+            (_, Some(feature), Some(border)) => Ok(Some((feature, border))),
+            (_, None, _) => {
+                Err(self.ctx.abort(ModelError::MissingField { field: ModelField::FloatFeatureIndex, index }))
+            }
+            (_, _, None) => Err(self.ctx.abort(ModelError::MissingField { field: ModelField::Border, index })),
+        }
+    }
+}
+
+/// `scale_and_bias`: `[scale, [bias, ...]]`.
+struct ScaleAndBiasSeed<'a> {
+    ctx: &'a mut Context,
+}
+
+impl<'de> DeserializeSeed<'de> for ScaleAndBiasSeed<'_> {
+    type Value = ();
+
+    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<(), De::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ScaleAndBiasSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[scale, [bias]]")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let missing = ModelError::MissingField { field: ModelField::ScaleAndBias, index: None };
+        let Some(scale) = seq.next_element::<f64>()? else {
+            return Err(self.ctx.abort(missing));
+        };
+        let Some((dimension, bias, finite)) = seq.next_element_seed(BiasSeed)? else {
+            return Err(self.ctx.abort(missing));
+        };
+        if seq.next_element::<IgnoredAny>()?.is_some() {
+            return Err(self.ctx.abort(ModelError::Malformed {
+                kind: JsonError::TrailingCharacters,
+                field: Some(ModelField::ScaleAndBias),
+                index: None,
+            }));
+        }
+        if !(scale.is_finite() && finite) {
+            return Err(self.ctx.abort(ModelError::NonFinite { field: ModelField::ScaleAndBias, index: None }));
+        }
+        self.ctx.scale = scale;
+        self.ctx.bias = bias;
+        self.ctx.dimension = dimension;
+        Ok(())
+    }
+}
+
+/// The bias list; its value is `(count, first, all finite)`.
+struct BiasSeed;
+
+impl<'de> DeserializeSeed<'de> for BiasSeed {
+    type Value = (usize, f64, bool);
+
+    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<Self::Value, De::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for BiasSeed {
+    type Value = (usize, f64, bool);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of biases")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut count: usize = 0;
+        let mut first = 0.0;
+        let mut finite = true;
+        while let Some(value) = seq.next_element::<f64>()? {
+            if count == 0 {
+                first = value;
+            }
+            finite &= value.is_finite();
+            count = count.saturating_add(1);
+        }
+        Ok((count, first, finite))
+    }
+}

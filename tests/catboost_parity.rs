@@ -1,0 +1,391 @@
+//! The CatBoost evaluator against CatBoost itself, on committed fixtures made
+//! by `scripts/train_catboost.py` (CI has no Python), and every rejection
+//! `ModelError` names, on real exports where CatBoost can produce them.
+
+use std::sync::Mutex;
+
+use feature_table::model::catboost::{self, CatBoost, DEFAULT_LIMITS, ModelError, ModelField};
+use feature_table::{JsonError, Limits};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/catboost");
+
+/// Roomy enough for every parity fixture: 256 KiB of leaves.
+type Model = CatBoost<128, 8, 64, { 128 << 8 }>;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{FIXTURES}/{name}")).unwrap()
+}
+
+fn load(bytes: &[u8]) -> Result<Box<Model>, ModelError> {
+    let mut model = Box::new(Model::new());
+    catboost::ingest(bytes, &mut model, DEFAULT_LIMITS).map(|()| model)
+}
+
+fn rows(name: &str) -> Vec<Vec<f32>> {
+    let text = String::from_utf8(fixture(&format!("{name}.csv"))).unwrap();
+    text.lines().map(|line| line.split(',').map(|v| v.parse::<f32>().unwrap()).collect()).collect()
+}
+
+fn expected(name: &str) -> Vec<f64> {
+    let text = String::from_utf8(fixture(&format!("{name}.expected"))).unwrap();
+    text.lines().map(|v| v.parse::<f64>().unwrap()).collect()
+}
+
+/// Asserts |ours − CatBoost| ≤ 1e-6 on every row; returns the largest gap.
+fn assert_parity(name: &str) -> f64 {
+    let model = load(&fixture(&format!("{name}.json"))).unwrap();
+    let (rows, expected) = (rows(name), expected(name));
+    assert_eq!(rows.len(), expected.len(), "{name}: rows and expected values differ in count");
+    assert!(rows.len() >= 100, "{name}: too few rows to mean anything");
+    let mut worst = 0.0_f64;
+    for (i, (row, want)) in rows.iter().zip(&expected).enumerate() {
+        assert_eq!(model.feature_count(), row.len(), "{name}: row {i} width");
+        let got = model.raw(row);
+        let gap = (got - want).abs();
+        assert!(gap <= 1e-6, "{name}: row {i}: ours {got:?}, CatBoost {want:?}");
+        worst = worst.max(gap);
+    }
+    eprintln!("{name}: {} rows, max |ours - CatBoost| = {worst:e}", rows.len());
+    worst
+}
+
+#[test]
+fn depth_1_regressor_with_bias_matches_catboost() {
+    let model = load(&fixture("depth1_rmse_bias.json")).unwrap();
+    assert!(model.bias() > 9.0, "the fixture must exercise a non-zero bias");
+    assert_parity("depth1_rmse_bias");
+}
+
+#[test]
+fn depth_6_classifier_with_nan_mode_min_matches_catboost() {
+    assert_parity("depth6_logloss_nan_min");
+}
+
+#[test]
+fn depth_6_classifier_with_nan_mode_max_matches_catboost() {
+    assert_parity("depth6_logloss_nan_max");
+}
+
+#[test]
+fn depth_8_regressor_with_nan_mode_max_and_scale_matches_catboost() {
+    let model = load(&fixture("depth8_rmse_nan_max.json")).unwrap();
+    assert_eq!(model.scale(), 0.75);
+    assert_parity("depth8_rmse_nan_max");
+}
+
+#[test]
+fn benchmark_model_100_trees_depth_6_on_60_features_matches_catboost() {
+    let model = load(&fixture("bench_100x6.json")).unwrap();
+    assert_eq!((model.tree_count(), model.feature_count()), (100, 60));
+    assert_parity("bench_100x6");
+}
+
+#[test]
+fn nan_mode_decides_where_a_missing_value_goes() {
+    // Same single split; only nan_value_treatment differs.
+    let json = |nan: &str| {
+        format!(
+            r#"{{"features_info":{{"float_features":[{{"borders":[0],"feature_index":0,"flat_feature_index":0,
+            "nan_value_treatment":"{nan}"}}]}},"oblivious_trees":[{{"leaf_values":[1,2],
+            "splits":[{{"border":0,"float_feature_index":0,"split_type":"FloatFeature"}}]}}],"scale_and_bias":[1,[0]]}}"#
+        )
+    };
+    for (nan, want) in [("AsIs", 1.0), ("AsFalse", 1.0), ("AsTrue", 2.0)] {
+        let model = load(json(nan).as_bytes()).unwrap();
+        assert_eq!(model.raw(&[f32::NAN]), want, "{nan}: NaN");
+        assert_eq!(model.raw(&[]), want, "{nan}: a missing column is a NaN");
+        assert_eq!(model.raw(&[0.0]), 1.0, "{nan}: the bit is value > border, strictly");
+        assert_eq!(model.raw(&[f32::MIN_POSITIVE]), 2.0, "{nan}: just above the border");
+        assert_eq!(model.raw(&[f32::INFINITY]), 2.0, "{nan}: +inf");
+    }
+}
+
+#[test]
+fn short_rows_never_panic_and_read_missing_columns_as_nan() {
+    let model = load(&fixture("depth6_logloss_nan_max.json")).unwrap();
+    let row = &rows("depth6_logloss_nan_max")[0];
+    let mut padded = row[..3].to_vec();
+    padded.resize(row.len(), f32::NAN);
+    assert_eq!(model.raw(&row[..3]), model.raw(&padded));
+    let mut longer = row.clone();
+    longer.extend([1.0, 2.0, 3.0]);
+    assert_eq!(model.raw(&longer), model.raw(row), "extra columns are ignored");
+}
+
+#[test]
+fn memory_formula_matches_size_of() {
+    fn formula(trees: usize, depth: usize, features: usize, leaves: usize) -> usize {
+        (8 * leaves + 6 * trees * depth + trees + 6 * features + 24).next_multiple_of(8)
+    }
+    assert_eq!(size_of::<CatBoost<1024, 8, 256, { 1024 << 8 }>>(), formula(1024, 8, 256, 1024 << 8));
+    assert_eq!(size_of::<CatBoost<1024, 8, 256, { 1024 << 8 }>>(), 2_148_888);
+    assert_eq!(size_of::<CatBoost<100, 6, 64, { 100 << 6 }>>(), formula(100, 6, 64, 100 << 6));
+    assert_eq!(size_of::<CatBoost<3, 1, 5, 6>>(), formula(3, 1, 5, 6));
+}
+
+/// A synthetic export of `trees` depth-`depth` trees on `features` columns:
+/// tree t's split d reads column (t·depth + d) mod features against border
+/// 0, and leaf i is worth i.
+fn synthetic(trees: usize, depth: usize, features: usize) -> String {
+    let float_features: Vec<String> = (0..features)
+        .map(|i| {
+            format!(r#"{{"borders":[0],"feature_index":{i},"flat_feature_index":{i},"nan_value_treatment":"AsFalse"}}"#)
+        })
+        .collect();
+    let trees: Vec<String> = (0..trees)
+        .map(|t| {
+            let leaves: Vec<String> = (0..1usize << depth).map(|i| i.to_string()).collect();
+            let splits: Vec<String> = (0..depth)
+                .map(|d| {
+                    format!(
+                        r#"{{"border":0,"float_feature_index":{},"split_index":0,"split_type":"FloatFeature"}}"#,
+                        (t * depth + d) % features
+                    )
+                })
+                .collect();
+            format!(r#"{{"leaf_values":[{}],"splits":[{}]}}"#, leaves.join(","), splits.join(","))
+        })
+        .collect();
+    format!(
+        r#"{{"features_info":{{"float_features":[{}]}},"model_info":{{"params":{{"a":{{"b":[1]}}}}}},"oblivious_trees":[{}],"scale_and_bias":[2,[0.5]]}}"#,
+        float_features.join(","),
+        trees.join(",")
+    )
+}
+
+/// 2 MiB of leaves: a `static`, never on a stack.
+static BIG: Mutex<CatBoost<1024, 8, 256, { 1024 << 8 }>> = Mutex::new(CatBoost::new());
+
+#[test]
+fn model_of_1024_trees_depth_8_on_256_features_loads_into_a_static() {
+    let json = synthetic(1024, 8, 256);
+    let mut model = BIG.lock().unwrap();
+    catboost::ingest(json.as_bytes(), &mut model, DEFAULT_LIMITS).unwrap();
+    assert_eq!((model.tree_count(), model.feature_count()), (1024, 256));
+    // All bits set: every tree lands on leaf 255; none set: leaf 0.
+    assert_eq!(model.raw(&[1.0; 256]), 2.0 * (1024.0 * 255.0) + 0.5);
+    assert_eq!(model.raw(&[-1.0; 256]), 0.5);
+    // Column 0 only: split level 0 of trees 0, 32, 64, ... (t·8 mod 256 = 0).
+    let mut row = [-1.0_f32; 256];
+    row[0] = 1.0;
+    assert_eq!(model.raw(&row), 2.0 * 32.0 + 0.5);
+    // One tree more does not fit, and says by how much.
+    let json = synthetic(1025, 8, 256);
+    assert_eq!(
+        catboost::ingest(json.as_bytes(), &mut model, DEFAULT_LIMITS),
+        Err(ModelError::TooManyTrees { capacity: 1024, found: 1025 })
+    );
+}
+
+#[test]
+fn real_exports_pass_depth_limit_16_and_nest_deeper_than_8() {
+    let bytes = fixture("depth6_logloss_nan_min.json");
+    assert!(load(&bytes).is_ok());
+    let mut model = Box::new(Model::new());
+    let err = catboost::ingest(&bytes, &mut model, Limits { max_depth: 8, ..DEFAULT_LIMITS }).unwrap_err();
+    assert!(matches!(err, ModelError::TooDeep { limit: 8, .. }), "{err:?}");
+}
+
+#[test]
+fn hostile_nesting_is_rejected_before_parsing() {
+    let json = format!(r#"{{"model_info":{}{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
+    assert_eq!(load(json.as_bytes()).unwrap_err(), ModelError::TooDeep { limit: 16, offset: 29 });
+}
+
+#[test]
+fn oversized_input_is_rejected_by_size_first() {
+    let mut model = Box::new(Model::new());
+    let limits = Limits { max_bytes: 100, ..DEFAULT_LIMITS };
+    let bytes = fixture("depth1_rmse_bias.json");
+    assert_eq!(
+        catboost::ingest(&bytes, &mut model, limits),
+        Err(ModelError::TooLarge { len: bytes.len(), limit: 100 })
+    );
+}
+
+#[test]
+fn categorical_features_are_rejected_from_a_real_export() {
+    assert_eq!(
+        load(&fixture("reject_categorical.json")).unwrap_err(),
+        ModelError::UnsupportedFeatures { field: ModelField::CategoricalFeatures, count: 1 }
+    );
+}
+
+#[test]
+fn multiclass_is_rejected_from_a_real_export() {
+    assert_eq!(load(&fixture("reject_multiclass.json")).unwrap_err(), ModelError::MultiDimensional { dimension: 3 });
+}
+
+#[test]
+fn non_symmetric_trees_are_rejected_from_a_real_export() {
+    assert_eq!(load(&fixture("reject_depthwise.json")).unwrap_err(), ModelError::NonSymmetricTrees);
+}
+
+#[test]
+fn tree_deeper_than_the_type_is_rejected() {
+    let mut model = Box::new(CatBoost::<128, 6, 64, { 128 << 6 }>::new());
+    assert_eq!(
+        catboost::ingest(&fixture("depth8_rmse_nan_max.json"), &mut model, DEFAULT_LIMITS),
+        Err(ModelError::TreeTooDeep { tree: 0, depth: 8, max: 6 })
+    );
+}
+
+#[test]
+fn too_many_trees_reports_the_true_count() {
+    let mut model = Box::new(CatBoost::<50, 6, 64, { 50 << 6 }>::new());
+    assert_eq!(
+        catboost::ingest(&fixture("bench_100x6.json"), &mut model, DEFAULT_LIMITS),
+        Err(ModelError::TooManyTrees { capacity: 50, found: 100 })
+    );
+}
+
+#[test]
+fn leaves_over_the_pool_report_the_true_total() {
+    let mut model = Box::new(CatBoost::<128, 6, 64, 1000>::new());
+    assert_eq!(
+        catboost::ingest(&fixture("depth6_logloss_nan_min.json"), &mut model, DEFAULT_LIMITS),
+        Err(ModelError::TooManyLeaves { capacity: 1000, found: 20 * 64 })
+    );
+}
+
+#[test]
+fn feature_index_over_capacity_is_rejected() {
+    let mut model = Box::new(CatBoost::<128, 6, 32, { 128 << 6 }>::new());
+    assert_eq!(
+        catboost::ingest(&fixture("bench_100x6.json"), &mut model, DEFAULT_LIMITS),
+        Err(ModelError::FeatureIndexOutOfRange { feature: 32, index: 32, capacity: 32 })
+    );
+}
+
+/// The depth-1 fixture (CatBoost's own pretty-printed output) with one
+/// textual edit.
+fn edited(from: &str, to: &str) -> Vec<u8> {
+    let text = String::from_utf8(fixture("depth1_rmse_bias.json")).unwrap();
+    let at = text.find(from).unwrap_or_else(|| panic!("{from:?} not in fixture"));
+    let mut out = text[..at].to_string();
+    out.push_str(to);
+    out.push_str(&text[at + from.len()..]);
+    out.into_bytes()
+}
+
+#[test]
+fn truncated_file_is_malformed_and_says_which_tree_and_field() {
+    let text = fixture("depth1_rmse_bias.json");
+    let s = String::from_utf8(text.clone()).unwrap();
+    // Cut inside the fourth tree's leaf values.
+    let tree3 = s.match_indices("\"leaf_values\"").nth(3).unwrap().0;
+    let cut = &text[..tree3 + 40];
+    assert_eq!(
+        load(cut).unwrap_err(),
+        ModelError::Malformed {
+            kind: JsonError::EofWhileParsingList,
+            field: Some(ModelField::LeafValues),
+            index: Some(3)
+        }
+    );
+    assert_eq!(
+        load(&text[..text.len() - 1]).unwrap_err(),
+        ModelError::Malformed { kind: JsonError::EofWhileParsingObject, field: None, index: None }
+    );
+}
+
+#[test]
+fn non_finite_border_leaf_scale_or_bias_is_rejected() {
+    let border = edited("\"border\":", "\"border\":1e39,\"x\":");
+    assert_eq!(load(&border).unwrap_err(), ModelError::NonFinite { field: ModelField::Border, index: Some(0) });
+    let border = edited("\"border\":", "\"border\":null,\"x\":");
+    assert_eq!(load(&border).unwrap_err(), ModelError::NonFinite { field: ModelField::Border, index: Some(0) });
+    let json = |leaves: &str, scale_and_bias: &str| {
+        format!(
+            r#"{{"features_info":{{"float_features":[{{"flat_feature_index":0,"borders":[1e300]}}]}},
+            "oblivious_trees":[{{"leaf_values":[{leaves}],
+            "splits":[{{"border":0,"float_feature_index":0,"split_type":"FloatFeature"}}]}}],"scale_and_bias":{scale_and_bias}}}"#
+        )
+    };
+    assert_eq!(
+        load(json("1,1e999", "[1,[0]]").as_bytes()).unwrap_err(),
+        ModelError::NonFinite { field: ModelField::Borders, index: Some(0) },
+        "float_features come first in the file"
+    );
+    let json = |leaves: &str, scale_and_bias: &str| {
+        format!(
+            r#"{{"features_info":{{"float_features":[{{"flat_feature_index":0,"borders":[0]}}]}},
+            "oblivious_trees":[{{"leaf_values":[{leaves}],
+            "splits":[{{"border":0,"float_feature_index":0,"split_type":"FloatFeature"}}]}}],"scale_and_bias":{scale_and_bias}}}"#
+        )
+    };
+    assert!(load(json("1,2", "[1,[0]]").as_bytes()).is_ok());
+    assert_eq!(
+        load(json("1,1e999", "[1,[0]]").as_bytes()).unwrap_err(),
+        ModelError::NonFinite { field: ModelField::LeafValues, index: Some(0) }
+    );
+    assert_eq!(
+        load(json("1,2", "[null,[0]]").as_bytes()).unwrap_err(),
+        ModelError::NonFinite { field: ModelField::ScaleAndBias, index: None }
+    );
+    assert_eq!(
+        load(json("1,2", "[1,[-1e400]]").as_bytes()).unwrap_err(),
+        ModelError::NonFinite { field: ModelField::ScaleAndBias, index: None }
+    );
+}
+
+#[test]
+fn leaf_count_other_than_two_to_the_depth_is_rejected() {
+    let leaf = edited("\"leaf_values\":\n          [", "\"leaf_values\":[0.5,");
+    assert_eq!(load(&leaf).unwrap_err(), ModelError::LeafCountMismatch { tree: 0, depth: 1, found: 3 });
+}
+
+#[test]
+fn split_types_other_than_float_feature_are_rejected() {
+    let split = edited("\"FloatFeature\"", "\"OnlineCtr\"");
+    assert_eq!(load(&split).unwrap_err(), ModelError::UnsupportedSplitType { tree: 0, split: 0 });
+}
+
+#[test]
+fn split_on_an_undefined_float_feature_is_rejected() {
+    let split = edited("\"float_feature_index\":", "\"float_feature_index\":77,\"x\":");
+    assert_eq!(load(&split).unwrap_err(), ModelError::UnknownFloatFeature { tree: 0, split: 0, index: 77 });
+}
+
+#[test]
+fn unknown_nan_treatment_is_rejected() {
+    let nan = edited("\"AsIs\"", "\"AsMaybe\"");
+    assert_eq!(load(&nan).unwrap_err(), ModelError::UnknownNanTreatment { feature: 0 });
+}
+
+#[test]
+fn duplicate_and_missing_fields_are_named() {
+    let dup = edited("\"border\":", "\"border\":1,\"border\":");
+    assert_eq!(load(&dup).unwrap_err(), ModelError::DuplicateField { field: ModelField::Border, index: Some(0) });
+    let missing = edited("\"border\":", "\"not_border\":");
+    assert_eq!(load(&missing).unwrap_err(), ModelError::MissingField { field: ModelField::Border, index: Some(0) });
+    assert_eq!(
+        load(br#"{"features_info":{"float_features":[]}}"#).unwrap_err(),
+        ModelError::MissingField { field: ModelField::ObliviousTrees, index: None }
+    );
+}
+
+#[test]
+fn rejected_file_leaves_the_model_empty() {
+    let mut model = Box::new(Model::new());
+    catboost::ingest(&fixture("depth1_rmse_bias.json"), &mut model, DEFAULT_LIMITS).unwrap();
+    assert_eq!(model.tree_count(), 12);
+    let bad = edited("\"FloatFeature\"", "\"OneHotFeature\"");
+    assert!(catboost::ingest(&bad, &mut model, DEFAULT_LIMITS).is_err());
+    assert_eq!((model.tree_count(), model.feature_count(), model.raw(&[1.0; 5])), (0, 0, 0.0));
+}
+
+#[test]
+fn errors_display_what_and_where() {
+    let err = ModelError::Malformed {
+        kind: JsonError::EofWhileParsingList,
+        field: Some(ModelField::LeafValues),
+        index: Some(3),
+    };
+    assert_eq!(err.to_string(), "malformed CatBoost JSON in tree 3 at field `leaf_values`: EOF while parsing a list.");
+    assert_eq!(ModelError::TooManyTrees { capacity: 50, found: 100 }.to_string(), "100 trees for capacity 50");
+    assert_eq!(
+        ModelError::NonFinite { field: ModelField::Borders, index: Some(2) }.to_string(),
+        "non-finite number in `borders` in float feature 2"
+    );
+}

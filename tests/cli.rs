@@ -188,3 +188,62 @@ fn fixtures_are_what_the_generator_writes() {
         assert!(on_disk == content, "{name} differs from the generator; see tests/fixtures/README.md");
     }
 }
+
+mod score {
+    use super::*;
+
+    const MODELS: &[&str] =
+        &["depth1_rmse_bias", "depth6_logloss_nan_min", "depth6_logloss_nan_max", "depth8_rmse_nan_max", "bench_100x6"];
+
+    fn catboost(name: &str) -> String {
+        fixture(&format!("catboost/{name}"))
+    }
+
+    #[test]
+    fn prints_catboosts_raw_value_for_every_row_within_1e_6() {
+        for name in MODELS {
+            let o = run(&[
+                "score",
+                "--model",
+                &catboost(&format!("{name}.json")),
+                "--input",
+                &catboost(&format!("{name}.csv")),
+            ]);
+            assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+            let expected = std::fs::read_to_string(catboost(&format!("{name}.expected"))).unwrap();
+            let ours: Vec<f64> = stdout(&o).lines().map(|l| l.parse().unwrap()).collect();
+            let theirs: Vec<f64> = expected.lines().map(|l| l.trim().parse().unwrap()).collect();
+            assert_eq!(ours.len(), theirs.len(), "{name}: row count");
+            for (row, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+                assert!((a - b).abs() <= 1e-6, "{name} row {row}: ours {a}, CatBoost {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_row_is_an_error_naming_its_line() {
+        let dir = std::env::temp_dir().join(format!("feature-table-cli-score-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let rows = dir.join("rows.csv");
+        std::fs::write(&rows, "0,0,0,0,0,0,0,0\n1,2,x,4,5,6,7,8\n").unwrap();
+        let o = run(&["score", "--model", &catboost("depth6_logloss_nan_min.json"), "--input", rows.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stderr(&o).contains("rows.csv:2: column 2 is `x`, not a number"), "{}", stderr(&o));
+        std::fs::write(&rows, "0,0,0\n").unwrap();
+        let o = run(&["score", "--model", &catboost("depth6_logloss_nan_min.json"), "--input", rows.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stderr(&o).contains("rows.csv:1: 3 columns, the model reads 8"), "{}", stderr(&o));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_unsupported_model_is_rejected_and_usage_errors_exit_2() {
+        let o =
+            run(&["score", "--model", &catboost("reject_multiclass.json"), "--input", &catboost("bench_100x6.csv")]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stderr(&o).starts_with("REJECTED"), "{}", stderr(&o));
+        assert_eq!(run(&["score", "--input", "x.csv"]).status.code(), Some(2));
+        assert_eq!(run(&["score", "--model", "m.json"]).status.code(), Some(2));
+        assert_eq!(run(&["score", "--model", "m.json", "--input", "x", "--bogus"]).status.code(), Some(2));
+    }
+}

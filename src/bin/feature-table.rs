@@ -1,11 +1,13 @@
 //! `feature-table validate`: checks a feature file the way a proxy's reloader
-//! would, before it ships.
+//! would, before it ships. `feature-table score`: evaluates a CatBoost JSON
+//! export on CSV rows, for parity checks against CatBoost itself.
 //!
 //! ```text
 //! feature-table validate FILE [--capacity N] [--previous FILE] [--max-growth RATIO]
+//! feature-table score --model MODEL.json --input ROWS.csv
 //! ```
 //!
-//! Exit status: 0 accepted, 1 rejected or unreadable, 2 usage error.
+//! Exit status: 0 accepted / scored, 1 rejected or unreadable, 2 usage error.
 //!
 //! Tables are sized at compile time, so `--capacity` picks one of a fixed set
 //! of instantiations ([`CAPACITIES`]); any other value is a usage error rather
@@ -22,10 +24,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use feature_table::model::catboost::{self, CatBoost};
 use feature_table::{Policy, Ratio, Reloader};
 
 const USAGE: &str = "\
 Usage: feature-table validate FILE [--capacity N] [--previous FILE] [--max-growth RATIO]
+       feature-table score --model MODEL.json --input ROWS.csv
 
 Checks a bot-management feature file as a proxy's reloader would: size, nesting,
 JSON shape, names, defaults, duplicates and capacity; with --previous, also that
@@ -38,8 +42,18 @@ Options:
                        1/RATIO times, the entries of the previous file (default 1.5)
   -h, --help           print this help
 
-Exit status: 0 accepted, 1 rejected or unreadable, 2 usage error.
+score prints CatBoost's RawFormulaVal for every row of ROWS.csv, one per line, with
+enough digits to round-trip an f64. MODEL.json is CatBoost's own JSON export
+(save_model(path, format=\"json\")), up to 1024 trees of depth 8 on 256 features.
+A row is comma-separated numbers in column order (`nan` allowed); a bad row is an
+error naming its line.
+
+Exit status: 0 accepted or scored, 1 rejected or unreadable, 2 usage error.
 ";
+
+/// The largest model `score` loads: 1024 trees of depth 8 on 256 features
+/// (about 2 MiB, boxed).
+type CliModel = CatBoost<1024, 8, 256, { 1024 << 8 }>;
 
 /// Exit status of a rejected or unreadable file.
 const REJECTED: u8 = 1;
@@ -77,24 +91,36 @@ struct Job {
     policy: Policy,
 }
 
+/// A parsed `score` command.
+#[derive(Debug)]
+struct ScoreJob {
+    model: PathBuf,
+    input: PathBuf,
+}
+
 enum Command {
     Help,
     Validate(Job),
+    Score(ScoreJob),
 }
 
 fn main() -> ExitCode {
-    let job = match parse(std::env::args_os().skip(1)) {
+    let command = match parse(std::env::args_os().skip(1)) {
         Ok(Command::Help) => {
             out(format_args!("{}", USAGE.trim_end()));
             return ExitCode::SUCCESS;
         }
-        Ok(Command::Validate(job)) => job,
+        Ok(command) => command,
         Err(message) => {
             err(format_args!("error: {message}\n\n{}", USAGE.trim_end()));
             return ExitCode::from(USAGE_ERROR);
         }
     };
-    let worker = std::thread::Builder::new().stack_size(STACK_BYTES).spawn(move || dispatch(&job));
+    let worker = std::thread::Builder::new().stack_size(STACK_BYTES).spawn(move || match &command {
+        Command::Validate(job) => dispatch(job),
+        Command::Score(job) => Some(score(job)),
+        Command::Help => Some(0),
+    });
     match worker.map(|handle| handle.join()) {
         Ok(Ok(Some(code))) => ExitCode::from(code),
         // `parse` only lets supported capacities through.
@@ -151,6 +177,58 @@ fn validate<const N: usize>(job: &Job) -> u8 {
     }
 }
 
+/// Prints the model's raw value for every row of `job.input`.
+fn score(job: &ScoreJob) -> u8 {
+    let Some(model_bytes) = read(&job.model) else { return REJECTED };
+    let Some(input) = read(&job.input) else { return REJECTED };
+    let mut model = Box::new(CliModel::new());
+    if let Err(e) = catboost::ingest(&model_bytes, &mut model, catboost::DEFAULT_LIMITS) {
+        err(format_args!("REJECTED {}: {e}", job.model.display()));
+        return REJECTED;
+    }
+    let Ok(input) = std::str::from_utf8(&input) else {
+        err(format_args!("ERROR {}: not UTF-8 text", job.input.display()));
+        return REJECTED;
+    };
+    let mut row = Vec::with_capacity(model.feature_count());
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    for (number, line) in input.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        row.clear();
+        for (column, field) in line.split(',').enumerate() {
+            match field.trim().parse::<f32>() {
+                Ok(value) => row.push(value),
+                Err(_) => {
+                    err(format_args!(
+                        "ERROR {}:{}: column {column} is `{}`, not a number",
+                        job.input.display(),
+                        number + 1,
+                        field.trim()
+                    ));
+                    return REJECTED;
+                }
+            }
+        }
+        if row.len() < model.feature_count() {
+            err(format_args!(
+                "ERROR {}:{}: {} columns, the model reads {}",
+                job.input.display(),
+                number + 1,
+                row.len(),
+                model.feature_count()
+            ));
+            return REJECTED;
+        }
+        // `{:?}` prints the shortest digits that round-trip the f64.
+        let _ = writeln!(stdout, "{:?}", model.raw(&row));
+    }
+    let _ = stdout.flush();
+    0
+}
+
 /// Reads a whole file, reporting failure on stderr.
 fn read(path: &std::path::Path) -> Option<Vec<u8>> {
     std::fs::read(path).map_err(|e| err(format_args!("ERROR {}: cannot read: {e}", path.display()))).ok()
@@ -161,6 +239,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
     let mut args = args.into_iter();
     match args.next().as_ref().and_then(|a| a.to_str()) {
         Some("validate") => {}
+        Some("score") => return parse_score(args),
         Some("-h" | "--help" | "help") => return Ok(Command::Help),
         Some(other) => return Err(format!("unknown command `{other}`")),
         None => return Err("missing command".to_string()),
@@ -215,6 +294,29 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
         policy.max_growth = max_growth;
     }
     Ok(Command::Validate(Job { file, capacity: capacity.unwrap_or(200), previous, policy }))
+}
+
+/// Parses the arguments after `score`.
+fn parse_score(args: impl Iterator<Item = OsString>) -> Result<Command, String> {
+    let mut args = args.into_iter();
+    let (mut model, mut input) = (None, None);
+    while let Some(arg) = args.next() {
+        let text = arg.to_string_lossy();
+        let (flag, inline) = match text.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag.to_string(), Some(OsString::from(value))),
+            _ => (text.to_string(), None),
+        };
+        let mut value = || inline.clone().or_else(|| args.next()).ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--model" => set_once(&mut model, PathBuf::from(value()?), "--model")?,
+            "--input" => set_once(&mut input, PathBuf::from(value()?), "--input")?,
+            other => return Err(format!("score: unexpected argument `{other}`")),
+        }
+    }
+    let model = model.ok_or("score needs --model MODEL.json")?;
+    let input = input.ok_or("score needs --input ROWS.csv")?;
+    Ok(Command::Score(ScoreJob { model, input }))
 }
 
 /// Stores `value` in `slot`, refusing a second one.

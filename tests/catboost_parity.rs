@@ -115,10 +115,10 @@ fn short_rows_never_panic_and_read_missing_columns_as_nan() {
 #[test]
 fn memory_formula_matches_size_of() {
     fn formula(trees: usize, depth: usize, features: usize, leaves: usize) -> usize {
-        (8 * leaves + 6 * trees * depth + trees + 6 * features + 24).next_multiple_of(8)
+        (8 * leaves + 5 * trees * depth + trees + 6 * features + 24).next_multiple_of(8)
     }
     assert_eq!(size_of::<CatBoost<1024, 8, 256, { 1024 << 8 }>>(), formula(1024, 8, 256, 1024 << 8));
-    assert_eq!(size_of::<CatBoost<1024, 8, 256, { 1024 << 8 }>>(), 2_148_888);
+    assert_eq!(size_of::<CatBoost<1024, 8, 256, { 1024 << 8 }>>(), 2_140_696);
     assert_eq!(size_of::<CatBoost<100, 6, 64, { 100 << 6 }>>(), formula(100, 6, 64, 100 << 6));
     assert_eq!(size_of::<CatBoost<3, 1, 5, 6>>(), formula(3, 1, 5, 6));
 }
@@ -345,6 +345,13 @@ fn split_types_other_than_float_feature_are_rejected() {
 fn split_on_an_undefined_float_feature_is_rejected() {
     let split = edited("\"float_feature_index\":", "\"float_feature_index\":77,\"x\":");
     assert_eq!(load(&split).unwrap_err(), ModelError::UnknownFloatFeature { tree: 0, split: 0, index: 77 });
+    // Past 255 too, even for a type with 256 feature slots.
+    let split = edited("\"float_feature_index\":", "\"float_feature_index\":300,\"x\":");
+    let mut model = Box::new(CatBoost::<16, 2, 256, 64>::new());
+    assert_eq!(
+        catboost::ingest(&split, &mut model, DEFAULT_LIMITS),
+        Err(ModelError::UnknownFloatFeature { tree: 0, split: 0, index: 300 })
+    );
 }
 
 #[test]

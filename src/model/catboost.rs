@@ -43,6 +43,10 @@ pub const DEFAULT_LIMITS: Limits = Limits { max_bytes: 64 << 20, max_depth: 16 }
 /// at 16.
 pub const MAX_DEPTH: usize = 16;
 
+/// Most input columns any [`CatBoost`] type can read: columns are stored as
+/// `u8`, so evaluation indexes a 256-slot row without bounds checks.
+pub const MAX_FEATURES: usize = 256;
+
 /// Marks an unused slot of the float-feature → column map.
 const NO_COLUMN: u16 = u16::MAX;
 
@@ -264,7 +268,7 @@ pub enum ModelError {
         tree: usize,
         /// The split's position in the tree's `splits`.
         split: usize,
-        /// The `float_feature_index` (saturated at 65535).
+        /// The `float_feature_index`.
         index: usize,
     },
     /// A number in `field` is not finite (NaN, `null`, ±inf, or overflows
@@ -349,8 +353,8 @@ impl core::error::Error for ModelError {}
 ///
 /// - `TREES`: most trees;
 /// - `DEPTH`: deepest tree (≤ [`MAX_DEPTH`]);
-/// - `FEATURES`: input columns (≤ 65,535): every `flat_feature_index` and
-///   `feature_index` must be below it;
+/// - `FEATURES`: input columns (≤ [`MAX_FEATURES`] = 256): every
+///   `flat_feature_index` and `feature_index` must be below it;
 /// - `LEAVES`: leaf values of all trees together. Stable Rust cannot write
 ///   `TREES << DEPTH` inside this type, so it is its own parameter; write it
 ///   as a constant expression at the use site, `CatBoost<1024, 8, 256, { 1024
@@ -360,22 +364,25 @@ impl core::error::Error for ModelError {}
 ///
 /// # Memory
 ///
-/// `size_of` is `8·LEAVES + 6·TREES·DEPTH + TREES + 6·FEATURES + 24`,
+/// `size_of` is `8·LEAVES + 5·TREES·DEPTH + TREES + 6·FEATURES + 24`,
 /// rounded up to 8, on 32- and 64-bit targets alike: 8 bytes per leaf
-/// (`f64`), 2 + 4 per split slot (`u16` column, `f32` border), 1 per tree
+/// (`f64`), 1 + 4 per split slot (`u8` column, `f32` border), 1 per tree
 /// (its depth), 2 + 4 per feature slot (column map, NaN replacement), and
 /// 24 for counts, scale and bias. For `CatBoost<1024, 8, 256, { 1024 << 8
-/// }>` that is 2,148,888 bytes
+/// }>` that is 2,140,696 bytes
 /// (2 MiB of leaves + 48 KiB of splits): put it in a `static` or a `Box`,
 /// not on a thread's stack.
 ///
 /// # Layout
 ///
-/// Splits are two contiguous arrays, `[[u16; DEPTH]; TREES]` columns and
-/// `[[f32; DEPTH]; TREES]` borders, and leaves one contiguous `[f64;
-/// LEAVES]`, tree after tree. A tree shallower than `DEPTH` is padded with
-/// splits whose border is `+inf` (never true), so evaluation runs a fixed,
-/// unrolled `DEPTH` compares per tree with no data-dependent branch.
+/// Splits are two contiguous arrays stored level-major, `[[u8; TREES];
+/// DEPTH]` columns and `[[f32; TREES]; DEPTH]` borders, and leaves one
+/// contiguous `[f64; LEAVES]`, tree after tree. Evaluation walks one level
+/// of all trees at a time: independent compares with no data-dependent
+/// branch, and a `u8` column indexes a 256-slot row without a bounds check,
+/// so the compiler can vectorize them (it does, with gathers, for
+/// `-C target-cpu=x86-64-v3` or newer). A tree shallower than `DEPTH` is
+/// padded with splits whose border is `+inf` (never true).
 ///
 /// # Example
 ///
@@ -401,10 +408,11 @@ impl core::error::Error for ModelError {}
 /// ```
 #[derive(Clone)]
 pub struct CatBoost<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize> {
-    /// Per tree and split level: the input column it compares.
-    split_columns: [[u16; DEPTH]; TREES],
-    /// Per tree and split level: the border (`value > border` sets the bit).
-    split_borders: [[f32; DEPTH]; TREES],
+    /// Per split level, per tree: the input column it compares.
+    split_columns: [[u8; TREES]; DEPTH],
+    /// Per split level, per tree: the border (`value > border` sets the
+    /// level's bit of the leaf index).
+    split_borders: [[f32; TREES]; DEPTH],
     /// Per tree: its real depth (leaf count is `1 << depth`).
     depths: [u8; TREES],
     /// All trees' leaves, tree after tree.
@@ -425,7 +433,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
 {
     const CAPACITY_OK: () = {
         assert!(DEPTH <= MAX_DEPTH, "DEPTH is at most 16");
-        assert!(FEATURES < NO_COLUMN as usize, "FEATURES is at most 65534");
+        assert!(FEATURES <= MAX_FEATURES, "FEATURES is at most 256");
         assert!(TREES <= u32::MAX as usize, "TREES must fit in u32");
     };
 
@@ -433,14 +441,14 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     /// returns 0.
     ///
     /// `const`, so a model can be a `static` (the staging slot of a
-    /// reloader). Capacities out of range (`DEPTH > 16`, `FEATURES ≥ 65535`)
+    /// reloader). Capacities out of range (`DEPTH > 16`, `FEATURES > 256`)
     /// fail to compile. Cost: writes `size_of::<Self>()` bytes.
     #[must_use]
     pub const fn new() -> Self {
         let () = Self::CAPACITY_OK;
         Self {
-            split_columns: [[0; DEPTH]; TREES],
-            split_borders: [[f32::INFINITY; DEPTH]; TREES],
+            split_columns: [[0; TREES]; DEPTH],
+            split_borders: [[f32::INFINITY; TREES]; DEPTH],
             depths: [0; TREES],
             leaves: [0.0; LEAVES],
             nan_replacement: [f32::NAN; FEATURES],
@@ -495,30 +503,49 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     /// short rows.
     ///
     /// Cost: O(`feature_count` + `tree_count · DEPTH`), no allocation,
-    /// `4·FEATURES` bytes of stack; one flat pass replaces NaNs, then each
-    /// tree is `DEPTH` branch-free compares and one leaf load.
+    /// `1 KiB + 4·TREES` bytes of stack; one flat pass replaces NaNs, then
+    /// `DEPTH` branch-free compares and one leaf load per tree.
     #[must_use]
     pub fn raw(&self, features: &[f32]) -> f64 {
         // One flat pass: the row, with NaN replaced per column (+inf for
         // AsTrue, NaN stays NaN, so `NaN > border` is false, for the rest).
-        let mut row = [f32::NAN; FEATURES];
+        // 256 slots whatever FEATURES is: a `u8` column indexes it without a
+        // bounds check, which lets the compiler vectorize the compares.
+        let mut row = [f32::NAN; MAX_FEATURES];
         let width = self.feature_count();
-        let mut input = features.iter();
-        for (slot, &nan) in row.iter_mut().zip(self.nan_replacement.iter()).take(width) {
-            let value = input.next().copied().unwrap_or(f32::NAN);
-            *slot = if value.is_nan() { nan } else { value };
+        match (row.get_mut(..width), features.get(..width), self.nan_replacement.get(..width)) {
+            (Some(row), Some(features), Some(nans)) => {
+                // Equal lengths: a loop the compiler vectorizes.
+                for ((slot, &value), &nan) in row.iter_mut().zip(features).zip(nans) {
+                    *slot = if value.is_nan() { nan } else { value };
+                }
+            }
+            _ => {
+                // A short row: missing columns are NaN.
+                let mut input = features.iter();
+                for (slot, &nan) in row.iter_mut().zip(self.nan_replacement.iter()).take(width) {
+                    let value = input.next().copied().unwrap_or(f32::NAN);
+                    *slot = if value.is_nan() { nan } else { value };
+                }
+            }
         }
 
+        // Level by level over all trees: independent compares, no branch.
+        let trees = self.tree_count();
+        let mut leaf = [0_u32; TREES];
+        for (level, (columns, borders)) in self.split_columns.iter().zip(self.split_borders.iter()).enumerate() {
+            for ((leaf, &column), &border) in leaf.iter_mut().zip(columns).zip(borders).take(trees) {
+                // Never None: a u8 is below 256. The compiler drops the check.
+                let value = row.get(usize::from(column)).copied().unwrap_or(f32::NAN);
+                *leaf |= u32::from(value > border) << level;
+            }
+        }
+
+        // Leaves, summed in tree order as CatBoost does.
         let mut sum = 0.0_f64;
         let mut offset = 0_usize;
-        let trees = self.split_columns.iter().zip(self.split_borders.iter()).zip(self.depths.iter());
-        for ((columns, borders), &depth) in trees.take(self.tree_count()) {
-            let mut leaf = 0_usize;
-            for (level, (&column, &border)) in columns.iter().zip(borders.iter()).enumerate() {
-                let value = row.get(usize::from(column)).copied().unwrap_or(f32::NAN);
-                leaf |= usize::from(value > border) << level;
-            }
-            sum += self.leaves.get(offset + leaf).copied().unwrap_or(0.0);
+        for (&leaf, &depth) in leaf.iter().zip(self.depths.iter()).take(trees) {
+            sum += self.leaves.get(offset + leaf as usize).copied().unwrap_or(0.0);
             offset += 1_usize << depth;
         }
         self.scale * sum + self.bias
@@ -617,16 +644,16 @@ fn parse<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LE
 
     // Resolve `float_feature_index` → column, and pad shallow trees with
     // never-true splits.
-    let trees = model.split_columns.iter_mut().zip(model.split_borders.iter_mut()).zip(model.depths.iter());
-    for (tree, ((columns, borders), &depth)) in trees.take(found).enumerate() {
-        for (split, (column, border)) in columns.iter_mut().zip(borders.iter_mut()).enumerate() {
+    for (split, (columns, borders)) in model.split_columns.iter_mut().zip(model.split_borders.iter_mut()).enumerate() {
+        let trees = columns.iter_mut().zip(borders.iter_mut()).zip(model.depths.iter());
+        for (tree, ((column, border), &depth)) in trees.take(found).enumerate() {
             if split >= usize::from(depth) {
                 *column = 0;
                 *border = f32::INFINITY;
                 continue;
             }
-            match model.float_columns.get(usize::from(*column)) {
-                Some(&resolved) if resolved != NO_COLUMN => *column = resolved,
+            match model.float_columns.get(usize::from(*column)).and_then(|&c| u8::try_from(c).ok()) {
+                Some(resolved) => *column = resolved,
                 _ => return Err(ModelError::UnknownFloatFeature { tree, split, index: usize::from(*column) }),
             }
         }
@@ -1100,7 +1127,7 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visito
                 "splits" => {
                     let mut seen = depth.is_some();
                     self.ctx.once(&mut seen, ModelField::Splits, index)?;
-                    let slots = self.model.split_columns.get_mut(tree).zip(self.model.split_borders.get_mut(tree));
+                    let slots = (&mut self.model.split_columns, &mut self.model.split_borders);
                     depth = Some(map.next_value_seed(SplitsSeed { tree, slots, ctx: &mut *self.ctx })?);
                 }
                 _ => {
@@ -1172,13 +1199,13 @@ impl<'de> Visitor<'de> for LeavesSeed<'_> {
 
 /// A tree's `splits`, written into its slots while they last; its value is
 /// the tree's depth.
-struct SplitsSeed<'a, const D: usize> {
+struct SplitsSeed<'a, const T: usize, const D: usize> {
     tree: usize,
-    slots: Option<(&'a mut [u16; D], &'a mut [f32; D])>,
+    slots: (&'a mut [[u8; T]; D], &'a mut [[f32; T]; D]),
     ctx: &'a mut Context,
 }
 
-impl<'de, const D: usize> DeserializeSeed<'de> for SplitsSeed<'_, D> {
+impl<'de, const T: usize, const D: usize> DeserializeSeed<'de> for SplitsSeed<'_, T, D> {
     type Value = usize;
 
     fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<usize, De::Error> {
@@ -1186,7 +1213,7 @@ impl<'de, const D: usize> DeserializeSeed<'de> for SplitsSeed<'_, D> {
     }
 }
 
-impl<'de, const D: usize> Visitor<'de> for SplitsSeed<'_, D> {
+impl<'de, const T: usize, const D: usize> Visitor<'de> for SplitsSeed<'_, T, D> {
     type Value = usize;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1195,12 +1222,10 @@ impl<'de, const D: usize> Visitor<'de> for SplitsSeed<'_, D> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
         let tree = self.tree;
-        let (columns, borders) = match self.slots {
-            Some((columns, borders)) => (Some(columns), Some(borders)),
-            None => (None, None),
-        };
-        let mut columns = columns.into_iter().flat_map(|c| c.iter_mut());
-        let mut borders = borders.into_iter().flat_map(|b| b.iter_mut());
+        let (columns, borders) = self.slots;
+        // This tree's slot on each level; none past capacity.
+        let mut columns = columns.iter_mut().filter_map(|level| level.get_mut(tree));
+        let mut borders = borders.iter_mut().filter_map(|level| level.get_mut(tree));
         let mut count: usize = 0;
         loop {
             let seed = SplitSeed { tree, ctx: &mut *self.ctx };
@@ -1212,8 +1237,15 @@ impl<'de, const D: usize> Visitor<'de> for SplitsSeed<'_, D> {
                     if !border.is_finite() {
                         self.ctx.bad(ModelError::NonFinite { field: ModelField::Border, index: Some(tree) });
                     }
+                    // A float feature index is below FEATURES ≤ 256; resolved
+                    // to a column after the parse.
+                    let Ok(feature) = u8::try_from(feature) else {
+                        self.ctx.bad(ModelError::UnknownFloatFeature { tree, split: count, index: feature });
+                        count = count.saturating_add(1);
+                        continue;
+                    };
                     if let (Some(column), Some(slot)) = (columns.next(), borders.next()) {
-                        *column = u16::try_from(feature).unwrap_or(NO_COLUMN);
+                        *column = feature;
                         *slot = border;
                     }
                 }

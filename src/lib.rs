@@ -8,31 +8,43 @@
 //! generic, every failure is a typed error that says what, where and how much,
 //! and a rejected file changes nothing.
 //!
+//! From file bytes to a verdict:
+//!
 //! ```
-//! use feature_table::{IngestError, Policy, ReloadError, Reloader};
+//! use feature_table::{Engine, Extractor, IngestError, Logistic, Policy, ReloadError, Unscored};
 //!
-//! let mut reloader = Reloader::<200>::new(Policy::DEFAULT);
-//! reloader.offer(br#"{"version": 1, "features": [{"name": "ua_entropy", "default": 0.5}]}"#)?;
+//! struct Request<'a> { user_agent: &'a str }
+//! static EXTRACTORS: &[Extractor<Request<'static>>] = &[Extractor::new("ua_len", |r| r.user_agent.len() as f32)];
 //!
-//! let bad = br#"{"version": 2, "features": [{"name": "ua_entropy"}, {"name": "ua_entropy"}]}"#;
-//! let err = reloader.offer(bad).unwrap_err(); // log this once: it is the only report
+//! let mut engine = Engine::<_, Logistic<200>, 200>::new(EXTRACTORS, Policy::DEFAULT, Logistic::new(), Logistic::new());
+//! engine.offer_features(br#"{"version": 1, "features": [{"name": "ua_len", "default": 0}]}"#)?;
+//! engine.offer_model(br#"{"bias": 2.0, "weights": [-0.1]}"#)?;
+//!
+//! let doubled = br#"{"version": 2, "features": [{"name": "ua_len"}, {"name": "ua_len"}]}"#;
+//! let err = engine.offer_features(doubled).unwrap_err(); // log it once: the only report
 //! assert!(matches!(err, ReloadError::Ingest(IngestError::DuplicateName { first: 0, second: 1, .. })));
 //!
-//! let table = reloader.active()?; // still version 1
-//! let ua = table.by_name("ua_entropy").unwrap();
-//! assert_eq!((table.version(), ua.resolve(f32::NAN)), (1, 0.5));
+//! let score = engine.score(&Request { user_agent: "curl/8.5.0" })?; // version 1 still serves
+//! assert_eq!((score.raw, score.bot_score.get()), (1.0, 27)); // 1 = automated .. 99 = human
+//! engine.set_enabled(false); // the global kill switch
+//! assert_eq!(engine.score(&Request { user_agent: "curl/8.5.0" }), Err(Unscored::Disabled));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! # Memory
 //!
-//! Everything is sized at compile time and identical on 32- and 64-bit
-//! targets:
+//! Everything is sized at compile time by const generics, and the table side
+//! is identical on 32- and 64-bit targets (lengths are `u16`):
 //!
 //! - [`FeatureTable<N>`]: `42·N + 14` bytes, rounded up to 8 (8,416 for
 //!   `N = 200`);
 //! - [`Reloader<N>`]: two tables (active and staging) plus a fixed ~100 bytes
-//!   of policy and statistics.
+//!   of policy and statistics;
+//! - [`Bindings<N>`]: `2·N + 2`; [`FeatureVector<N>`] (on the stack, per
+//!   request): `4·N + 4`;
+//! - [`Logistic<F>`]: `4·F + 8`; [`CatBoost<T, D, F, L>`](CatBoost):
+//!   `8·L + 5·T·D + T + 6·F + 24`, rounded up to 8;
+//! - [`Engine<R, M, N>`]: a reloader, two bindings and two models.
 //!
 //! # Layers
 //!
@@ -44,12 +56,15 @@
 //!   and O(log N) by name, and per-feature kill switches.
 //! - [`ingest`](mod@ingest): bytes → validated table, with size and nesting
 //!   bounds checked before the JSON parser runs.
-//! - [`model`]: scoring models; [`CatBoost`] evaluates a CatBoost
-//!   oblivious-tree export ([`model::catboost::ingest`]) without heap or
-//!   panic.
 //! - [`reload`]: [`Reloader`] — staging, the [`Policy`] guards (growth,
 //!   version, headroom), bounded [`ReloadStats`], the global kill switch and
 //!   the explicit [`Unscored`] outcome.
+//! - [`extract`]: the features a binary can compute ([`Extractor`]), bound
+//!   once per file ([`Bindings`]) and filled per request ([`FeatureVector`]).
+//! - [`model`]: [`Logistic`] and [`CatBoost`] (from CatBoost's own JSON
+//!   export), behind the [`Model`] trait.
+//! - [`score`]: [`Engine`] swaps a table + model pair as one checked unit and
+//!   returns a [`Verdict`]: a [`Score`] or an explicit [`Unscored`] reason.
 //!
 //! # Features
 //!

@@ -20,9 +20,9 @@
 //! multi-dimensional models (`MultiClass`, multi-target), and anything over
 //! the compile-time capacities.
 //!
-//! Like [`crate::ingest`], bytes pass three gates, none of which allocates:
+//! Like [`crate::ingest()`], bytes pass three gates, none of which allocates:
 //! the size limit, a flat nesting-depth scan
-//! ([`check_depth`](crate::ingest::check_depth)) *before* the recursive
+//! ([`check_depth`](mod@crate::ingest)) *before* the recursive
 //! parser runs, and a streaming `serde-json-core` parse straight into the
 //! model's arrays.
 

@@ -22,7 +22,7 @@
 //!
 //! Like [`crate::ingest()`], bytes pass three gates, none of which allocates:
 //! the size limit, a flat nesting-depth scan
-//! ([`check_depth`](mod@crate::ingest)) *before* the recursive
+//! ([`check_depth`]) *before* the recursive
 //! parser runs, and a streaming `serde-json-core` parse straight into the
 //! model's arrays.
 

@@ -39,8 +39,9 @@ struct StdFile {
 /// What the std way builds: the version, the entries and a name index.
 type StdTable = (u64, Vec<StdEntry>, HashMap<String, usize>);
 
-/// The std way: parse, then build the name index, rejecting duplicates and
-/// an over-long list.
+/// The std way: parse, then validate names and defaults and build the name
+/// index, rejecting duplicates and an over-long list: the same checks as
+/// ours.
 fn std_ingest(bytes: &[u8]) -> Result<StdTable, String> {
     let file: StdFile = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
     if file.features.len() > N {
@@ -48,6 +49,10 @@ fn std_ingest(bytes: &[u8]) -> Result<StdTable, String> {
     }
     let mut index = HashMap::with_capacity(file.features.len());
     for (i, f) in file.features.iter().enumerate() {
+        let valid = |b: u8| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-');
+        if f.name.is_empty() || f.name.len() > 32 || !f.name.bytes().all(valid) {
+            return Err(format!("entry {i}: invalid name {:?}", f.name));
+        }
         if !f.default.is_finite() {
             return Err(format!("entry {i}: non-finite default"));
         }

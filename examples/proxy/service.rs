@@ -88,17 +88,22 @@ pub static EXTRACTORS: &[Extractor<RequestView>] = &[
     Extractor::new("method_safe", |r| b(r.method == hyper::Method::GET || r.method == hyper::Method::HEAD)),
 ];
 
-/// A feature file naming every extractor, in order (what `examples/data/`
-/// holds), with `copies` copies of each row and entries up to `min_entries`.
+/// A feature file naming every extractor in order (what `examples/data/`
+/// holds), each row `copies` times, cycling through the names until the file
+/// has at least `min_entries` entries.
 pub fn feature_file(version: u64, copies: usize, min_entries: usize) -> Vec<u8> {
-    let mut entries = Vec::new();
-    while entries.len() < min_entries.max(EXTRACTORS.len() * copies) {
-        for e in EXTRACTORS {
-            entries.push(format!(r#"{{"name":"{}","default":0.0}}"#, e.name()));
-        }
-    }
+    let count = min_entries.max(EXTRACTORS.len() * copies);
+    let entries: Vec<String> = EXTRACTORS
+        .iter()
+        .cycle()
+        .take(count)
+        .map(|e| format!(r#"{{"name":"{}","default":0.0}}"#, e.name()))
+        .collect();
     format!(r#"{{"version":{version},"features":[{}]}}"#, entries.join(",")).into_bytes()
 }
+
+/// The model in `examples/data/model.json`.
+pub const MODEL: &[u8] = include_bytes!("../data/model.json");
 
 /// The incident's loader, reduced to its shape: whatever file arrived is
 /// stored unchecked, and every request appends its features into a
@@ -174,7 +179,9 @@ fn unscored_header(reason: Unscored) -> HeaderValue {
 impl Proxy {
     /// A proxy to `upstream` (a loopback address).
     pub fn new(scorer: Scorer, upstream: SocketAddr, fail_closed: bool) -> Self {
-        let client = Client::builder(TokioExecutor::new()).build_http();
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let client = Client::builder(TokioExecutor::new()).build(connector);
         Self { scorer, upstream, fail_closed, client, panics: AtomicU64::new(0) }
     }
 
@@ -285,6 +292,9 @@ pub async fn serve(listener: TcpListener, proxy: Arc<Proxy>, shutdown: impl std:
                 Err(_) => continue,
             },
         };
+        // Small request/response pairs: without this, Nagle plus delayed ACK
+        // adds ~40 ms per exchange.
+        let _ = stream.set_nodelay(true);
         let proxy = Arc::clone(&proxy);
         tokio::spawn(async move {
             let service = service_fn(move |request| Arc::clone(&proxy).handle(request));
@@ -304,6 +314,9 @@ pub async fn serve_upstream(listener: TcpListener, shutdown: impl std::future::F
                 Err(_) => continue,
             },
         };
+        // Small request/response pairs: without this, Nagle plus delayed ACK
+        // adds ~40 ms per exchange.
+        let _ = stream.set_nodelay(true);
         tokio::spawn(async move {
             let service = service_fn(|request: Request<Incoming>| async move {
                 let score = request.headers().get("x-bot-score").map(|v| v.as_bytes().to_vec()).unwrap_or_default();

@@ -231,6 +231,14 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
         score_with(&features.table, &features.bindings, self.extractors, &*pair.model, request, vector)
     }
 
+    /// Runs `f` on the published pair (or `None`) under one `arc_swap` load:
+    /// no lock, no reference-count bump, no allocation. The building block
+    /// of [`score`](Self::score), for hosts that need more than a verdict.
+    #[inline]
+    pub fn with_current<T>(&self, f: impl FnOnce(Option<&Pair<M, N>>) -> T) -> T {
+        f(self.current.load().as_deref())
+    }
+
     /// The published pair, if any (for inspection; a request should use
     /// [`score`](Self::score)). Cost: one `arc_swap` load plus a
     /// reference-count increment.

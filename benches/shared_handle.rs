@@ -9,7 +9,7 @@
 //! Goal: the handle costs at most 20 ns and does not change under churn.
 
 #[path = "../examples/proxy/service.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod service;
 
 use std::hint::black_box;
@@ -46,7 +46,9 @@ struct Churn {
 }
 
 impl Churn {
-    fn start(engine: &Arc<Engine>) -> Self {
+    /// `pause`: time between reload pairs (`None`: a tight loop, far more
+    /// than any real deployment; feature files change every few minutes).
+    fn start(engine: &Arc<Engine>, pause: Option<std::time::Duration>) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let (engine, flag) = (Arc::clone(engine), Arc::clone(&stop));
         let thread = thread::spawn(move || {
@@ -55,6 +57,9 @@ impl Churn {
                 version += 1;
                 engine.reload_features(&service::feature_file(version, 1, 0)).unwrap();
                 let _ = engine.reload_features(&service::feature_file(version + 1, 2, 0)).unwrap_err();
+                if let Some(pause) = pause {
+                    thread::sleep(pause);
+                }
             }
             version
         });
@@ -77,11 +82,24 @@ fn benches(c: &mut Criterion) {
     let request = request();
     let mut group = c.benchmark_group("shared_handle");
     group.bench_function("load/no_reloads", |b| b.iter(|| engine.with_current(|pair| black_box(pair.is_some()))));
+    // The same scoring through the single-threaded Engine: what the handle adds.
+    let mut single = Box::new(feature_table::Engine::<_, feature_table::model::logistic::Logistic<200>, 200>::new(
+        service::EXTRACTORS,
+        service::POLICY,
+        Default::default(),
+        Default::default(),
+    ));
+    single.offer_features(&service::feature_file(1, 1, 0)).unwrap();
+    single.offer_model(service::MODEL).unwrap();
+    group.bench_function("engine_score/single_threaded", |b| b.iter(|| black_box(single.score(black_box(&request)))));
     group.bench_function("load+score/no_reloads", |b| b.iter(|| black_box(engine.score(black_box(&request)))));
+    for (name, pause) in [("reload_every_1ms", Some(std::time::Duration::from_millis(1))), ("reload_tight_loop", None)]
     {
-        let _churn = Churn::start(&engine);
-        group.bench_function("load/reload_churn", |b| b.iter(|| engine.with_current(|pair| black_box(pair.is_some()))));
-        group.bench_function("load+score/reload_churn", |b| b.iter(|| black_box(engine.score(black_box(&request)))));
+        let _churn = Churn::start(&engine, pause);
+        group.bench_function(format!("load/{name}"), |b| {
+            b.iter(|| engine.with_current(|pair| black_box(pair.is_some())))
+        });
+        group.bench_function(format!("load+score/{name}"), |b| b.iter(|| black_box(engine.score(black_box(&request)))));
     }
     group.finish();
     assert_eq!(engine.stats().unscored(), 0);

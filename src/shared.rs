@@ -162,6 +162,43 @@ struct Writer<M, const N: usize> {
 ///
 /// `M: Default` is the empty model a reload loads into (on the heap, so a
 /// large model never sits on the stack).
+///
+/// In a proxy:
+///
+/// ```
+/// use std::{sync::Arc, time::Duration};
+/// use feature_table::{Extractor, Policy, model::logistic::Logistic, shared::{SharedEngine, Watcher}};
+/// # let dir = std::env::temp_dir().join(format!("feature-table-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// # let (features_path, model_path) = (dir.join("features.json"), dir.join("model.json"));
+/// # std::fs::write(&features_path, r#"{"version": 1, "features": [{"name": "ua_len"}, {"name": "path_depth"}]}"#)?;
+/// # std::fs::write(&model_path, r#"{"bias": 2.0, "weights": [-0.1, 0.5]}"#)?;
+///
+/// // Your request type and the features your binary can compute.
+/// struct Req { user_agent: String, path: String }
+/// static EXTRACTORS: &[Extractor<Req>] = &[
+///     Extractor::new("ua_len", |r| r.user_agent.len() as f32),
+///     Extractor::new("path_depth", |r| r.path.matches('/').count() as f32),
+/// ];
+/// type Scorer = SharedEngine<Req, Logistic<200>, 200>;
+///
+/// // At startup: load the pair, then watch the feature file (replace it by rename).
+/// let engine = Arc::new(Scorer::new(EXTRACTORS, Policy::DEFAULT));
+/// engine.reload(&std::fs::read(&features_path)?, &std::fs::read(&model_path)?)?;
+/// let _watcher = Watcher::features(Arc::clone(&engine), &features_path, Duration::from_secs(1))?;
+///
+/// // Per request, on any worker thread: no lock, no allocation, no panic.
+/// let header = match engine.score(&Req { user_agent: "curl/8.5".into(), path: "/a/b".into() }) {
+///     Ok(score) => score.bot_score.to_string(),
+///     Err(reason) => format!("unscored; reason={reason}"), // never a made-up number
+/// };
+/// assert_eq!(header, "11"); // curl-like: likely automated
+///
+/// // A bad file is rejected and logged once; the last good pair keeps serving.
+/// engine.set_enabled(false); // global kill switch: every request is Unscored::Disabled
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct SharedEngine<R: ?Sized + 'static, M, const N: usize> {
     extractors: &'static [Extractor<R>],
     policy: Policy,

@@ -160,7 +160,8 @@ async fn drive(addr: std::net::SocketAddr, config: LoadConfig) -> Phase {
                         Ok(response) if response.status().is_success() => {
                             let body = response.into_body().collect().await.map(|b| b.to_bytes());
                             let scored = body.as_ref().ok().and_then(|b| std::str::from_utf8(b).ok());
-                            let scored = scored.and_then(|s| s.parse::<u8>().ok()).is_some_and(|s| (1..=99).contains(&s));
+                            let scored =
+                                scored.and_then(|s| s.parse::<u8>().ok()).is_some_and(|s| (1..=99).contains(&s));
                             phase.unscored += usize::from(!scored);
                             body.is_ok()
                         }
@@ -215,7 +216,8 @@ pub async fn run(config: LoadConfig) -> Report {
         let _ = tx.send(watched.reload_features(bytes));
     })
     .unwrap();
-    let (addr, proxy_task) = start_proxy(Arc::new(Proxy::new(Scorer::FeatureTable(Arc::clone(&engine)), upstream, false))).await;
+    let (addr, proxy_task) =
+        start_proxy(Arc::new(Proxy::new(Scorer::FeatureTable(Arc::clone(&engine)), upstream, false))).await;
     let steady = drive(addr, config).await;
 
     let stop = Arc::new(AtomicBool::new(false));

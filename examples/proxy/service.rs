@@ -38,7 +38,7 @@ pub type RequestView = Parts;
 /// The engine the proxy shares between its worker threads.
 pub type Engine = SharedEngine<RequestView, Logistic<CAPACITY>, CAPACITY>;
 
-fn header<'a>(r: &'a RequestView, name: header::HeaderName) -> Option<&'a [u8]> {
+fn header(r: &RequestView, name: header::HeaderName) -> Option<&[u8]> {
     r.headers.get(name).map(HeaderValue::as_bytes)
 }
 
@@ -93,12 +93,8 @@ pub static EXTRACTORS: &[Extractor<RequestView>] = &[
 /// has at least `min_entries` entries.
 pub fn feature_file(version: u64, copies: usize, min_entries: usize) -> Vec<u8> {
     let count = min_entries.max(EXTRACTORS.len() * copies);
-    let entries: Vec<String> = EXTRACTORS
-        .iter()
-        .cycle()
-        .take(count)
-        .map(|e| format!(r#"{{"name":"{}","default":0.0}}"#, e.name()))
-        .collect();
+    let entries: Vec<String> =
+        EXTRACTORS.iter().cycle().take(count).map(|e| format!(r#"{{"name":"{}","default":0.0}}"#, e.name())).collect();
     format!(r#"{{"version":{version},"features":[{}]}}"#, entries.join(",")).into_bytes()
 }
 

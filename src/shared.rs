@@ -478,7 +478,7 @@ impl<R: ?Sized + 'static, M, const N: usize> fmt::Debug for SharedEngine<R, M, N
     }
 }
 
-/// Polls a file's (modification time, length) on its own thread and hands
+/// Polls a file's (modification time, length, inode) on its own thread and hands
 /// the new contents to a callback when either changes. Stops, and joins its
 /// thread, when dropped.
 ///
@@ -490,11 +490,17 @@ pub struct Watcher {
     thread: Option<JoinHandle<()>>,
 }
 
-type Stamp = (Option<SystemTime>, u64);
+/// (modification time, length, inode): a file replaced by rename is seen
+/// even within the file system's timestamp granularity.
+type Stamp = (Option<SystemTime>, u64, u64);
 
 fn stamp(path: &Path) -> Option<Stamp> {
     let meta = std::fs::metadata(path).ok()?;
-    Some((meta.modified().ok(), meta.len()))
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some((meta.modified().ok(), meta.len(), inode))
 }
 
 impl Watcher {
@@ -718,6 +724,13 @@ mod tests {
         let e = Arc::new(Shared::new(EXTRACTORS, lax()));
         e.reload(&std::fs::read(&path).unwrap(), br#"{"bias":0,"weights":[1]}"#).unwrap();
         let watcher = Watcher::features(Arc::clone(&e), &path, Duration::from_millis(5)).unwrap();
+        // As the docs ask: replace by rename, so the watcher never reads a
+        // half-written file.
+        let replace = |bytes: Vec<u8>| {
+            let tmp = dir.join("features.tmp");
+            std::fs::write(&tmp, bytes).unwrap();
+            std::fs::rename(&tmp, &path).unwrap();
+        };
         let wait_for = |accepted: u64, rejected: u64| {
             let deadline = Instant::now() + Duration::from_secs(5);
             while Instant::now() < deadline {
@@ -731,17 +744,17 @@ mod tests {
         };
         thread::sleep(Duration::from_millis(20));
         assert_eq!(e.stats().reloads_accepted, 1, "the file as it was at spawn is not offered again");
-        std::fs::write(&path, file(2, &["a", "b", "a", "b"])).unwrap();
+        replace(file(2, &["a", "b", "a", "b"]));
         wait_for(1, 1);
-        std::fs::write(&path, file(3, &["b", "a", "b"])).unwrap(); // length differs
+        replace(file(3, &["b", "a", "b"]));
         wait_for(1, 2);
-        std::fs::write(&path, file(4, &["b"])).unwrap();
+        replace(file(4, &["b"]));
         wait_for(2, 2);
         assert_eq!(e.stats().active_version, Some(4));
         let started = Instant::now();
         drop(watcher);
         assert!(started.elapsed() < Duration::from_secs(1));
-        std::fs::write(&path, file(5, &["a"])).unwrap();
+        replace(file(5, &["a"]));
         thread::sleep(Duration::from_millis(30));
         assert_eq!(e.stats().reloads_accepted, 2);
         std::fs::remove_dir_all(&dir).unwrap();

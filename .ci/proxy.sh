@@ -35,8 +35,10 @@ upstream=$!
   --features examples/data/features.json --model examples/data/model.json 2>/tmp/proxy-smoke.log &
 proxy=$!
 trap 'kill $proxy $upstream 2>/dev/null || true' EXIT
-for _ in $(seq 50); do curl -s -o /dev/null 127.0.0.1:18180/metrics && break; sleep 0.1; done
-curl -sf -o /dev/null 127.0.0.1:18180/
-curl -sf 127.0.0.1:18180/metrics | grep -q '^feature_table_requests_scored_total 1$'
-curl -sf 127.0.0.1:18180/metrics | grep -q '^feature_table_active_version 1$'
+for port in 18181 18180; do
+  for _ in $(seq 100); do curl -s -o /dev/null "127.0.0.1:$port/" && break; sleep 0.1; done
+done
+metrics=$(curl -sf 127.0.0.1:18180/metrics)
+grep -q '^feature_table_active_version 1$' <<<"$metrics"
+grep -Eq '^feature_table_requests_scored_total [1-9]' <<<"$metrics"
 echo "proxy smoke: ok"

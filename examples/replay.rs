@@ -4,7 +4,13 @@
 //!
 //! ```text
 //! cargo run --release --example replay
+//! cargo run --release --features std --example replay -- --under-load
 //! ```
+//!
+//! `--under-load` runs the same sequence against a live proxy on 127.0.0.1
+//! (about 20 s): 16 clients, the feature file swapped every 100 ms, then the
+//! same churn through the unwrap loader, and prints failed requests side by
+//! side with p50/p99 latency with and without reload churn.
 //!
 //! The generator re-ran every five minutes; depending on which database node
 //! answered, it produced a good file or one with every row twice. One later
@@ -16,6 +22,36 @@ use std::panic;
 
 use feature_table::model::logistic::Logistic;
 use feature_table::{Engine, Extractor, Policy, ReloadError};
+
+#[cfg(feature = "std")]
+#[path = "proxy/service.rs"]
+mod service;
+
+#[cfg(feature = "std")]
+#[path = "proxy/load.rs"]
+mod load;
+
+/// `--under-load`: the sequence against a live proxy, about 20 s.
+#[cfg(feature = "std")]
+fn under_load() {
+    let config = load::LoadConfig {
+        clients: 16,
+        phase: std::time::Duration::from_millis(6500),
+        max_requests_per_client: 1_000_000,
+        swap_every: std::time::Duration::from_millis(100),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let report = runtime.block_on(load::run(config));
+    print!("{}", load::render(&report, &config));
+}
+
+#[cfg(not(feature = "std"))]
+fn under_load() {
+    eprintln!(
+        "replay: --under-load needs the std feature: cargo run --release --features std --example replay -- --under-load"
+    );
+    std::process::exit(2);
+}
 
 /// The proxy's preallocated limit on 2025-11-18.
 const CAPACITY: usize = 200;
@@ -210,6 +246,10 @@ struct Step {
 fn main() {
     // Quiet the unwrap loader's panics: the timeline reports them.
     panic::set_hook(Box::new(|_| {}));
+    if std::env::args().any(|a| a == "--under-load") {
+        under_load();
+        return;
+    }
 
     let steps = [
         Step { time: "11:05", unique: 60, copies: 1 },

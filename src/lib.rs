@@ -68,7 +68,8 @@
 //!
 //! # Features
 //!
-//! - `std`: conveniences for hosted users.
+//! - `std`: conveniences for hosted users, and [`shared`]: a lock-free
+//!   handle for many worker threads with hot reload (adds `arc-swap`, `log`).
 //! - `defmt`: `defmt::Format` for every public type.
 //! - `cli`: the `feature-table` validator binary.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
@@ -91,6 +92,8 @@ pub mod model;
 pub mod name;
 pub mod reload;
 pub mod score;
+#[cfg(feature = "std")]
+pub mod shared;
 pub mod table;
 
 pub use extract::{Bindings, Extractor, FeatureVector};

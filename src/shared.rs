@@ -1,0 +1,762 @@
+//! A scoring handle for many worker threads: lock-free reads per request,
+//! validated reloads off the request path (`std` feature).
+//!
+//! [`SharedEngine`] publishes a checked (feature table, bindings, model)
+//! [`Pair`] through an [`arc_swap::ArcSwapOption`]. A request does one
+//! `load()` — no lock, no reference-count bump — and scores with
+//! [`score_with`]. A reload parses and validates into a *new* pair with the
+//! same building blocks as the single-threaded [`Engine`](crate::Engine)
+//! ([`ingest`], [`Policy::check`], [`Bindings::bind`], [`check_pair`]) and
+//! publishes it only if everything holds; readers see the old pair or the new
+//! one, never a half-built one. Reloads are serialized by a writer-side
+//! [`Mutex`] that readers never take.
+//!
+//! This module allocates (one `Arc` per accepted reload) and uses `std`
+//! threads; the per-request path does not allocate.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use feature_table::{Extractor, Policy, Unscored, model::logistic::Logistic, shared::SharedEngine};
+//!
+//! struct Request { ua_len: usize }
+//! static EXTRACTORS: &[Extractor<Request>] = &[Extractor::new("ua_len", |r| r.ua_len as f32)];
+//!
+//! let engine = Arc::new(SharedEngine::<Request, Logistic<8>, 8>::new(EXTRACTORS, Policy::DEFAULT));
+//! engine.reload(br#"{"version": 1, "features": [{"name": "ua_len"}]}"#, br#"{"bias": 0.0, "weights": [-1.0]}"#)?;
+//! let worker = { let engine = Arc::clone(&engine); std::thread::spawn(move || engine.score(&Request { ua_len: 3 })) };
+//! assert_eq!(worker.join().unwrap()?.bot_score.get(), 94);
+//! engine.set_enabled(false);
+//! assert_eq!(engine.score(&Request { ua_len: 3 }), Err(Unscored::Disabled));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, SystemTime};
+
+use arc_swap::ArcSwapOption;
+
+use crate::extract::{Bindings, Extractor, FeatureVector};
+use crate::ingest::ingest;
+use crate::model::Model;
+use crate::reload::{Accepted, Policy, ReloadError, Unscored};
+use crate::score::{ModelRejected, Verdict, check_pair, score_with};
+use crate::table::FeatureTable;
+
+/// A validated feature table and its extractor bindings, immutable once
+/// published.
+#[derive(Clone)]
+pub struct Features<const N: usize> {
+    /// The table.
+    pub table: FeatureTable<N>,
+    /// For each feature of `table`, its extractor.
+    pub bindings: Bindings<N>,
+}
+
+/// What a request scores against: features and a model checked against each
+/// other. Both halves are shared, so a reload of one does not copy the other.
+pub struct Pair<M, const N: usize> {
+    /// The feature table and bindings.
+    pub features: Arc<Features<N>>,
+    /// The model.
+    pub model: Arc<M>,
+}
+
+/// Why [`SharedEngine::reload`] rejected a (features, model) pair. Nothing
+/// changed.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum PairRejected<E> {
+    /// The feature file is invalid, fails the policy, names a feature the
+    /// binary cannot compute, or has fewer features than the model reads.
+    Features(ReloadError),
+    /// The model file is invalid.
+    Model(E),
+}
+
+impl<E: fmt::Display> fmt::Display for PairRejected<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Features(e) => write!(f, "feature file: {e}"),
+            Self::Model(e) => write!(f, "model: {e}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for PairRejected<E> {}
+
+/// A counter on its own cache line: the per-request counters are written by
+/// every worker, and must not share a line with the handle readers load.
+#[repr(align(64))]
+#[derive(Default)]
+struct Padded(AtomicU64);
+
+/// Bounded, lock-free counters: a fixed set of atomics whatever the traffic.
+#[derive(Default)]
+struct Counters {
+    scored: Padded,
+    unscored: [Padded; 4],
+    accepted: AtomicU64,
+    rejected: AtomicU64,
+    consecutive_rejections: AtomicU64,
+    /// Active feature-file version plus one; 0 = none.
+    active_version: AtomicU64,
+}
+
+/// A snapshot of [`SharedEngine`]'s counters. Each field is read atomically;
+/// the snapshot as a whole is not (counters move while it is taken).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SharedStats {
+    /// Requests that got a score.
+    pub scored: u64,
+    /// Requests not scored because the kill switch was off.
+    pub unscored_disabled: u64,
+    /// Requests not scored because no feature table was ever accepted.
+    pub unscored_no_valid_table: u64,
+    /// Requests not scored because no model was ever accepted.
+    pub unscored_no_valid_model: u64,
+    /// Requests not scored because the model produced a non-finite value.
+    pub unscored_non_finite: u64,
+    /// Reloads (features, model or both) accepted.
+    pub reloads_accepted: u64,
+    /// Reloads rejected.
+    pub reloads_rejected: u64,
+    /// Rejections since the last accepted reload.
+    pub consecutive_rejections: u64,
+    /// Version of the feature file serving, if any.
+    pub active_version: Option<u64>,
+}
+
+impl SharedStats {
+    /// All unscored requests, whatever the reason.
+    pub fn unscored(&self) -> u64 {
+        self.unscored_disabled + self.unscored_no_valid_table + self.unscored_no_valid_model + self.unscored_non_finite
+    }
+}
+
+const fn unscored_slot(reason: Unscored) -> usize {
+    match reason {
+        Unscored::Disabled => 0,
+        Unscored::NoValidTable => 1,
+        Unscored::NoValidModel => 2,
+        Unscored::NonFiniteOutput => 3,
+    }
+}
+
+/// What is missing while no pair is published.
+const MISSING_TABLE: u8 = 0;
+const MISSING_MODEL: u8 = 1;
+
+/// The writer side: the halves accepted so far, even before they form a pair.
+struct Writer<M, const N: usize> {
+    features: Option<Arc<Features<N>>>,
+    model: Option<Arc<M>>,
+}
+
+/// A scoring engine shared by many threads: lock-free per-request reads,
+/// validated reloads, a global kill switch and bounded atomic counters. See
+/// the [module docs](self).
+///
+/// `M: Default` is the empty model a reload loads into (on the heap, so a
+/// large model never sits on the stack).
+///
+/// In a proxy:
+///
+/// ```
+/// use std::{sync::Arc, time::Duration};
+/// use feature_table::{Extractor, Policy, model::logistic::Logistic, shared::{SharedEngine, Watcher}};
+/// # let dir = std::env::temp_dir().join(format!("feature-table-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// # let (features_path, model_path) = (dir.join("features.json"), dir.join("model.json"));
+/// # std::fs::write(&features_path, r#"{"version": 1, "features": [{"name": "ua_len"}, {"name": "path_depth"}]}"#)?;
+/// # std::fs::write(&model_path, r#"{"bias": 2.0, "weights": [-0.1, 0.5]}"#)?;
+///
+/// // Your request type and the features your binary can compute.
+/// struct Req { user_agent: String, path: String }
+/// static EXTRACTORS: &[Extractor<Req>] = &[
+///     Extractor::new("ua_len", |r| r.user_agent.len() as f32),
+///     Extractor::new("path_depth", |r| r.path.matches('/').count() as f32),
+/// ];
+/// type Scorer = SharedEngine<Req, Logistic<200>, 200>;
+///
+/// // At startup: load the pair, then watch the feature file (replace it by rename).
+/// let engine = Arc::new(Scorer::new(EXTRACTORS, Policy::DEFAULT));
+/// engine.reload(&std::fs::read(&features_path)?, &std::fs::read(&model_path)?)?;
+/// let _watcher = Watcher::features(Arc::clone(&engine), &features_path, Duration::from_secs(1))?;
+///
+/// // Per request, on any worker thread: no lock, no allocation, no panic.
+/// let header = match engine.score(&Req { user_agent: "curl/8.5".into(), path: "/a/b".into() }) {
+///     Ok(score) => score.bot_score.to_string(),
+///     Err(reason) => format!("unscored; reason={reason}"), // never a made-up number
+/// };
+/// assert_eq!(header, "11"); // curl-like: likely automated
+///
+/// // A bad file is rejected and logged once; the last good pair keeps serving.
+/// engine.set_enabled(false); // global kill switch: every request is Unscored::Disabled
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct SharedEngine<R: ?Sized + 'static, M, const N: usize> {
+    extractors: &'static [Extractor<R>],
+    policy: Policy,
+    current: ArcSwapOption<Pair<M, N>>,
+    enabled: AtomicBool,
+    missing: AtomicU8,
+    counters: Counters,
+    writer: Mutex<Writer<M, N>>,
+}
+
+impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M, N> {
+    /// An engine with no table and no model, scoring switched on.
+    pub fn new(extractors: &'static [Extractor<R>], policy: Policy) -> Self {
+        Self {
+            extractors,
+            policy,
+            current: ArcSwapOption::const_empty(),
+            enabled: AtomicBool::new(true),
+            missing: AtomicU8::new(MISSING_TABLE),
+            counters: Counters::default(),
+            writer: Mutex::new(Writer { features: None, model: None }),
+        }
+    }
+
+    /// Scores one request against the published pair.
+    ///
+    /// Cost: one atomic load of the kill switch, one `arc_swap` load (no
+    /// lock, no reference-count bump while no reload races it), one
+    /// extractor call per feature plus the model, one relaxed counter
+    /// increment, and a `FeatureVector<N>` (`4·N + 4` bytes) on the stack. No
+    /// allocation, no panic, no lock.
+    #[inline]
+    pub fn score(&self, request: &R) -> Verdict {
+        let mut vector = FeatureVector::new();
+        self.score_into(request, &mut vector)
+    }
+
+    /// [`score`](Self::score), leaving the feature values in `vector`.
+    #[inline]
+    pub fn score_into(&self, request: &R, vector: &mut FeatureVector<N>) -> Verdict {
+        let verdict = self.verdict(request, vector);
+        match verdict {
+            Ok(_) => self.counters.scored.0.fetch_add(1, Ordering::Relaxed),
+            Err(reason) => self.unscored_counter(reason).fetch_add(1, Ordering::Relaxed),
+        };
+        verdict
+    }
+
+    fn unscored_counter(&self, reason: Unscored) -> &AtomicU64 {
+        // `unscored_slot` is in 0..4, the array's length.
+        let slots = &self.counters.unscored;
+        slots.get(unscored_slot(reason)).map_or(&self.counters.scored.0, |p| &p.0)
+    }
+
+    fn verdict(&self, request: &R, vector: &mut FeatureVector<N>) -> Verdict {
+        if !self.enabled.load(Ordering::Relaxed) {
+            return Err(Unscored::Disabled);
+        }
+        let guard = self.current.load();
+        let Some(pair) = guard.as_deref() else {
+            return Err(match self.missing.load(Ordering::Relaxed) {
+                MISSING_TABLE => Unscored::NoValidTable,
+                _ => Unscored::NoValidModel,
+            });
+        };
+        let features = &*pair.features;
+        score_with(&features.table, &features.bindings, self.extractors, &*pair.model, request, vector)
+    }
+
+    /// Runs `f` on the published pair (or `None`) under one `arc_swap` load:
+    /// no lock, no reference-count bump, no allocation. The building block
+    /// of [`score`](Self::score), for hosts that need more than a verdict.
+    #[inline]
+    pub fn with_current<T>(&self, f: impl FnOnce(Option<&Pair<M, N>>) -> T) -> T {
+        f(self.current.load().as_deref())
+    }
+
+    /// The published pair, if any (for inspection; a request should use
+    /// [`score`](Self::score)). Cost: one `arc_swap` load plus a
+    /// reference-count increment.
+    pub fn current(&self) -> Option<Arc<Pair<M, N>>> {
+        self.current.load_full()
+    }
+
+    /// The global kill switch: `false` makes every request
+    /// [`Unscored::Disabled`] from the next one on. One atomic store; logged.
+    pub fn set_enabled(&self, enabled: bool) {
+        let was = self.enabled.swap(enabled, Ordering::Relaxed);
+        if was != enabled {
+            log::warn!("feature-table: scoring {}", if enabled { "enabled" } else { "disabled (kill switch)" });
+        }
+    }
+
+    /// Whether the global kill switch is on.
+    pub fn is_enabled(&self) -> bool {
+        self.enabled.load(Ordering::Relaxed)
+    }
+
+    /// The counters. Cost: a dozen relaxed atomic loads.
+    pub fn stats(&self) -> SharedStats {
+        let c = &self.counters;
+        let unscored = |reason| self.unscored_counter(reason).load(Ordering::Relaxed);
+        SharedStats {
+            scored: c.scored.0.load(Ordering::Relaxed),
+            unscored_disabled: unscored(Unscored::Disabled),
+            unscored_no_valid_table: unscored(Unscored::NoValidTable),
+            unscored_no_valid_model: unscored(Unscored::NoValidModel),
+            unscored_non_finite: unscored(Unscored::NonFiniteOutput),
+            reloads_accepted: c.accepted.load(Ordering::Relaxed),
+            reloads_rejected: c.rejected.load(Ordering::Relaxed),
+            consecutive_rejections: c.consecutive_rejections.load(Ordering::Relaxed),
+            active_version: c.active_version.load(Ordering::Relaxed).checked_sub(1),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Writer<M, N>> {
+        // A writer that panicked (a model's `load` is foreign code) left the
+        // halves as they were: every update below is a single assignment.
+        self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Parses and validates a feature file into new features: ingest, the
+    /// policy against the serving table, extractor binding, and the check
+    /// against `model` if there is one. Switches of the serving table carry
+    /// over.
+    fn stage_features(
+        &self,
+        bytes: &[u8],
+        active: Option<&Features<N>>,
+        model: Option<&M>,
+    ) -> Result<(Arc<Features<N>>, Accepted), ReloadError> {
+        let mut staged = Box::new(Features { table: FeatureTable::new(0), bindings: Bindings::new() });
+        ingest(bytes, &mut staged.table, self.policy.limits)?;
+        self.policy.check(active.map(|a| &a.table), &staged.table)?;
+        staged.bindings.bind(&staged.table, self.extractors)?;
+        if let Some(model) = model {
+            check_pair(&staged.table, model)?;
+        }
+        let switches_dropped = active.map_or(0, |a| staged.table.inherit_switches(&a.table));
+        let accepted = Accepted { version: staged.table.version(), len: staged.table.len(), switches_dropped };
+        Ok((Arc::from(staged), accepted))
+    }
+
+    fn stage_model(bytes: &[u8]) -> Result<Arc<M>, M::Error> {
+        let mut model = Box::<M>::default();
+        model.load(bytes)?;
+        Ok(Arc::from(model))
+    }
+
+    /// Records the writer's halves as serving: publishes the pair if both
+    /// exist, and the active version.
+    fn publish(&self, writer: &Writer<M, N>) {
+        if let Some(features) = &writer.features {
+            self.counters.active_version.store(features.table.version().saturating_add(1), Ordering::Relaxed);
+        }
+        match (&writer.features, &writer.model) {
+            (Some(features), Some(model)) => {
+                self.current.store(Some(Arc::new(Pair { features: Arc::clone(features), model: Arc::clone(model) })));
+            }
+            (None, _) => self.missing.store(MISSING_TABLE, Ordering::Relaxed),
+            (Some(_), None) => self.missing.store(MISSING_MODEL, Ordering::Relaxed),
+        }
+    }
+
+    fn record<T, E: fmt::Display>(&self, what: &str, result: &Result<T, E>) {
+        let c = &self.counters;
+        match result {
+            Ok(_) => {
+                c.accepted.fetch_add(1, Ordering::Relaxed);
+                c.consecutive_rejections.store(0, Ordering::Relaxed);
+            }
+            Err(error) => {
+                c.rejected.fetch_add(1, Ordering::Relaxed);
+                let streak = c.consecutive_rejections.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+                log::warn!("feature-table: rejected {what} ({streak} in a row), last good keeps serving: {error}");
+            }
+        }
+    }
+
+    /// Offers a feature file. It becomes the serving table only if it
+    /// ingests, passes the policy against the serving table, every feature
+    /// has an extractor and the serving model (if any) reads no feature it
+    /// lacks. Logs one line either way.
+    ///
+    /// Cost: O(len + N·E), one heap allocation for the new table (none kept
+    /// on rejection); takes the writer lock, never blocks readers.
+    pub fn reload_features(&self, bytes: &[u8]) -> Result<Accepted, ReloadError> {
+        let mut writer = self.lock();
+        let result = self.stage_features(bytes, writer.features.as_deref(), writer.model.as_deref());
+        self.record("feature file", &result);
+        let (features, accepted) = result?;
+        log::info!(
+            "feature-table: serving feature file version {} ({} features, capacity {N})",
+            accepted.version,
+            accepted.len
+        );
+        writer.features = Some(features);
+        self.publish(&writer);
+        Ok(accepted)
+    }
+
+    /// Offers a model. It serves only if it loads and reads no feature the
+    /// serving table (if any) lacks. Logs one line either way.
+    ///
+    /// Cost: the model's load cost plus one heap allocation; takes the writer
+    /// lock, never blocks readers.
+    pub fn reload_model(&self, bytes: &[u8]) -> Result<(), ModelRejected<M::Error>> {
+        let mut writer = self.lock();
+        let result = Self::stage_model(bytes).map_err(ModelRejected::Load).and_then(|model| match &writer.features {
+            Some(f) if model.feature_count() > f.table.len() => {
+                Err(ModelRejected::Mismatch { model_reads: model.feature_count(), table_has: f.table.len() })
+            }
+            _ => Ok(model),
+        });
+        self.record("model", &result);
+        let model = result?;
+        log::info!("feature-table: serving model reading {} features", model.feature_count());
+        writer.model = Some(model);
+        self.publish(&writer);
+        Ok(())
+    }
+
+    /// Offers a feature file and a model together; both serve, checked
+    /// against each other, or neither does. Logs one line either way.
+    ///
+    /// Cost: [`reload_features`](Self::reload_features) plus the model's load.
+    pub fn reload(&self, features: &[u8], model: &[u8]) -> Result<Accepted, PairRejected<M::Error>> {
+        let mut writer = self.lock();
+        let result = Self::stage_model(model).map_err(PairRejected::Model).and_then(|model| {
+            self.stage_features(features, writer.features.as_deref(), Some(&*model))
+                .map(|(features, accepted)| (features, model, accepted))
+                .map_err(PairRejected::Features)
+        });
+        self.record("feature file and model", &result);
+        let (features, model, accepted) = result?;
+        log::info!(
+            "feature-table: serving feature file version {} ({} features) with a model reading {}",
+            accepted.version,
+            accepted.len,
+            model.feature_count()
+        );
+        writer.features = Some(features);
+        writer.model = Some(model);
+        self.publish(&writer);
+        Ok(accepted)
+    }
+
+    /// Switches the feature called `name` on or off (it then reads its
+    /// default); the setting carries over to later files that keep the name.
+    /// Publishes a copy of the serving table.
+    ///
+    /// Cost: a copy of the table (`size_of::<FeatureTable<N>>()`) on the
+    /// heap. Fails with [`Unscored::NoValidTable`] before the first accepted
+    /// file; `Ok(false)` if no feature has that name.
+    pub fn set_feature_enabled(&self, name: &str, enabled: bool) -> Result<bool, Unscored> {
+        let mut writer = self.lock();
+        let current = writer.features.as_deref().ok_or(Unscored::NoValidTable)?;
+        let Some(index) = current.table.index_of(name) else { return Ok(false) };
+        let mut next = Box::new(current.clone());
+        if next.table.set_feature_enabled(index, enabled).is_err() {
+            return Ok(false);
+        }
+        log::info!("feature-table: feature `{name}` switched {}", if enabled { "on" } else { "off" });
+        writer.features = Some(Arc::from(next));
+        self.publish(&writer);
+        Ok(true)
+    }
+}
+
+impl<R: ?Sized + 'static, M, const N: usize> fmt::Debug for SharedEngine<R, M, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedEngine")
+            .field("extractors", &self.extractors.len())
+            .field("enabled", &self.enabled.load(Ordering::Relaxed))
+            .field("active_version", &self.counters.active_version.load(Ordering::Relaxed).checked_sub(1))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Polls a file's (modification time, length, inode) on its own thread and hands
+/// the new contents to a callback when either changes. Stops, and joins its
+/// thread, when dropped.
+///
+/// Write files by renaming a complete file into place: a file read while it
+/// is being written is offered half-written (and rejected by validation, so
+/// nothing breaks, but the complete file is only seen at its next change).
+pub struct Watcher {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// (modification time, length, inode): a file replaced by rename is seen
+/// even within the file system's timestamp granularity.
+type Stamp = (Option<SystemTime>, u64, u64);
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some((meta.modified().ok(), meta.len(), inode))
+}
+
+impl Watcher {
+    /// Starts watching `path` every `interval`. `on_change` runs on the
+    /// watcher thread with the file's bytes on every change after this call
+    /// (load the file as it is now yourself, before spawning). Read errors
+    /// are logged (once per change) and skipped.
+    ///
+    /// Cost: one `stat` per interval; one read per change. Fails only if
+    /// the thread cannot be spawned.
+    pub fn spawn(
+        path: impl Into<PathBuf>,
+        interval: Duration,
+        mut on_change: impl FnMut(&[u8]) + Send + 'static,
+    ) -> std::io::Result<Self> {
+        let path = path.into();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = thread::Builder::new().name("feature-table-watcher".into()).spawn(move || {
+            let mut seen = stamp(&path);
+            while !flag.load(Ordering::Acquire) {
+                thread::park_timeout(interval);
+                let now = stamp(&path);
+                if now.is_some() && now != seen {
+                    seen = now;
+                    match std::fs::read(&path) {
+                        Ok(bytes) => on_change(&bytes),
+                        Err(error) => log::warn!("feature-table: cannot read {}: {error}", path.display()),
+                    }
+                }
+            }
+        })?;
+        Ok(Self { stop, thread: Some(thread) })
+    }
+
+    /// Watches `path` and offers each new version to
+    /// [`SharedEngine::reload_features`] (which logs the outcome).
+    pub fn features<R, M, const N: usize>(
+        engine: Arc<SharedEngine<R, M, N>>,
+        path: impl Into<PathBuf>,
+        interval: Duration,
+    ) -> std::io::Result<Self>
+    where
+        R: ?Sized + 'static,
+        M: Model + Default + Send + Sync + 'static,
+        SharedEngine<R, M, N>: Send + Sync,
+    {
+        Self::spawn(path, interval, move |bytes| {
+            let _ = engine.reload_features(bytes);
+        })
+    }
+
+    /// Stops the thread and waits for it (at most one callback plus a wakeup).
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl fmt::Debug for Watcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Watcher").field("running", &self.thread.is_some()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::IngestError;
+    use crate::model::logistic::Logistic;
+    use std::time::Instant;
+
+    struct Req {
+        a: f32,
+        b: f32,
+    }
+
+    static EXTRACTORS: &[Extractor<Req>] = &[Extractor::new("a", |r| r.a), Extractor::new("b", |r| r.b)];
+
+    type Shared = SharedEngine<Req, Logistic<4>, 4>;
+
+    fn lax() -> Policy {
+        Policy { max_growth: None, ..Policy::DEFAULT }
+    }
+
+    fn file(version: u64, names: &[&str]) -> Vec<u8> {
+        let entries: Vec<String> = names.iter().map(|n| format!(r#"{{"name":"{n}"}}"#)).collect();
+        format!(r#"{{"version":{version},"features":[{}]}}"#, entries.join(",")).into_bytes()
+    }
+
+    #[test]
+    fn nothing_is_scored_until_both_halves_are_accepted() {
+        let e = Shared::new(EXTRACTORS, lax());
+        let req = Req { a: 1.0, b: 2.0 };
+        assert_eq!(e.score(&req), Err(Unscored::NoValidTable));
+        e.reload_model(br#"{"bias":0,"weights":[1]}"#).unwrap();
+        assert_eq!(e.score(&req), Err(Unscored::NoValidTable));
+        let e = Shared::new(EXTRACTORS, lax());
+        e.reload_features(&file(1, &["a", "b"])).unwrap();
+        assert_eq!(e.score(&req), Err(Unscored::NoValidModel));
+        e.reload_model(br#"{"bias":0,"weights":[1,10]}"#).unwrap();
+        assert_eq!(e.score(&req).unwrap().raw, 21.0);
+        let s = e.stats();
+        assert_eq!((s.scored, s.unscored_no_valid_table, s.unscored_no_valid_model), (1, 0, 1));
+        assert_eq!(s.active_version, Some(1));
+    }
+
+    #[test]
+    fn rejected_reloads_change_nothing_and_are_counted() {
+        let e = Shared::new(EXTRACTORS, lax());
+        e.reload(&file(1, &["a", "b"]), br#"{"bias":0,"weights":[1,10]}"#).unwrap();
+        let before = e.current().unwrap();
+        let doubled = e.reload_features(&file(2, &["a", "b", "a", "b"])).unwrap_err();
+        assert!(matches!(doubled, ReloadError::Ingest(IngestError::DuplicateName { first: 0, second: 2, .. })));
+        let over = e.reload_features(&file(3, &["a", "b", "a", "b", "a"])).unwrap_err();
+        assert_eq!(over, ReloadError::Ingest(IngestError::CapacityExceeded { capacity: 4, found: 5 }));
+        let unknown = e.reload_features(&file(4, &["a", "zz"])).unwrap_err();
+        assert!(matches!(unknown, ReloadError::UnknownFeature { entry: 1, .. }));
+        let stranded = e.reload_features(&file(5, &["a"])).unwrap_err();
+        assert!(matches!(stranded, ReloadError::ModelMismatch { model_reads: 2, table_has: 1 }));
+        assert!(matches!(e.reload_model(b"{"), Err(ModelRejected::Load(_))));
+        assert!(matches!(e.reload(&file(6, &["a"]), br#"{"bias":0,"weights":[1,1]}"#), Err(PairRejected::Features(_))));
+        assert!(Arc::ptr_eq(&before, &e.current().unwrap()));
+        let s = e.stats();
+        assert_eq!((s.reloads_accepted, s.reloads_rejected, s.consecutive_rejections), (1, 6, 6));
+        assert_eq!(s.active_version, Some(1));
+        e.reload_features(&file(7, &["b", "a"])).unwrap();
+        let s = e.stats();
+        assert_eq!((s.reloads_accepted, s.consecutive_rejections, s.active_version), (2, 0, Some(7)));
+        assert_eq!(e.score(&Req { a: 1.0, b: 2.0 }).unwrap().raw, 12.0);
+    }
+
+    #[test]
+    fn kill_switch_makes_every_request_disabled_and_is_counted() {
+        let e = Shared::new(EXTRACTORS, lax());
+        e.reload(&file(1, &["a", "b"]), br#"{"bias":0,"weights":[1,1]}"#).unwrap();
+        e.set_enabled(false);
+        for _ in 0..3 {
+            assert_eq!(e.score(&Req { a: 1.0, b: 2.0 }), Err(Unscored::Disabled));
+        }
+        e.set_enabled(true);
+        assert!(e.score(&Req { a: 1.0, b: 2.0 }).is_ok());
+        let s = e.stats();
+        assert_eq!((s.unscored_disabled, s.unscored(), s.scored), (3, 3, 1));
+    }
+
+    #[test]
+    fn feature_switches_publish_and_survive_reloads() {
+        let e = Shared::new(EXTRACTORS, lax());
+        e.reload(&file(1, &["a", "b"]), br#"{"bias":0,"weights":[1,1]}"#).unwrap();
+        assert_eq!(e.set_feature_enabled("a", false), Ok(true));
+        assert_eq!(e.set_feature_enabled("zz", false), Ok(false));
+        assert_eq!(e.score(&Req { a: 1.0, b: 2.0 }).unwrap().raw, 2.0);
+        e.reload_features(&file(2, &["b", "a"])).unwrap();
+        assert_eq!(e.score(&Req { a: 1.0, b: 2.0 }).unwrap().raw, 2.0);
+    }
+
+    /// Readers on several threads score continuously while a writer
+    /// alternates good and bad files: every request is scored, each with a
+    /// value one of the good pairs gives, and the counters add up.
+    #[test]
+    fn concurrent_readers_never_see_a_bad_or_half_built_pair() {
+        let e = Arc::new(Shared::new(EXTRACTORS, lax()));
+        e.reload(&file(1, &["a", "b"]), br#"{"bias":0,"weights":[1,10]}"#).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let deadline = Instant::now() + Duration::from_millis(500);
+        let readers: Vec<_> = (0..4)
+            .map(|_| {
+                let (e, stop) = (Arc::clone(&e), Arc::clone(&stop));
+                thread::spawn(move || {
+                    let mut n = 0_u64;
+                    while !stop.load(Ordering::Relaxed) && n < 5_000_000 {
+                        let raw = e.score(&Req { a: 1.0, b: 2.0 }).unwrap().raw;
+                        // ["a","b"] → 1 + 20; ["b","a"] → 2 + 10.
+                        assert!(raw == 21.0 || raw == 12.0, "raw {raw}");
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        let (mut good, mut bad) = (1_u64, 0_u64);
+        let mut version = 2;
+        while Instant::now() < deadline && version < 20_000 {
+            let names: &[&str] = if version % 2 == 0 { &["b", "a"] } else { &["a", "b"] };
+            e.reload_features(&file(version, names)).unwrap();
+            good += 1;
+            assert!(e.reload_features(&file(version + 1, &["a", "b", "a", "b"])).is_err());
+            assert!(e.reload_features(&file(version + 1, &["a", "b", "a", "b", "a"])).is_err());
+            bad += 2;
+            version += 1;
+        }
+        stop.store(true, Ordering::Relaxed);
+        let requests: u64 = readers.into_iter().map(|r| r.join().unwrap()).sum();
+        let s = e.stats();
+        assert_eq!((s.reloads_accepted, s.reloads_rejected), (good, bad));
+        assert_eq!((s.scored, s.unscored()), (requests, 0));
+        assert_eq!(s.active_version, Some(version - 1));
+        assert!(requests > 0 && good > 2);
+    }
+
+    #[test]
+    fn watcher_offers_each_change_and_stops_when_dropped() {
+        let dir = std::env::temp_dir().join(format!("feature-table-watch-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("features.json");
+        std::fs::write(&path, file(1, &["a", "b"])).unwrap();
+        let e = Arc::new(Shared::new(EXTRACTORS, lax()));
+        e.reload(&std::fs::read(&path).unwrap(), br#"{"bias":0,"weights":[1]}"#).unwrap();
+        let watcher = Watcher::features(Arc::clone(&e), &path, Duration::from_millis(5)).unwrap();
+        // As the docs ask: replace by rename, so the watcher never reads a
+        // half-written file.
+        let replace = |bytes: Vec<u8>| {
+            let tmp = dir.join("features.tmp");
+            std::fs::write(&tmp, bytes).unwrap();
+            std::fs::rename(&tmp, &path).unwrap();
+        };
+        let wait_for = |accepted: u64, rejected: u64| {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                let s = e.stats();
+                if (s.reloads_accepted, s.reloads_rejected) == (accepted, rejected) {
+                    return;
+                }
+                thread::sleep(Duration::from_millis(2));
+            }
+            panic!("watcher did not reach {accepted}/{rejected}: {:?}", e.stats());
+        };
+        thread::sleep(Duration::from_millis(20));
+        assert_eq!(e.stats().reloads_accepted, 1, "the file as it was at spawn is not offered again");
+        replace(file(2, &["a", "b", "a", "b"]));
+        wait_for(1, 1);
+        replace(file(3, &["b", "a", "b"]));
+        wait_for(1, 2);
+        replace(file(4, &["b"]));
+        wait_for(2, 2);
+        assert_eq!(e.stats().active_version, Some(4));
+        let started = Instant::now();
+        drop(watcher);
+        assert!(started.elapsed() < Duration::from_secs(1));
+        replace(file(5, &["a"]));
+        thread::sleep(Duration::from_millis(30));
+        assert_eq!(e.stats().reloads_accepted, 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -43,7 +43,8 @@ logit = 3.0 * (x[:, 3] > 0.5) - 1.5 + 0.8 * x[:, 10] - 0.6 * x[:, 20] + 0.4 * x[
 y = (rng.random(4000) < 1 / (1 + np.exp(-logit))).astype(int)
 
 model = catboost.CatBoostClassifier(
-    iterations=16, depth=6, border_count=15, learning_rate=0.3, random_seed=7, thread_count=1, verbose=False
+    iterations=16, depth=6, border_count=15, learning_rate=0.3, random_seed=7, thread_count=1, verbose=False,
+    allow_writing_files=False,
 )
 model.fit(x, y)
 

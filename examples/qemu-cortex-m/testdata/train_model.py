@@ -72,4 +72,4 @@ with open(HERE / "expected.rs", "w") as f:
     f.write("];\n")
     f.write(f"/// RawFormulaVal of request 0 with bot_feature_{SWITCHED:03} at its default.\n")
     f.write(f"const EXPECTED_RAW_SWITCHED: f64 = {float(raw_switched)!r};\n")
-print(f"{path.name}: {path.stat().st_size} bytes, {len(doc['oblivious_trees'])} trees; raw[0] = {raw[0]!r}")
+print(f"{path.name}: {path.stat().st_size} bytes, {len(doc['oblivious_trees'])} trees; raw[0] = {float(raw[0])!r}")

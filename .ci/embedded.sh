@@ -2,9 +2,12 @@
 # The microcontroller part of CI:
 #   1. the library builds with no default features for four bare-metal targets
 #      (and with defmt for thumbv7m);
-#   2. the QEMU Cortex-M3 example runs the 2025-11-18 sequence and exits 0;
-#   3. the link-time no-panic proof links;
-#   4. the footprint is printed.
+#   2. the QEMU Cortex-M3 example runs the 2025-11-18 sequence, scoring 32
+#      requests with an embedded CatBoost model, and exits 0; so do the two
+#      footprint firmwares;
+#   3. the link-time no-panic proof (ingest excluded; lookups and scoring
+#      included) links;
+#   4. the footprint (flash and RAM) is printed.
 # Installs what it needs (qemu-system-arm, rustup targets, llvm-tools,
 # defmt-print) when missing. Run from anywhere: bash .ci/embedded.sh
 set -euo pipefail
@@ -40,7 +43,10 @@ step "QEMU Cortex-M3 example"
     export QEMU_TIMEOUT=120
     cargo run --release --bin qemu-cortex-m
     cargo run --release --bin footprint
-    echo "footprint firmware: ingest and lookup held"
+    echo "footprint firmware: ingest and score held"
+    cargo run --release --bin footprint-model
+    echo "footprint-model firmware: ingest, model load and score held"
+    cargo build --profile size --bin footprint
 )
 
 step "link-time no-panic proof"
@@ -50,20 +56,29 @@ echo "no-panic-check linked: no panic is reachable from the serving path"
 step "footprint"
 (
     cd examples/qemu-cortex-m
-    for bin in footprint qemu-cortex-m; do
-        elf=target/thumbv7m-none-eabi/release/$bin
+    size_of() { "$llvm_bin/llvm-size" "$1" | awk 'NR == 2 {print $1, $2, $3}'; }
+    for elf in release/footprint size/footprint release/footprint-model release/qemu-cortex-m; do
         # Berkeley format: text = .vector_table + .text + .rodata (flash),
         # data + bss = RAM (data also occupies flash).
-        read -r text data bss < <("$llvm_bin/llvm-size" "$elf" | awk 'NR == 2 {print $1, $2, $3}')
-        printf '%-14s flash %6d B (text+rodata+vectors %d, data %d)   RAM %6d B (data %d, bss %d)\n' \
-            "$bin" $((text + data)) "$text" "$data" $((data + bss)) "$data" "$bss"
+        read -r text data bss < <(size_of "target/thumbv7m-none-eabi/$elf")
+        printf '%-24s flash %6d B (text+rodata+vectors %d, data %d)   RAM %6d B (data %d, bss %d)\n' \
+            "$elf" $((text + data)) "$text" "$data" $((data + bss)) "$data" "$bss"
     done
     good=$(wc -c <testdata/good-60.json)
-    echo "embedded test files (in flash above): good-60 $good B," \
+    model=$(wc -c <testdata/model-16x6.json)
+    echo "embedded test files (in flash above): good-60 $good B, model-16x6 $model B," \
         "doubled-120 $(wc -c <testdata/doubled-120.json) B, overcap-240 $(wc -c <testdata/overcap-240.json) B"
-    read -r text data _ < <("$llvm_bin/llvm-size" target/thumbv7m-none-eabi/release/footprint | awk 'NR == 2 {print $1, $2, $3}')
-    echo "ingest + lookup + runtime, without the test file: $((text + data - good)) B flash (budget with scoring: 32768)"
+    for elf in release/footprint size/footprint; do
+        read -r text data _ < <(size_of "target/thumbv7m-none-eabi/$elf")
+        echo "ingest + score ($elf), without the test file: $((text + data - good)) B flash (goal: < 32768)"
+    done
+    read -r text data _ < <(size_of target/thumbv7m-none-eabi/release/footprint-model)
+    echo "ingest + model load + score (release/footprint-model), without the test files:" \
+        "$((text + data - good - model)) B flash"
+    echo "largest symbols of release/footprint:"
+    "$llvm_bin/llvm-nm" --size-sort -S -C -t d target/thumbv7m-none-eabi/release/footprint |
+        awk '$3 !~ /^[bB]$/' | tail -8
 )
-echo "size_of: see the first line of the QEMU run above (Reloader<200>, FeatureTable<200>)"
+echo "size_of: see the first line of the QEMU run above (Engine<200>, Reloader<200>, CatBoost<16, 6, 64, 1024>)"
 
 step "done"

@@ -34,24 +34,70 @@
 //! whose float parser in `serde-json-core` keeps panic branches the optimizer
 //! cannot remove.
 //!
-//! SCORING GOES HERE too, once it exists: call the vector builder and the
-//! model from `serve` so the proof covers them.
+//! Scoring is covered too: [`Bindings::bind`], and per request
+//! [`FeatureVector::fill`], [`score_with`] and [`Engine::score`] with a
+//! [`Logistic`] and with a [`CatBoost`] model, hence [`Model::raw`] of both
+//! and [`BotScore::from_logit`] (libm `exp` and `round`), and the engine's
+//! kill switches.
+//!
+//! The models are never parsed: parsing would link the JSON parser, whose
+//! panic branches would fail the proof for a reason it already excludes. They
+//! are made by their `const fn new()` (empty) and then passed through
+//! [`black_box`] by `&mut`, so the optimizer must assume any content a safe
+//! caller could have put there, as if a file had been loaded at run time:
+//! `raw` is compiled for an arbitrary model, not for an empty one. The same
+//! holds for the engine, whose tables and models are opaque to the optimizer
+//! after `black_box(&mut engine)`. No library API was added for the proof.
 #![no_std]
 #![no_main]
 
 use core::hint::black_box;
 
 use cortex_m_rt::entry;
-use feature_table::{Feature, FeatureName, FeatureTable, Policy, Reloader, Unscored};
+use feature_table::{
+    Bindings, BotScore, CatBoost, Engine, Extractor, Feature, FeatureName, FeatureTable, FeatureVector, Logistic,
+    Policy, Reloader, Unscored, Verdict, score_with,
+};
 
 const CAPACITY: usize = 200;
 
 /// Names chosen at run time, as far as the optimizer knows.
 const NAMES: [&str; 4] = ["ua_entropy", "path_depth", "tls_ja4", "header_order"];
 
+/// A request: the values the extractors read.
+struct Request {
+    values: [f32; 4],
+}
+
+/// What the binary can compute. `get` so an extractor cannot panic either.
+static EXTRACTORS: &[Extractor<Request>] = &[
+    Extractor::new("ua_entropy", |r| r.values.first().copied().unwrap_or(f32::NAN)),
+    Extractor::new("path_depth", |r| r.values.get(1).copied().unwrap_or(f32::NAN)),
+    Extractor::new("tls_ja4", |r| r.values.get(2).copied().unwrap_or(f32::NAN)),
+    Extractor::new("header_order", |r| r.values.get(3).copied().unwrap_or(f32::NAN)),
+];
+
+type Trees = CatBoost<16, 6, 64, { 16 << 6 }>;
+
 #[entry]
 fn main() -> ! {
     let mut reloader = Reloader::<CAPACITY>::new(Policy::DEFAULT);
+    let mut bindings = Bindings::<CAPACITY>::new();
+    // Never parsed: empty, then opaque (see the crate docs).
+    let mut logistic = Logistic::<CAPACITY>::new();
+    let mut trees = Trees::new();
+    black_box(&mut logistic);
+    black_box(&mut trees);
+    let mut logistic_engine = Engine::<Request, Logistic<CAPACITY>, CAPACITY>::new(
+        EXTRACTORS,
+        Policy::DEFAULT,
+        Logistic::new(),
+        Logistic::new(),
+    );
+    let mut trees_engine =
+        Engine::<Request, Trees, CAPACITY>::new(EXTRACTORS, Policy::DEFAULT, Trees::new(), Trees::new());
+    black_box(&mut logistic_engine);
+    black_box(&mut trees_engine);
     let mut version = black_box(1_u64);
     loop {
         // Operator: build a table in code and commit it.
@@ -63,21 +109,54 @@ fn main() -> ! {
         }
         let _ = black_box(reloader.offer_table(black_box(&table)));
         version = version.wrapping_add(1);
+        if let Ok(active) = reloader.active() {
+            let _ = black_box(bindings.bind(active, EXTRACTORS));
+        }
 
         // Operator: kill switches.
         reloader.set_enabled(black_box(true));
         let _ = black_box(reloader.set_feature_enabled(black_box(NAMES[1]), black_box(false)));
+        logistic_engine.set_enabled(black_box(true));
+        trees_engine.set_enabled(black_box(false));
+        let _ = black_box(logistic_engine.set_feature_enabled(black_box(NAMES[2]), black_box(false)));
+        let _ = black_box(trees_engine.set_feature_enabled(black_box(NAMES[3]), black_box(true)));
 
         // Requests.
         for _ in 0..black_box(8_u32) {
             let _ = black_box(serve(&reloader, black_box(7_usize), black_box("path_depth"), black_box(3.0_f32)));
+            let request = Request { values: black_box([0.25, f32::NAN, 3.0, -1.0]) };
+            let _ = black_box(score(&reloader, &bindings, &logistic, &trees, &request));
+            let _ = black_box(logistic_engine.score(&request));
+            let _ = black_box(trees_engine.score(&request));
+            let _ = black_box(BotScore::from_logit(black_box(0.5)));
         }
 
         // Monitoring.
         black_box(reloader.stats());
         black_box(reloader.warning());
         black_box(reloader.last_good().map(FeatureTable::len));
+        black_box(logistic_engine.model_stats());
+        black_box(trees_engine.features().stats());
     }
+}
+
+/// One request scored with both kinds of model through the building blocks:
+/// the vector is filled once per model by `score_with`, and once more by
+/// hand.
+#[inline(never)]
+fn score(
+    reloader: &Reloader<CAPACITY>,
+    bindings: &Bindings<CAPACITY>,
+    logistic: &Logistic<CAPACITY>,
+    trees: &Trees,
+    request: &Request,
+) -> Result<(Verdict, Verdict, usize), Unscored> {
+    let table = reloader.active()?;
+    let mut vector = FeatureVector::new();
+    let by_logistic = score_with(table, bindings, EXTRACTORS, logistic, request, &mut vector);
+    let by_trees = score_with(table, bindings, EXTRACTORS, trees, request, &mut vector);
+    vector.fill(table, bindings, EXTRACTORS, request);
+    Ok((by_logistic, by_trees, vector.as_slice().len()))
 }
 
 /// What one request does: find the table, look features up by index and by

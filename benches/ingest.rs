@@ -9,7 +9,12 @@
 use std::collections::HashMap;
 use std::hint::black_box;
 
+use criterion::measurement::Measurement;
 use criterion::{Criterion, criterion_group, criterion_main};
+use thread_cpu::ThreadCpu;
+
+#[path = "support/thread_cpu.rs"]
+mod thread_cpu;
 use feature_table::{FeatureTable, Limits, ingest};
 use serde::Deserialize;
 
@@ -63,7 +68,7 @@ fn std_ingest(bytes: &[u8]) -> Result<StdTable, String> {
     Ok((file.version, file.features, index))
 }
 
-fn bench(c: &mut Criterion) {
+fn bench<M: Measurement>(c: &mut Criterion<M>, group: &str) {
     let file = feature_file();
     let bytes = file.as_bytes();
     let mut table = Box::new(FeatureTable::<N>::new(0));
@@ -71,7 +76,7 @@ fn bench(c: &mut Criterion) {
     let (_, entries, _) = std_ingest(bytes).unwrap();
     assert_eq!(table.len(), entries.len());
 
-    let mut group = c.benchmark_group("ingest_200_features");
+    let mut group = c.benchmark_group(group);
     group.throughput(criterion::Throughput::Bytes(bytes.len() as u64));
     group.bench_function("feature_table_ingest", |b| {
         b.iter(|| ingest(black_box(bytes), &mut table, Limits::DEFAULT).unwrap())
@@ -80,5 +85,18 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+fn wall(c: &mut Criterion) {
+    bench(c, "ingest_200_features_wall");
+}
+
+fn cpu(c: &mut Criterion<ThreadCpu>) {
+    bench(c, "ingest_200_features_cpu");
+}
+
+criterion_group!(wall_time, wall);
+criterion_group! {
+    name = cpu_time;
+    config = Criterion::default().with_measurement(ThreadCpu);
+    targets = cpu
+}
+criterion_main!(wall_time, cpu_time);

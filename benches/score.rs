@@ -9,7 +9,12 @@
 use std::collections::HashMap;
 use std::hint::black_box;
 
+use criterion::measurement::Measurement;
 use criterion::{Criterion, criterion_group, criterion_main};
+use thread_cpu::ThreadCpu;
+
+#[path = "support/thread_cpu.rs"]
+mod thread_cpu;
 use feature_table::model::logistic::Logistic;
 use feature_table::{Engine, Extractor, Policy};
 
@@ -81,7 +86,7 @@ impl ByName {
     }
 }
 
-fn bench(c: &mut Criterion) {
+fn bench<M: Measurement>(c: &mut Criterion<M>, group: &str) {
     let mut engine =
         Box::new(Engine::<Request, Logistic<N>, N>::new(EXTRACTORS, Policy::DEFAULT, Logistic::new(), Logistic::new()));
     engine.offer_features(feature_file().as_bytes()).unwrap();
@@ -94,7 +99,7 @@ fn bench(c: &mut Criterion) {
     let theirs = baseline.score(&requests[1]);
     assert!((ours - theirs).abs() < 1e-3, "{ours} vs {theirs}");
 
-    let mut group = c.benchmark_group("score_200_features");
+    let mut group = c.benchmark_group(group);
     let mut i = 0;
     group.bench_function("feature_table_engine", |b| {
         b.iter(|| {
@@ -111,5 +116,18 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+fn wall(c: &mut Criterion) {
+    bench(c, "score_200_features_wall");
+}
+
+fn cpu(c: &mut Criterion<ThreadCpu>) {
+    bench(c, "score_200_features_cpu");
+}
+
+criterion_group!(wall_time, wall);
+criterion_group! {
+    name = cpu_time;
+    config = Criterion::default().with_measurement(ThreadCpu);
+    targets = cpu
+}
+criterion_main!(wall_time, cpu_time);

@@ -295,6 +295,24 @@ impl<E> Default for ReloadStats<E> {
     }
 }
 
+/// The one acceptance path for a feature table, shared by [`Reloader`] and
+/// the multi-threaded handle: fill the staging table, check it against the
+/// policy and the active table, run the caller's `check`, then carry the
+/// per-feature switches over. The caller makes `staging` active only on `Ok`.
+pub(crate) fn stage_table<const N: usize>(
+    policy: &Policy,
+    active: Option<&FeatureTable<N>>,
+    staging: &mut FeatureTable<N>,
+    fill: impl FnOnce(&mut FeatureTable<N>) -> Result<(), ReloadError>,
+    check: impl FnOnce(&FeatureTable<N>) -> Result<(), ReloadError>,
+) -> Result<Accepted, ReloadError> {
+    fill(staging)?;
+    policy.check(active, staging)?;
+    check(staging)?;
+    let switches_dropped = active.map_or(0, |active| staging.inherit_switches(active));
+    Ok(Accepted { version: staging.version(), len: staging.len(), switches_dropped })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Slot {
     None,
@@ -439,11 +457,7 @@ impl<const N: usize> Reloader<N> {
             Slot::A => (Some(&self.a), &mut self.b, Slot::B),
             Slot::B => (Some(&self.b), &mut self.a, Slot::A),
         };
-        fill(staging)?;
-        self.policy.check(active, staging)?;
-        check(staging)?;
-        let switches_dropped = active.map_or(0, |active| staging.inherit_switches(active));
-        let accepted = Accepted { version: staging.version(), len: staging.len(), switches_dropped };
+        let accepted = stage_table(&self.policy, active, staging, fill, check)?;
         self.active = next;
         Ok(accepted)
     }

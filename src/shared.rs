@@ -42,7 +42,7 @@ use arc_swap::ArcSwapOption;
 use crate::extract::{Bindings, Extractor, FeatureVector};
 use crate::ingest::ingest;
 use crate::model::Model;
-use crate::reload::{Accepted, Policy, ReloadError, Unscored};
+use crate::reload::{Accepted, Policy, ReloadError, Unscored, stage_table};
 use crate::score::{ModelRejected, Verdict, check_pair, score_with};
 use crate::table::FeatureTable;
 
@@ -331,14 +331,18 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
         model: Option<&M>,
     ) -> Result<(Arc<Features<N>>, Accepted), ReloadError> {
         let mut staged = Box::new(Features { table: FeatureTable::new(0), bindings: Bindings::new() });
-        ingest(bytes, &mut staged.table, self.policy.limits)?;
-        self.policy.check(active.map(|a| &a.table), &staged.table)?;
-        staged.bindings.bind(&staged.table, self.extractors)?;
-        if let Some(model) = model {
-            check_pair(&staged.table, model)?;
-        }
-        let switches_dropped = active.map_or(0, |a| staged.table.inherit_switches(&a.table));
-        let accepted = Accepted { version: staged.table.version(), len: staged.table.len(), switches_dropped };
+        let Features { table, bindings } = &mut *staged;
+        let limits = self.policy.limits;
+        let accepted = stage_table(
+            &self.policy,
+            active.map(|a| &a.table),
+            table,
+            |table| ingest(bytes, table, limits).map_err(ReloadError::Ingest),
+            |table| {
+                bindings.bind(table, self.extractors)?;
+                model.map_or(Ok(()), |model| check_pair(table, model))
+            },
+        )?;
         Ok((Arc::from(staged), accepted))
     }
 
@@ -404,7 +408,10 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
     /// serving table (if any) lacks. Logs one line either way.
     ///
     /// Cost: the model's load cost plus one heap allocation; takes the writer
-    /// lock, never blocks readers.
+    /// lock, never blocks readers. The empty model is built with
+    /// `Box::<M>::default()`, which may pass through the calling thread's
+    /// stack: call this from a thread with at least `size_of::<M>()` of stack
+    /// to spare (2 MiB for a 1024-tree depth-8 CatBoost model).
     pub fn reload_model(&self, bytes: &[u8]) -> Result<(), ModelRejected<M::Error>> {
         let mut writer = self.lock();
         let result = Self::stage_model(bytes).map_err(ModelRejected::Load).and_then(|model| match &writer.features {

@@ -25,16 +25,23 @@ fi
 
 cargo +nightly fuzz build -O -s none
 
-for target in ingest reloader; do
+for target in ingest reloader model engine; do
     extra=()
     case "$target" in
         # The hostile corpus and the real files are ingest seeds too.
         ingest) extra=(tests/corpus/real tests/corpus/incident tests/corpus/hostile) ;;
         # Keep sequences short enough to run fast.
         reloader) extra=() ;;
+        # The real CatBoost exports are model seeds too (fuzz/seeds/model
+        # holds them without model_info, and truncated).
+        model) extra=(tests/fixtures/catboost tests/corpus/models) ;;
+        engine) extra=() ;;
     esac
     max_len=()
-    [ "$target" = reloader ] && max_len=(-max_len=4096)
+    case "$target" in
+        reloader | engine) max_len=(-max_len=4096) ;;
+        model) max_len=(-max_len=8192) ;;
+    esac
     mkdir -p "fuzz/corpus/$target"
     echo "== fuzz target $target for ${seconds}s"
     cargo +nightly fuzz run -O -s none "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" "${extra[@]}" -- \

@@ -7,6 +7,7 @@
 
 use std::process::Command;
 
+use feature_table::model::catboost;
 use feature_table::{FeatureTable, IngestError, Limits, ingest};
 
 const SMALL_STACK: usize = 64 * 1024;
@@ -141,5 +142,80 @@ fn stack_use_is_bounded_by_the_depth_limit_and_measured_per_level() {
         assert!(at_255 > at_128 && per_level <= 2048, "{per_level} bytes per nesting level");
     } else {
         println!("{build} build: at most {} bytes of stack per nesting level", FLOOR / 255);
+    }
+}
+
+// CatBoost exports nest deeper than feature files (9 levels in real
+// exports, `model_info.params`), so model ingest gets its own bounds.
+
+type SmallCatBoost = feature_table::CatBoost<16, 8, 16, 512>;
+
+/// Runs CatBoost ingest of `bytes` with `limits` on a thread with `stack`
+/// bytes of stack; the model lives on the heap.
+fn catboost_on_stack(stack: usize, bytes: Vec<u8>, limits: Limits) -> Result<usize, catboost::ModelError> {
+    std::thread::Builder::new()
+        .stack_size(stack)
+        .spawn(move || {
+            let mut model = Box::new(SmallCatBoost::new());
+            catboost::ingest(&bytes, &mut model, limits).map(|()| model.tree_count())
+        })
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+const SMALL_EXPORT: &[u8] = include_bytes!("corpus/models/catboost_base.json");
+
+/// The small real export (two trees) with `levels` nested arrays in
+/// `model_info`, its first key: the first bracket is at byte 14.
+fn nested_model_info(levels: usize) -> Vec<u8> {
+    let mut out = format!(r#"{{"model_info":{}{},"#, "[".repeat(levels), "]".repeat(levels)).into_bytes();
+    out.extend_from_slice(&SMALL_EXPORT[1..]);
+    out
+}
+
+/// The same export with `levels` nested arrays in an unknown field of the
+/// first float feature, inside four levels the parser interprets: the first
+/// bracket is at byte 41.
+fn nested_in_float_feature(levels: usize) -> Vec<u8> {
+    let head = br#"{"features_info":{"float_features":[{"x":"#;
+    let text = std::str::from_utf8(SMALL_EXPORT).unwrap();
+    let rest = text.strip_prefix(r#"{"features_info":{"float_features":[{"#).unwrap();
+    let mut out = head.to_vec();
+    out.extend(std::iter::repeat_n(b'[', levels));
+    out.extend(std::iter::repeat_n(b']', levels));
+    out.push(b',');
+    out.extend_from_slice(rest.as_bytes());
+    out
+}
+
+#[test]
+fn a_real_catboost_export_parses_on_a_64_kib_stack() {
+    let real = include_bytes!("fixtures/catboost/depth1_rmse_bias.json").to_vec();
+    assert_eq!(catboost_on_stack(SMALL_STACK, real, catboost::DEFAULT_LIMITS), Ok(12));
+}
+
+#[test]
+fn the_deepest_model_nesting_the_default_limits_allow_parses_on_a_64_kib_stack() {
+    let depth = usize::from(catboost::DEFAULT_LIMITS.max_depth);
+    assert_eq!(catboost_on_stack(SMALL_STACK, nested_model_info(depth - 1), catboost::DEFAULT_LIMITS), Ok(2));
+    // Four levels of the file are above the float feature's field.
+    assert_eq!(catboost_on_stack(SMALL_STACK, nested_in_float_feature(depth - 4), catboost::DEFAULT_LIMITS), Ok(2));
+}
+
+#[test]
+fn deep_model_info_is_too_deep_on_a_64_kib_stack_not_an_overflow() {
+    let limits = Limits { max_bytes: u32::MAX, ..catboost::DEFAULT_LIMITS };
+    for levels in [16, 5_000, 1_000_000] {
+        assert_eq!(
+            catboost_on_stack(SMALL_STACK, nested_model_info(levels), limits),
+            Err(catboost::ModelError::TooDeep { limit: 16, offset: 14 + 15 }),
+            "{levels} levels in model_info"
+        );
+        assert_eq!(
+            catboost_on_stack(SMALL_STACK, nested_in_float_feature(levels), limits),
+            Err(catboost::ModelError::TooDeep { limit: 16, offset: 41 + 12 }),
+            "{levels} levels in a float feature"
+        );
     }
 }

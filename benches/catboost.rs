@@ -13,10 +13,10 @@
 use std::hint::black_box;
 
 use criterion::measurement::Measurement;
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput};
 use feature_table::model::catboost::{self, CatBoost, DEFAULT_LIMITS};
-use thread_cpu::ThreadCpu;
 
+#[macro_use]
 #[path = "support/thread_cpu.rs"]
 mod thread_cpu;
 
@@ -49,18 +49,4 @@ fn bench<M: Measurement>(c: &mut Criterion<M>, group: &str) {
     group.finish();
 }
 
-fn wall(c: &mut Criterion) {
-    bench(c, "catboost_100x6_wall");
-}
-
-fn cpu(c: &mut Criterion<ThreadCpu>) {
-    bench(c, "catboost_100x6_cpu");
-}
-
-criterion_group!(wall_time, wall);
-criterion_group! {
-    name = cpu_time;
-    config = Criterion::default().with_measurement(ThreadCpu);
-    targets = cpu
-}
-criterion_main!(wall_time, cpu_time);
+wall_and_cpu_main!(bench, "catboost_100x6");

@@ -9,10 +9,10 @@
 use std::collections::HashMap;
 use std::hint::black_box;
 
+use criterion::Criterion;
 use criterion::measurement::Measurement;
-use criterion::{Criterion, criterion_group, criterion_main};
-use thread_cpu::ThreadCpu;
 
+#[macro_use]
 #[path = "support/thread_cpu.rs"]
 mod thread_cpu;
 use feature_table::{FeatureTable, Limits, ingest};
@@ -85,18 +85,4 @@ fn bench<M: Measurement>(c: &mut Criterion<M>, group: &str) {
     group.finish();
 }
 
-fn wall(c: &mut Criterion) {
-    bench(c, "ingest_200_features_wall");
-}
-
-fn cpu(c: &mut Criterion<ThreadCpu>) {
-    bench(c, "ingest_200_features_cpu");
-}
-
-criterion_group!(wall_time, wall);
-criterion_group! {
-    name = cpu_time;
-    config = Criterion::default().with_measurement(ThreadCpu);
-    targets = cpu
-}
-criterion_main!(wall_time, cpu_time);
+wall_and_cpu_main!(bench, "ingest_200_features");

@@ -64,3 +64,26 @@ impl ValueFormatter for NanosFormatter {
         "ns"
     }
 }
+
+/// `criterion_main!` for a `bench(c, group)` function generic over the
+/// measurement: runs it once with wall time (`<group>_wall`) and once with
+/// thread CPU time (`<group>_cpu`).
+macro_rules! wall_and_cpu_main {
+    ($bench:ident, $group:literal) => {
+        fn wall(c: &mut criterion::Criterion) {
+            $bench(c, concat!($group, "_wall"));
+        }
+
+        fn cpu(c: &mut criterion::Criterion<thread_cpu::ThreadCpu>) {
+            $bench(c, concat!($group, "_cpu"));
+        }
+
+        criterion::criterion_group!(wall_time, wall);
+        criterion::criterion_group! {
+            name = cpu_time;
+            config = criterion::Criterion::default().with_measurement(thread_cpu::ThreadCpu);
+            targets = cpu
+        }
+        criterion::criterion_main!(wall_time, cpu_time);
+    };
+}

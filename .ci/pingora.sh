@@ -34,10 +34,19 @@ echo "build: $((SECONDS - start)) s"
 bin=examples/pingora/target/release/feature-table-pingora
 
 work=$(mktemp -d)
-pids=()
+upstream= proxy=
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # The proxy gets SIGINT, pingora's fast shutdown (SIGTERM would wait out its
+  # grace period); the upstream SIGTERM (background jobs ignore SIGINT).
+  [ -n "$proxy" ] && kill -INT "$proxy" 2>/dev/null
+  [ -n "$upstream" ] && kill -TERM "$upstream" 2>/dev/null
+  for _ in $(seq 50); do # 5 s bound, then SIGKILL
+    alive=
+    for pid in $upstream $proxy; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ -n "$alive" ] || break
+    sleep 0.1
+  done
+  for pid in $upstream $proxy; do kill -KILL "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -51,7 +60,7 @@ import http.server, sys
 
 class Echo(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        body = ("x-bot-score=%s\n" % self.headers.get("x-bot-score", "<missing>")).encode()
+        body = ("x-bot-score=%s" % self.headers.get("x-bot-score", "<missing>")).encode()
         self.send_response(200)
         self.send_header("content-length", str(len(body)))
         self.end_headers()
@@ -63,12 +72,12 @@ class Echo(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Echo).serve_forever()
 EOF
 python3 "$work/echo.py" "$UPSTREAM_PORT" &
-pids+=($!)
+upstream=$!
 
 step "proxy on $LISTEN"
 "$bin" --listen "$LISTEN" --upstream "127.0.0.1:$UPSTREAM_PORT" \
   --features "$work/features.json" --model examples/data/model.json 2>"$work/proxy.log" &
-pids+=($!)
+proxy=$!
 
 # Both up within 10 s each.
 for url in "127.0.0.1:$UPSTREAM_PORT/" "$LISTEN/"; do
@@ -116,6 +125,6 @@ for i in 1 2 3; do
   score=$(scored_request)
   echo "request $i after the rejected reload: 200, upstream saw x-bot-score: $score"
 done
-kill -0 "${pids[1]}" || fail "the proxy exited"
+kill -0 "$proxy" || fail "the proxy exited"
 
 echo "pingora smoke: ok"

@@ -1,4 +1,4 @@
-//! Replays the 2025-11-18 feature-file sequence against the `Reloader`, next
+//! Replays the 2025-11-18 feature-file sequence against an `Engine`, next
 //! to a loader written the way the incident's was (`.unwrap()` on the result
 //! of appending into a preallocated 200-slot list).
 //!

@@ -62,16 +62,20 @@ impl<R: ?Sized> fmt::Debug for Extractor<R> {
 /// For each feature of a table, in table order, the index of the extractor
 /// that computes it. Built once per loaded file by [`Bindings::bind`].
 ///
-/// Memory: `2·N + 2` bytes on every target.
+/// Memory: `2·N + 4` bytes on every target.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Bindings<const N: usize> {
     extractors: heapless::Vec<u16, N, u16>,
+    /// Feature `i` is computed by extractor `i`, for every `i`: the file
+    /// lists the binary's features in the binary's order, so
+    /// [`FeatureVector::fill_signals`] is a copy rather than a gather.
+    identity: bool,
 }
 
 impl<const N: usize> Bindings<N> {
     /// No bindings. `const`, so it can live in a `static`.
     pub const fn new() -> Self {
-        Self { extractors: heapless::Vec::new() }
+        Self { extractors: heapless::Vec::new(), identity: false }
     }
 
     /// Resolves every feature of `table` to an extractor by name.
@@ -82,6 +86,7 @@ impl<const N: usize> Bindings<N> {
     /// `self` unspecified: bind into a staging value.
     pub fn bind<R: ?Sized>(&mut self, table: &FeatureTable<N>, extractors: &[Extractor<R>]) -> Result<(), ReloadError> {
         self.extractors.clear();
+        self.identity = false;
         for (entry, feature) in table.features().iter().enumerate() {
             let found = extractors.iter().position(|e| e.name == feature.name().as_str());
             let index = found
@@ -92,12 +97,20 @@ impl<const N: usize> Bindings<N> {
                 .push(index)
                 .map_err(|_| ReloadError::UnknownFeature { name: feature.name().clone(), entry })?;
         }
+        self.identity = self.extractors.iter().enumerate().all(|(i, &e)| usize::from(e) == i);
         Ok(())
     }
 
     /// The extractor indices, in table order.
     pub fn as_slice(&self) -> &[u16] {
         &self.extractors
+    }
+
+    /// Whether feature `i` is computed by extractor `i` for every `i` (the
+    /// file lists the features in the binary's order): then
+    /// [`FeatureVector::fill_signals`] copies instead of gathering.
+    pub fn is_identity(&self) -> bool {
+        self.identity
     }
 }
 
@@ -111,6 +124,27 @@ impl<const N: usize> fmt::Debug for Bindings<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.extractors.iter()).finish()
     }
+}
+
+/// Computes every extractor for `request`, in extractor order, into
+/// `signals` (`signals[i] = extractors[i].compute(request)`; extra slots of
+/// either are left alone). The reference for a host's own one-pass signal
+/// code, which feeds [`FeatureVector::fill_signals`]: a host can test that
+/// its fast code agrees with its extractors.
+///
+/// Cost: one call per extractor, no allocation.
+pub fn compute_signals<R: ?Sized>(extractors: &[Extractor<R>], request: &R, signals: &mut [f32]) {
+    for (signal, extractor) in signals.iter_mut().zip(extractors) {
+        *signal = extractor.compute(request);
+    }
+}
+
+/// Whether every value is finite. Branch-free over the whole slice (an
+/// exponent-bits test OR-ed together), so the compiler vectorizes it.
+#[inline]
+fn all_finite(values: &[f32]) -> bool {
+    const EXPONENT: u32 = 0x7f80_0000;
+    !values.iter().fold(false, |any, v| any | (v.to_bits() & EXPONENT == EXPONENT))
 }
 
 /// One request's feature values, in table order, on the stack.
@@ -154,6 +188,64 @@ impl<const N: usize> FeatureVector<N> {
             len = len.wrapping_add(1);
         }
         self.len = len;
+    }
+
+    /// Fills the vector from `signals`, the host's values in extractor
+    /// order: `signals[i]` is what `extractors[i]` would compute for the
+    /// request (see [`compute_signals`]). Feature `i` of `table` reads the
+    /// signal of its bound extractor, resolved through the feature's switch
+    /// and default exactly as [`fill`](Self::fill) does; a signal missing
+    /// from a short slice reads as NaN, i.e. the default.
+    ///
+    /// This is the fast lane for hosts that compute all their signals in one
+    /// pass over the request (no call per feature). When the bindings are
+    /// the identity ([`Bindings::is_identity`]) and no feature is switched
+    /// off ([`FeatureTable::all_enabled`]) it is one vectorized copy and
+    /// one finiteness check, with defaults patched in only if a signal is
+    /// not finite; otherwise a gather.
+    ///
+    /// Cost: O(N), no allocation, no panic.
+    #[inline]
+    pub fn fill_signals(&mut self, table: &FeatureTable<N>, bindings: &Bindings<N>, signals: &[f32]) {
+        let len = table.len();
+        let copy = bindings.identity && bindings.extractors.len() == len && table.all_enabled();
+        match (copy, self.values.get_mut(..len), signals.get(..len)) {
+            (true, Some(values), Some(signals)) => {
+                values.copy_from_slice(signals);
+                // The patch loop runs only when a signal is NaN or infinite.
+                if !all_finite(values) {
+                    for (value, feature) in values.iter_mut().zip(table.features()) {
+                        *value = feature.resolve(*value);
+                    }
+                }
+            }
+            _ => {
+                let features = table.features().iter().zip(bindings.extractors.iter());
+                for (slot, (feature, &index)) in self.values.iter_mut().zip(features) {
+                    let signal = signals.get(usize::from(index)).copied().unwrap_or(f32::NAN);
+                    *slot = feature.resolve(signal);
+                }
+            }
+        }
+        // `len` is at most N ≤ u16::MAX (the table's own bound).
+        self.len = u16::try_from(len.min(N)).unwrap_or(0);
+    }
+
+    /// `signals` itself, cut to the table's length, when it already is the
+    /// feature vector: the bindings are the identity, no feature is
+    /// switched off and every signal is finite (so no default applies).
+    /// `None` otherwise; then use [`fill_signals`](Self::fill_signals).
+    ///
+    /// Cost: one branch-free finiteness pass over `len` values, which the
+    /// compiler vectorizes.
+    #[inline]
+    pub fn as_features<'a>(table: &FeatureTable<N>, bindings: &Bindings<N>, signals: &'a [f32]) -> Option<&'a [f32]> {
+        let len = table.len();
+        if !(bindings.identity && bindings.extractors.len() == len && table.all_enabled()) {
+            return None;
+        }
+        let signals = signals.get(..len)?;
+        all_finite(signals).then_some(signals)
     }
 
     /// The filled values, in table order.

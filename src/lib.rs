@@ -36,7 +36,7 @@
 //! Everything is sized at compile time by const generics, and the table side
 //! is identical on 32- and 64-bit targets (lengths are `u16`):
 //!
-//! - [`FeatureTable<N>`]: `42·N + 14` bytes, rounded up to 8 (8,416 for
+//! - [`FeatureTable<N>`]: `42·N + 16` bytes, rounded up to 8 (8,416 for
 //!   `N = 200`);
 //! - [`Reloader<N>`]: two tables (active and staging) plus a fixed ~100 bytes
 //!   of policy and statistics;
@@ -96,14 +96,16 @@ pub mod score;
 pub mod shared;
 pub mod table;
 
-pub use extract::{Bindings, Extractor, FeatureVector};
+pub use extract::{Bindings, Extractor, FeatureVector, compute_signals};
 pub use ingest::{Field, IngestError, JsonError, Limits, ingest};
 pub use model::Model;
 pub use model::catboost::CatBoost;
 pub use model::logistic::Logistic;
 pub use name::{FeatureName, MAX_NAME_LEN, NameError};
 pub use reload::{Accepted, Policy, Ratio, ReloadError, ReloadStats, Reloader, Unscored, Warning};
-pub use score::{BotScore, Engine, ModelRejected, Score, Verdict, check_pair, score_with};
+pub use score::{
+    BotScore, Engine, ModelRejected, Score, Verdict, check_pair, score_signals_with, score_vector, score_with,
+};
 pub use table::{Feature, FeatureTable, TableError};
 
 /// The README's Rust snippets, compiled and run as doctests so they stay true.

@@ -19,15 +19,18 @@ impl BotScore {
     /// request is automated (CatBoost `Logloss` with label 1 = bot; the
     /// logistic model likewise): `99 − 98·sigmoid(raw)`, rounded.
     /// `None` for a NaN or infinite `raw`: a failure never becomes a number.
+    ///
+    /// Cost: a binary search of 98 precomputed logits (7 compares), not an
+    /// `exp`: the score is `99 − #{k : raw > T_k}` where `T_k` is the logit
+    /// at which the rounded score steps down.
+    #[inline]
     pub fn from_logit(raw: f64) -> Option<Self> {
         if !raw.is_finite() {
             return None;
         }
-        let p_bot = 1.0 / (1.0 + libm::exp(-raw));
-        let score = libm::round(99.0 - 98.0 * p_bot);
-        // `score` is in 1.0..=99.0 because `p_bot` is in 0.0..=1.0.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        Some(Self(score.clamp(1.0, 99.0) as u8))
+        let steps = LOGIT_STEPS.partition_point(|&step| step < raw);
+        // `steps` is at most 98, the table's length.
+        u8::try_from(steps).ok().map(|steps| Self(99 - steps))
     }
 
     /// The score, in `1..=99`.
@@ -41,6 +44,112 @@ impl fmt::Display for BotScore {
         fmt::Display::fmt(&self.0, f)
     }
 }
+
+/// The logits at which the bot score steps down, ascending: `raw` above
+/// `LOGIT_STEPS[i]` scores at most `98 − i`. Entry `i` is `ln(q / (1 − q))`
+/// for `q = (i + 0.5) / 98`, the value where `99 − 98·sigmoid(raw)` crosses
+/// `98.5 − i`, the rounding boundary. A test checks them against the
+/// formula.
+const LOGIT_STEPS: [f64; 98] = [
+    -5.272999558563747,
+    -4.164077900236776,
+    -3.6428355156125294,
+    -3.295836866004329,
+    -3.0338840395183673,
+    -2.822460552279954,
+    -2.644536795379884,
+    -2.4904468301636156,
+    -2.3541724617845388,
+    -2.2317107534073886,
+    -2.120263536200091,
+    -2.017797378568629,
+    -1.922787731634459,
+    -1.8340618489187446,
+    -1.750697982430281,
+    -1.6719582694154342,
+    -1.597242639340282,
+    -1.5260563034950492,
+    -1.4579862895760072,
+    -1.3926841592186616,
+    -1.3298530502149388,
+    -1.2692378056988731,
+    -1.2106173470446044,
+    -1.1537987042354005,
+    -1.0986122886681098,
+    -1.0449081096962485,
+    -0.9925527167077853,
+    -0.9414267051456975,
+    -0.8914226652961416,
+    -0.8424434819224055,
+    -0.7944009142651182,
+    -0.747214401830221,
+    -0.7008100533055146,
+    -0.655119784970706,
+    -0.6100805818613318,
+    -0.5656338602609856,
+    -0.5217249142240263,
+    -0.47830243206043055,
+    -0.43531807125784566,
+    -0.3927260823307346,
+    -0.3504829736908114,
+    -0.30854721091574244,
+    -0.26687894482201774,
+    -0.22543976357456,
+    -0.18419246472976636,
+    -0.1431008436406733,
+    -0.10212949507637979,
+    -0.06124362524071879,
+    -0.020408871631207012,
+    0.020408871631206815,
+    0.061243625240718386,
+    0.10212949507637975,
+    0.14310084364067324,
+    0.1841924647297664,
+    0.22543976357456008,
+    0.2668789448220177,
+    0.30854721091574266,
+    0.3504829736908115,
+    0.39272608233073486,
+    0.4353180712578454,
+    0.4783024320604305,
+    0.5217249142240262,
+    0.5656338602609856,
+    0.6100805818613318,
+    0.6551197849707061,
+    0.7008100533055146,
+    0.7472144018302214,
+    0.7944009142651184,
+    0.8424434819224057,
+    0.8914226652961414,
+    0.9414267051456972,
+    0.9925527167077853,
+    1.0449081096962485,
+    1.0986122886681098,
+    1.1537987042354005,
+    1.2106173470446047,
+    1.2692378056988731,
+    1.329853050214939,
+    1.3926841592186614,
+    1.457986289576007,
+    1.526056303495049,
+    1.5972426393402819,
+    1.6719582694154342,
+    1.750697982430281,
+    1.8340618489187446,
+    1.9227877316344593,
+    2.0177973785686296,
+    2.1202635362000914,
+    2.231710753407388,
+    2.3541724617845383,
+    2.490446830163615,
+    2.6445367953798837,
+    2.822460552279954,
+    3.0338840395183673,
+    3.2958368660043296,
+    3.6428355156125307,
+    4.164077900236778,
+    5.272999558563757,
+];
 
 /// A scored request: the bot score and the model's raw value.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -72,7 +181,48 @@ pub fn score_with<R: ?Sized, M: Model, const N: usize>(
     vector: &mut FeatureVector<N>,
 ) -> Verdict {
     vector.fill(table, bindings, extractors, request);
-    let raw = model.raw(vector.as_slice());
+    score_vector(model, vector)
+}
+
+/// [`score_with`] for a host that computed its signals in one pass:
+/// `signals[i]` is the value of extractor `i` (see
+/// [`FeatureVector::fill_signals`]). The same verdict as [`score_with`] for
+/// the same values, without a call per feature.
+///
+/// When the file lists the features in the binary's order, no feature is
+/// switched off and every signal is finite, the model reads `signals`
+/// directly: no copy, no gather. Otherwise a [`FeatureVector`] is filled on
+/// the stack.
+///
+/// Cost: one finiteness pass (or an O(N) gather) plus the model; no
+/// allocation, no panic.
+#[inline]
+pub fn score_signals_with<M: Model, const N: usize>(
+    table: &FeatureTable<N>,
+    bindings: &Bindings<N>,
+    model: &M,
+    signals: &[f32],
+) -> Verdict {
+    match FeatureVector::<N>::as_features(table, bindings, signals) {
+        Some(features) => verdict_of(model, features),
+        None => {
+            let mut vector = FeatureVector::new();
+            vector.fill_signals(table, bindings, signals);
+            verdict_of(model, vector.as_slice())
+        }
+    }
+}
+
+/// The verdict of `model` on a filled `vector`: the last step of
+/// [`score_with`], for hosts that fill the vector themselves.
+#[inline]
+pub fn score_vector<M: Model, const N: usize>(model: &M, vector: &FeatureVector<N>) -> Verdict {
+    verdict_of(model, vector.as_slice())
+}
+
+#[inline]
+fn verdict_of<M: Model>(model: &M, features: &[f32]) -> Verdict {
+    let raw = model.raw(features);
     let bot_score = BotScore::from_logit(raw).ok_or(Unscored::NonFiniteOutput)?;
     Ok(Score { bot_score, raw })
 }
@@ -269,6 +419,29 @@ impl<R: ?Sized + 'static, M: Model, const N: usize> Engine<R, M, N> {
         score_with(table, self.active_bindings(), self.extractors, model, request, vector)
     }
 
+    /// Scores a request from its signals, computed by the host in one pass
+    /// in extractor order (`signals[i]` is what `extractors[i]` computes):
+    /// the fast lane, with the same verdicts as [`score`](Self::score) for
+    /// the same values. See [`FeatureVector::fill_signals`].
+    ///
+    /// Cost: O(N) plus the model; no allocation, no panic.
+    #[inline]
+    pub fn score_signals(&self, signals: &[f32]) -> Verdict {
+        let table = self.features.active()?;
+        let model = self.active_model().ok_or(Unscored::NoValidModel)?;
+        score_signals_with(table, self.active_bindings(), model, signals)
+    }
+
+    /// [`score_signals`](Self::score_signals), leaving the feature values in
+    /// `vector`.
+    #[inline]
+    pub fn score_signals_into(&self, signals: &[f32], vector: &mut FeatureVector<N>) -> Verdict {
+        let table = self.features.active()?;
+        let model = self.active_model().ok_or(Unscored::NoValidModel)?;
+        vector.fill_signals(table, self.active_bindings(), signals);
+        score_vector(model, vector)
+    }
+
     /// The feature-file reloader (table, stats, warning).
     pub fn features(&self) -> &Reloader<N> {
         &self.features
@@ -335,6 +508,37 @@ mod tests {
             let s = BotScore::from_logit(f64::from(i) / 10.0).unwrap().get();
             assert!((1..=99).contains(&s) && s <= last);
             last = s;
+        }
+    }
+
+    /// The formula the step table stands for.
+    fn by_formula(raw: f64) -> u8 {
+        let p_bot = 1.0 / (1.0 + libm::exp(-raw));
+        libm::round(99.0 - 98.0 * p_bot) as u8
+    }
+
+    #[test]
+    fn the_step_table_is_the_formula() {
+        // Each step is where the rounded formula changes: just below it the
+        // score is one higher than just above it.
+        for (i, &step) in LOGIT_STEPS.iter().enumerate() {
+            let expected = 99 - u8::try_from(i).unwrap();
+            assert_eq!(by_formula(step - 1e-9), expected, "step {i}");
+            assert_eq!(by_formula(step + 1e-9), expected - 1, "step {i}");
+            assert_eq!(BotScore::from_logit(step - 1e-9).unwrap().get(), expected, "step {i}");
+            assert_eq!(BotScore::from_logit(step + 1e-9).unwrap().get(), expected - 1, "step {i}");
+        }
+        // Everywhere else they agree: a dense sweep over the whole range
+        // where the score moves, and far out on both sides.
+        let near_step = |raw: f64| LOGIT_STEPS.iter().any(|&s| (s - raw).abs() < 1e-9);
+        for i in -2_000_000..=2_000_000 {
+            let raw = f64::from(i) * 3e-6 + 1e-7;
+            if !near_step(raw) {
+                assert_eq!(BotScore::from_logit(raw).unwrap().get(), by_formula(raw), "raw {raw}");
+            }
+        }
+        for raw in [-1e300, -1e6, -40.0, 40.0, 1e6, 1e300, f64::MIN, f64::MAX] {
+            assert_eq!(BotScore::from_logit(raw).unwrap().get(), by_formula(raw), "raw {raw}");
         }
     }
 

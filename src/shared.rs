@@ -43,7 +43,7 @@ use crate::extract::{Bindings, Extractor, FeatureVector};
 use crate::ingest::ingest;
 use crate::model::Model;
 use crate::reload::{Accepted, Policy, ReloadError, Unscored, stage_table};
-use crate::score::{ModelRejected, Verdict, check_pair, score_with};
+use crate::score::{ModelRejected, Verdict, check_pair, score_signals_with, score_vector, score_with};
 use crate::table::FeatureTable;
 
 /// A validated feature table and its extractor bindings, immutable once
@@ -239,7 +239,32 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
     /// [`score`](Self::score), leaving the feature values in `vector`.
     #[inline]
     pub fn score_into(&self, request: &R, vector: &mut FeatureVector<N>) -> Verdict {
-        let verdict = self.verdict(request, vector);
+        let extractors = self.extractors;
+        self.count(self.verdict(|f, model| score_with(&f.table, &f.bindings, extractors, model, request, vector)))
+    }
+
+    /// Scores a request from its signals, computed by the host in one pass
+    /// in extractor order (`signals[i]` is what `extractors[i]` computes):
+    /// the fast lane, with the same verdicts and counters as
+    /// [`score`](Self::score) for the same values. See
+    /// [`FeatureVector::fill_signals`].
+    #[inline]
+    pub fn score_signals(&self, signals: &[f32]) -> Verdict {
+        self.count(self.verdict(|f, model| score_signals_with(&f.table, &f.bindings, model, signals)))
+    }
+
+    /// [`score_signals`](Self::score_signals), leaving the feature values in
+    /// `vector`.
+    #[inline]
+    pub fn score_signals_into(&self, signals: &[f32], vector: &mut FeatureVector<N>) -> Verdict {
+        self.count(self.verdict(|f, model| {
+            vector.fill_signals(&f.table, &f.bindings, signals);
+            score_vector(model, vector)
+        }))
+    }
+
+    #[inline]
+    fn count(&self, verdict: Verdict) -> Verdict {
         match verdict {
             Ok(_) => self.counters.scored.0.fetch_add(1, Ordering::Relaxed),
             Err(reason) => self.unscored_counter(reason).fetch_add(1, Ordering::Relaxed),
@@ -253,7 +278,9 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
         slots.get(unscored_slot(reason)).map_or(&self.counters.scored.0, |p| &p.0)
     }
 
-    fn verdict(&self, request: &R, vector: &mut FeatureVector<N>) -> Verdict {
+    /// The kill switch and the published pair, then `score` on the pair.
+    #[inline]
+    fn verdict(&self, score: impl FnOnce(&Features<N>, &M) -> Verdict) -> Verdict {
         if !self.enabled.load(Ordering::Relaxed) {
             return Err(Unscored::Disabled);
         }
@@ -264,8 +291,7 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
                 _ => Unscored::NoValidModel,
             });
         };
-        let features = &*pair.features;
-        score_with(&features.table, &features.bindings, self.extractors, &*pair.model, request, vector)
+        score(&pair.features, &pair.model)
     }
 
     /// Runs `f` on the published pair (or `None`) under one `arc_swap` load:

@@ -47,11 +47,12 @@ impl Feature {
 /// Memory is fixed by `N` and identical on 32- and 64-bit targets (lengths and
 /// indices are stored as `u16`):
 ///
-/// `size_of::<FeatureTable<N>>() = 40·N + 2·N + 14`, rounded up to 8
+/// `size_of::<FeatureTable<N>>() = 40·N + 2·N + 16`, rounded up to 8
 ///
 /// (40 bytes per [`Feature`]: a 33-byte inline name, an `f32` default and a
 /// switch, padded; 2 bytes per name-index slot; a `u64` version, two `u16`
-/// lengths and 2 bytes of padding). `FeatureTable<200>` is 8,416 bytes. `N` must be at most
+/// lengths, 2 bytes of padding and a `u16` count of switched-off features).
+/// `FeatureTable<200>` is 8,416 bytes. `N` must be at most
 /// `u16::MAX`; a larger `N` is a compile-time error.
 ///
 /// A table only ever holds valid features: names are unique and valid,
@@ -77,6 +78,9 @@ pub struct FeatureTable<const N: usize> {
     features: heapless::Vec<Feature, N, u16>,
     /// Indices into `features`, sorted by name.
     by_name: heapless::Vec<u16, N, u16>,
+    /// How many features are switched off: when 0, the request path can
+    /// skip every per-feature switch.
+    switched_off: u16,
 }
 
 impl<const N: usize> FeatureTable<N> {
@@ -85,7 +89,7 @@ impl<const N: usize> FeatureTable<N> {
 
     /// An empty table for file `version`. `const`, so it can live in a `static`.
     pub const fn new(version: u64) -> Self {
-        Self { version, features: heapless::Vec::new(), by_name: heapless::Vec::new() }
+        Self { version, features: heapless::Vec::new(), by_name: heapless::Vec::new(), switched_off: 0 }
     }
 
     /// Empties the table and sets its version, keeping the storage.
@@ -93,6 +97,7 @@ impl<const N: usize> FeatureTable<N> {
         self.version = version;
         self.features.clear();
         self.by_name.clear();
+        self.switched_off = 0;
     }
 
     pub(crate) fn set_version(&mut self, version: u64) {
@@ -191,8 +196,21 @@ impl<const N: usize> FeatureTable<N> {
     pub fn set_feature_enabled(&mut self, index: usize, enabled: bool) -> Result<(), TableError> {
         let len = self.len();
         let feature = self.features.get_mut(index).ok_or(TableError::NoSuchIndex { index, len })?;
-        feature.enabled = enabled;
+        if feature.enabled != enabled {
+            feature.enabled = enabled;
+            // At most `len` ≤ N ≤ u16::MAX features are off, and one is on
+            // before it is switched off.
+            self.switched_off =
+                if enabled { self.switched_off.saturating_sub(1) } else { self.switched_off.saturating_add(1) };
+        }
         Ok(())
+    }
+
+    /// Whether every feature is switched on. O(1): the request path's fast
+    /// lane (see [`FeatureVector::fill_signals`](crate::FeatureVector::fill_signals)).
+    #[inline]
+    pub fn all_enabled(&self) -> bool {
+        self.switched_off == 0
     }
 
     /// Copies the per-feature switches of `from` onto the features of `self`
@@ -201,8 +219,11 @@ impl<const N: usize> FeatureTable<N> {
     pub(crate) fn inherit_switches<const M: usize>(&mut self, from: &FeatureTable<M>) -> usize {
         let mut dropped = 0;
         for old in from.features.iter().filter(|f| !f.enabled) {
-            match self.index_of(old.name.as_str()).and_then(|i| self.features.get_mut(i)) {
-                Some(new) => new.enabled = false,
+            match self.index_of(old.name.as_str()) {
+                Some(index) => {
+                    // `index_of` found it, so it is in range.
+                    let _ = self.set_feature_enabled(index, false);
+                }
                 None => dropped += 1,
             }
         }
@@ -352,15 +373,41 @@ mod tests {
         t.push(name("a"), 7.0).unwrap();
         assert_eq!(t.get(0).unwrap().resolve(3.0), 3.0);
         assert_eq!(t.get(0).unwrap().resolve(f32::NAN), 7.0);
+        assert!(t.all_enabled());
         t.set_feature_enabled(0, false).unwrap();
         assert_eq!(t.get(0).unwrap().resolve(3.0), 7.0);
+        assert!(!t.all_enabled());
         assert_eq!(t.set_feature_enabled(5, false), Err(TableError::NoSuchIndex { index: 5, len: 1 }));
+    }
+
+    #[test]
+    fn the_switched_off_count_follows_every_change() {
+        let mut t = FeatureTable::<4>::new(1);
+        t.push(name("a"), 0.0).unwrap();
+        t.push(name("b"), 0.0).unwrap();
+        // Switching off twice counts once; switching back on uncounts it.
+        t.set_feature_enabled(0, false).unwrap();
+        t.set_feature_enabled(0, false).unwrap();
+        t.set_feature_enabled(1, false).unwrap();
+        t.set_feature_enabled(0, true).unwrap();
+        assert!(!t.all_enabled());
+        t.set_feature_enabled(1, true).unwrap();
+        t.set_feature_enabled(1, true).unwrap();
+        assert!(t.all_enabled());
+        // Inherited switches count; a reset clears them.
+        t.set_feature_enabled(1, false).unwrap();
+        let mut next = FeatureTable::<4>::new(2);
+        next.push(name("b"), 0.0).unwrap();
+        assert_eq!(next.inherit_switches(&t), 0);
+        assert!(!next.all_enabled());
+        next.reset(3);
+        assert!(next.all_enabled());
     }
 
     #[test]
     fn memory_formula_holds_and_does_not_depend_on_pointer_width() {
         fn formula(n: usize) -> usize {
-            (42 * n + 14).next_multiple_of(8)
+            (42 * n + 16).next_multiple_of(8)
         }
         assert_eq!(core::mem::size_of::<Feature>(), 40);
         assert_eq!(core::mem::size_of::<FeatureTable<1>>(), formula(1));

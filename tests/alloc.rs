@@ -194,6 +194,16 @@ mod scoring {
         });
         assert_eq!((n, scored), (0, 100), "scoring allocated");
 
+        // The signals lane, gathering (features_v2 lists them out of order)
+        // and copying (back to the binary's order).
+        let signals: Vec<[f32; 2]> = requests.iter().map(|r| [r.ua_len, r.path_depth]).collect();
+        for file in [&features_v2[..], &br#"{"version":4,"features":[{"name":"ua_len"},{"name":"path_depth"}]}"#[..]] {
+            engine.offer_features(file).unwrap();
+            let (n, scored) =
+                allocations_during(|| signals.iter().filter(|s| engine.score_signals(&s[..]).is_ok()).count());
+            assert_eq!((n, scored), (0, 100), "scoring from signals allocated");
+        }
+
         engine.set_enabled(false);
         let (n, disabled) = allocations_during(|| requests.iter().filter(|r| engine.score(r).is_err()).count());
         assert_eq!((n, disabled), (0, 100));

@@ -194,10 +194,12 @@ mod scoring {
         });
         assert_eq!((n, scored), (0, 100), "scoring allocated");
 
-        // The signals lane, gathering (features_v2 lists them out of order)
-        // and copying (back to the binary's order).
+        // The signals lane, gathering (the file lists the features out of
+        // the binary's order) and reading in place (in its order).
         let signals: Vec<[f32; 2]> = requests.iter().map(|r| [r.ua_len, r.path_depth]).collect();
-        for file in [&features_v2[..], &br#"{"version":4,"features":[{"name":"ua_len"},{"name":"path_depth"}]}"#[..]] {
+        let out_of_order = br#"{"version":10,"features":[{"name":"path_depth"},{"name":"ua_len"}]}"#;
+        let in_order = br#"{"version":11,"features":[{"name":"ua_len"},{"name":"path_depth"}]}"#;
+        for file in [&out_of_order[..], &in_order[..]] {
             engine.offer_features(file).unwrap();
             let (n, scored) =
                 allocations_during(|| signals.iter().filter(|s| engine.score_signals(&s[..]).is_ok()).count());

@@ -36,9 +36,10 @@
 //!
 //! Scoring is covered too: [`Bindings::bind`], and per request
 //! [`FeatureVector::fill`], [`score_with`] and [`Engine::score`] with a
-//! [`Logistic`] and with a [`CatBoost`] model, hence [`Model::raw`] of both
-//! and [`BotScore::from_logit`] (libm `exp` and `round`), and the engine's
-//! kill switches.
+//! [`Logistic`] and with a [`CatBoost`] model, the signals lane
+//! ([`FeatureVector::fill_signals`], [`score_signals_with`],
+//! [`Engine::score_signals`]), hence [`Model::raw`] of both and
+//! [`BotScore::from_logit`], and the engine's kill switches.
 //!
 //! The models are never parsed: parsing would link the JSON parser, whose
 //! panic branches would fail the proof for a reason it already excludes. They
@@ -56,7 +57,7 @@ use core::hint::black_box;
 use cortex_m_rt::entry;
 use feature_table::{
     Bindings, BotScore, CatBoost, Engine, Extractor, Feature, FeatureName, FeatureTable, FeatureVector, Logistic,
-    Policy, Reloader, Unscored, Verdict, score_with,
+    Policy, Reloader, Unscored, Verdict, score_signals_with, score_with,
 };
 
 const CAPACITY: usize = 200;
@@ -128,6 +129,8 @@ fn main() -> ! {
             let _ = black_box(score(&reloader, &bindings, &logistic, &trees, &request));
             let _ = black_box(logistic_engine.score(&request));
             let _ = black_box(trees_engine.score(&request));
+            let _ = black_box(logistic_engine.score_signals(black_box(&request.values[..])));
+            let _ = black_box(trees_engine.score_signals(black_box(&request.values[..])));
             let _ = black_box(BotScore::from_logit(black_box(0.5)));
         }
 
@@ -150,13 +153,15 @@ fn score(
     logistic: &Logistic<CAPACITY>,
     trees: &Trees,
     request: &Request,
-) -> Result<(Verdict, Verdict, usize), Unscored> {
+) -> Result<(Verdict, Verdict, Verdict, usize), Unscored> {
     let table = reloader.active()?;
     let mut vector = FeatureVector::new();
     let by_logistic = score_with(table, bindings, EXTRACTORS, logistic, request, &mut vector);
     let by_trees = score_with(table, bindings, EXTRACTORS, trees, request, &mut vector);
     vector.fill(table, bindings, EXTRACTORS, request);
-    Ok((by_logistic, by_trees, vector.as_slice().len()))
+    let by_signals = score_signals_with(table, bindings, logistic, black_box(&request.values[..]));
+    vector.fill_signals(table, bindings, black_box(&request.values[..]));
+    Ok((by_logistic, by_trees, by_signals, vector.as_slice().len()))
 }
 
 /// What one request does: find the table, look features up by index and by

@@ -142,7 +142,7 @@ pub fn compute_signals<R: ?Sized>(extractors: &[Extractor<R>], request: &R, sign
 /// Whether every value is finite. Branch-free over the whole slice (an
 /// exponent-bits test OR-ed together), so the compiler vectorizes it.
 #[inline]
-fn all_finite(values: &[f32]) -> bool {
+pub(crate) fn all_finite(values: &[f32]) -> bool {
     const EXPONENT: u32 = 0x7f80_0000;
     !values.iter().fold(false, |any, v| any | (v.to_bits() & EXPONENT == EXPONENT))
 }
@@ -198,54 +198,89 @@ impl<const N: usize> FeatureVector<N> {
     /// from a short slice reads as NaN, i.e. the default.
     ///
     /// This is the fast lane for hosts that compute all their signals in one
-    /// pass over the request (no call per feature). When the bindings are
-    /// the identity ([`Bindings::is_identity`]) and no feature is switched
-    /// off ([`FeatureTable::all_enabled`]) it is one vectorized copy and
-    /// one finiteness check, with defaults patched in only if a signal is
-    /// not finite; otherwise a gather.
+    /// pass over the request (no call per feature). When no feature is
+    /// switched off ([`FeatureTable::all_enabled`]) it is a copy (identity
+    /// bindings, [`Bindings::is_identity`]) or a gather, then one vectorized
+    /// finiteness check, with defaults patched in only if a signal is not
+    /// finite; otherwise a gather that resolves each feature's switch.
     ///
     /// Cost: O(N), no allocation, no panic.
     #[inline]
     pub fn fill_signals(&mut self, table: &FeatureTable<N>, bindings: &Bindings<N>, signals: &[f32]) {
-        let len = table.len();
-        let copy = bindings.identity && bindings.extractors.len() == len && table.all_enabled();
-        match (copy, self.values.get_mut(..len), signals.get(..len)) {
-            (true, Some(values), Some(signals)) => {
-                values.copy_from_slice(signals);
-                // The patch loop runs only when a signal is NaN or infinite.
-                if !all_finite(values) {
-                    for (value, feature) in values.iter_mut().zip(table.features()) {
-                        *value = feature.resolve(*value);
-                    }
-                }
+        if self.gather_unresolved(table, bindings, signals) {
+            self.resolve(table);
+        } else {
+            let features = table.features().iter().zip(bindings.extractors.iter());
+            let mut len: u16 = 0;
+            for (slot, (feature, &index)) in self.values.iter_mut().zip(features) {
+                let signal = signals.get(usize::from(index)).copied().unwrap_or(f32::NAN);
+                *slot = feature.resolve(signal);
+                len = len.wrapping_add(1);
             }
+            self.len = len;
+        }
+    }
+
+    /// The first half of [`fill_signals`](Self::fill_signals) when no
+    /// feature is switched off: each feature's signal, copied (identity
+    /// bindings) or gathered, with NaN for a missing one, but no default
+    /// applied yet. Returns `false`, doing nothing, when a feature is
+    /// switched off or the bindings are not `table`'s.
+    #[inline]
+    pub(crate) fn gather_unresolved(
+        &mut self,
+        table: &FeatureTable<N>,
+        bindings: &Bindings<N>,
+        signals: &[f32],
+    ) -> bool {
+        let len = table.len();
+        let (true, true, Some(values)) =
+            (table.all_enabled(), bindings.extractors.len() == len, self.values.get_mut(..len))
+        else {
+            return false;
+        };
+        match signals.get(..len) {
+            Some(signals) if bindings.identity => values.copy_from_slice(signals),
             _ => {
-                let features = table.features().iter().zip(bindings.extractors.iter());
-                for (slot, (feature, &index)) in self.values.iter_mut().zip(features) {
-                    let signal = signals.get(usize::from(index)).copied().unwrap_or(f32::NAN);
-                    *slot = feature.resolve(signal);
+                for (value, &index) in values.iter_mut().zip(bindings.extractors.iter()) {
+                    *value = signals.get(usize::from(index)).copied().unwrap_or(f32::NAN);
                 }
             }
         }
         // `len` is at most N ≤ u16::MAX (the table's own bound).
-        self.len = u16::try_from(len.min(N)).unwrap_or(0);
+        self.len = u16::try_from(len).unwrap_or(0);
+        true
+    }
+
+    /// The second half: every non-finite value reads its feature's default
+    /// ([`Feature::resolve`](crate::Feature::resolve)). One vectorized
+    /// check; the patch loop runs only if a value is NaN or infinite.
+    #[inline]
+    pub(crate) fn resolve(&mut self, table: &FeatureTable<N>) {
+        let len = usize::from(self.len);
+        if let Some(values) = self.values.get_mut(..len) {
+            if !all_finite(values) {
+                for (value, feature) in values.iter_mut().zip(table.features()) {
+                    *value = feature.resolve(*value);
+                }
+            }
+        }
     }
 
     /// `signals` itself, cut to the table's length, when it already is the
-    /// feature vector: the bindings are the identity, no feature is
-    /// switched off and every signal is finite (so no default applies).
-    /// `None` otherwise; then use [`fill_signals`](Self::fill_signals).
-    ///
-    /// Cost: one branch-free finiteness pass over `len` values, which the
-    /// compiler vectorizes.
+    /// feature vector but for non-finite values: the bindings are the
+    /// identity and no feature is switched off. A NaN or infinite signal in
+    /// it still stands for its feature's default: read it with
+    /// [`Model::raw_unresolved`](crate::Model::raw_unresolved), or check it
+    /// and fall back to [`fill_signals`](Self::fill_signals). `None`
+    /// otherwise (then fill). O(1).
     #[inline]
-    pub fn as_features<'a>(table: &FeatureTable<N>, bindings: &Bindings<N>, signals: &'a [f32]) -> Option<&'a [f32]> {
+    pub fn as_unresolved<'a>(table: &FeatureTable<N>, bindings: &Bindings<N>, signals: &'a [f32]) -> Option<&'a [f32]> {
         let len = table.len();
         if !(bindings.identity && bindings.extractors.len() == len && table.all_enabled()) {
             return None;
         }
-        let signals = signals.get(..len)?;
-        all_finite(signals).then_some(signals)
+        signals.get(..len)
     }
 
     /// The filled values, in table order.

@@ -20,17 +20,33 @@ impl BotScore {
     /// logistic model likewise): `99 − 98·sigmoid(raw)`, rounded.
     /// `None` for a NaN or infinite `raw`: a failure never becomes a number.
     ///
-    /// Cost: a binary search of 98 precomputed logits (7 compares), not an
-    /// `exp`: the score is `99 − #{k : raw > T_k}` where `T_k` is the logit
-    /// at which the rounded score steps down.
+    /// Cost: O(1), two table loads and a compare, no `exp`: the score is
+    /// `99 − #{k : raw > T_k}`, where `T_k` are the 98 logits at which the
+    /// rounded score steps down, and a bucket table over `raw` gives that
+    /// count but for at most one step (tables of 1,136 bytes in all).
     #[inline]
     pub fn from_logit(raw: f64) -> Option<Self> {
         if !raw.is_finite() {
             return None;
         }
-        let steps = LOGIT_STEPS.partition_point(|&step| step < raw);
-        // `steps` is at most 98, the table's length.
-        u8::try_from(steps).ok().map(|steps| Self(99 - steps))
+        let position = (raw - BUCKETS_FROM) * BUCKETS_PER_UNIT;
+        let below = if position < 0.0 {
+            0
+        } else {
+            // Saturating: a `raw` beyond the last bucket is above every step.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let bucket = position as usize;
+            match STEPS_BELOW_BUCKET.get(bucket) {
+                Some(&below) => {
+                    // The one step that can lie inside the bucket.
+                    let inside = LOGIT_STEPS.get(usize::from(below)).is_some_and(|&step| step < raw);
+                    below + u8::from(inside)
+                }
+                None => 98,
+            }
+        };
+        // `below` is at most 98, the number of steps.
+        Some(Self(99_u8.saturating_sub(below)))
     }
 
     /// The score, in `1..=99`.
@@ -151,6 +167,47 @@ const LOGIT_STEPS: [f64; 98] = [
     5.272999558563757,
 ];
 
+/// Where the bucket table over `raw` starts: below every step.
+const BUCKETS_FROM: f64 = -5.5;
+/// Buckets per unit of `raw`. A bucket (1/32 wide) is narrower than the
+/// smallest gap between two steps (about 0.041, at `raw = 0`), so it holds at
+/// most one.
+const BUCKETS_PER_UNIT: f64 = 32.0;
+/// Buckets up to `raw = 5.5`, above every step.
+const BUCKETS: usize = 352;
+
+/// Per bucket, how many steps lie below its start (exactly: the bounds are
+/// multiples of 1/32, exact in `f64`). Built at compile time from
+/// [`LOGIT_STEPS`], which also checks that the buckets span every step and
+/// that no two steps share a bucket.
+// Indexing in a constant: out of range would fail the build, never a run.
+#[allow(clippy::indexing_slicing)]
+const STEPS_BELOW_BUCKET: [u8; BUCKETS] = {
+    let mut step = 1;
+    while step < LOGIT_STEPS.len() {
+        assert!(LOGIT_STEPS[step] - LOGIT_STEPS[step - 1] > 1.0 / BUCKETS_PER_UNIT, "two steps share a bucket");
+        step += 1;
+    }
+    assert!(LOGIT_STEPS[0] > BUCKETS_FROM, "a step lies below the first bucket");
+    assert!(LOGIT_STEPS[97] < BUCKETS_FROM + BUCKETS as f64 / BUCKETS_PER_UNIT, "a step lies above the last bucket");
+    let mut table = [0_u8; BUCKETS];
+    let mut bucket = 0;
+    while bucket < BUCKETS {
+        let start = BUCKETS_FROM + bucket as f64 / BUCKETS_PER_UNIT;
+        let mut below = 0_u8;
+        let mut step = 0;
+        while step < LOGIT_STEPS.len() {
+            if LOGIT_STEPS[step] < start {
+                below += 1;
+            }
+            step += 1;
+        }
+        table[bucket] = below;
+        bucket += 1;
+    }
+    table
+};
+
 /// A scored request: the bot score and the model's raw value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -189,13 +246,14 @@ pub fn score_with<R: ?Sized, M: Model, const N: usize>(
 /// [`FeatureVector::fill_signals`]). The same verdict as [`score_with`] for
 /// the same values, without a call per feature.
 ///
-/// When the file lists the features in the binary's order, no feature is
-/// switched off and every signal is finite, the model reads `signals`
-/// directly: no copy, no gather. Otherwise a [`FeatureVector`] is filled on
-/// the stack.
+/// When the file lists the features in the binary's order and no feature is
+/// switched off, the model reads `signals` in place
+/// ([`Model::raw_unresolved`]): no copy, no gather. Otherwise, or if a
+/// signal it reads is not finite, a [`FeatureVector`] is filled on the stack
+/// and the model reads that.
 ///
-/// Cost: one finiteness pass (or an O(N) gather) plus the model; no
-/// allocation, no panic.
+/// Cost: the model, plus an O(N) copy or gather when it cannot read in
+/// place; no allocation, no panic.
 #[inline]
 pub fn score_signals_with<M: Model, const N: usize>(
     table: &FeatureTable<N>,
@@ -203,14 +261,22 @@ pub fn score_signals_with<M: Model, const N: usize>(
     model: &M,
     signals: &[f32],
 ) -> Verdict {
-    match FeatureVector::<N>::as_features(table, bindings, signals) {
-        Some(features) => verdict_of(model, features),
-        None => {
-            let mut vector = FeatureVector::new();
-            vector.fill_signals(table, bindings, signals);
-            verdict_of(model, vector.as_slice())
-        }
+    // In place: the file lists the binary's features in its order.
+    if let Some(raw) = FeatureVector::<N>::as_unresolved(table, bindings, signals).and_then(|s| model.raw_unresolved(s))
+    {
+        return verdict_of_raw(raw);
     }
+    // Gathered, and resolved only if the model needs it.
+    let mut vector = FeatureVector::new();
+    if vector.gather_unresolved(table, bindings, signals) {
+        if let Some(raw) = model.raw_unresolved(vector.as_slice()) {
+            return verdict_of_raw(raw);
+        }
+        vector.resolve(table);
+    } else {
+        vector.fill_signals(table, bindings, signals);
+    }
+    verdict_of(model, vector.as_slice())
 }
 
 /// The verdict of `model` on a filled `vector`: the last step of
@@ -222,7 +288,11 @@ pub fn score_vector<M: Model, const N: usize>(model: &M, vector: &FeatureVector<
 
 #[inline]
 fn verdict_of<M: Model>(model: &M, features: &[f32]) -> Verdict {
-    let raw = model.raw(features);
+    verdict_of_raw(model.raw(features))
+}
+
+#[inline]
+fn verdict_of_raw(raw: f64) -> Verdict {
     let bot_score = BotScore::from_logit(raw).ok_or(Unscored::NonFiniteOutput)?;
     Ok(Score { bot_score, raw })
 }
@@ -515,6 +585,19 @@ mod tests {
     fn by_formula(raw: f64) -> u8 {
         let p_bot = 1.0 / (1.0 + libm::exp(-raw));
         libm::round(99.0 - 98.0 * p_bot) as u8
+    }
+
+    #[test]
+    fn the_bucket_table_counts_the_steps_below() {
+        // Against a plain count, at and around every bucket bound (that no
+        // two steps share a bucket is checked when the table is built).
+        for bucket in 0..=BUCKETS {
+            let start = BUCKETS_FROM + bucket as f64 / BUCKETS_PER_UNIT;
+            for raw in [start - 1e-3, start, start + 1e-12, start + 1e-3] {
+                let below = LOGIT_STEPS.iter().filter(|&&step| step < raw).count();
+                assert_eq!(usize::from(99 - BotScore::from_logit(raw).unwrap().get()), below, "raw {raw}");
+            }
+        }
     }
 
     #[test]

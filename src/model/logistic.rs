@@ -120,11 +120,24 @@ impl<const F: usize> Model for Logistic<F> {
         };
         f64::from(self.bias + dot(weights, values))
     }
+
+    /// No pass over the inputs: a non-finite input `x` the model reads
+    /// makes `w·x` NaN or infinite for every weight (`0·∞` is NaN), and so
+    /// the sum, which then cannot be finite. So a finite result is exactly
+    /// `raw` of the resolved row; a non-finite one is `None`, and the
+    /// caller resolves the row and calls [`raw`](Model::raw) (which also
+    /// reports a genuine overflow as non-finite).
+    #[inline]
+    fn raw_unresolved(&self, features: &[f32]) -> Option<f64> {
+        let raw = self.raw(features);
+        raw.is_finite().then_some(raw)
+    }
 }
 
 /// `Σ wᵢ·xᵢ` over equal-length slices with 16 independent lanes (four SSE
 /// registers), so each add chain is len/16 long and the loop runs at load
-/// throughput rather than add latency.
+/// throughput rather than add latency; the rest 4 lanes at a time, then at
+/// most 3 scalars.
 #[inline]
 fn dot(weights: &[f32], values: &[f32]) -> f32 {
     let mut wide = [0.0_f32; LANES];
@@ -135,11 +148,31 @@ fn dot(weights: &[f32], values: &[f32]) -> f32 {
             *a += w * x;
         }
     }
-    let tail: f32 = w16.remainder().iter().zip(x16.remainder()).map(|(w, x)| w * x).sum();
-    // Summed in order: every tree of halvings tried made LLVM build the
-    // loop above from 2-lane (or scalar) operations instead, up to half the
-    // speed.
-    wide.iter().sum::<f32>() + tail
+    let mut narrow = [0.0_f32; 4];
+    let mut w4 = w16.remainder().chunks_exact(4);
+    let mut x4 = x16.remainder().chunks_exact(4);
+    for (w, x) in (&mut w4).zip(&mut x4) {
+        for ((a, w), x) in narrow.iter_mut().zip(w).zip(x) {
+            *a += w * x;
+        }
+    }
+    let tail: f32 = w4.remainder().iter().zip(x4.remainder()).map(|(w, x)| w * x).sum();
+    reduce(wide, narrow) + tail
+}
+
+/// The lanes of [`dot`] summed as a tree (depth 4, not a 20-long chain).
+/// Kept out of line on purpose: inlined, LLVM shapes the loops of `dot`
+/// after this tree and builds them from 2-lane operations, at half the
+/// speed.
+#[inline(never)]
+fn reduce(wide: [f32; LANES], narrow: [f32; 4]) -> f32 {
+    let [a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3] = wide;
+    let [n0, n1, n2, n3] = narrow;
+    let v0 = n0 + ((a0 + b0) + (c0 + d0));
+    let v1 = n1 + ((a1 + b1) + (c1 + d1));
+    let v2 = n2 + ((a2 + b2) + (c2 + d2));
+    let v3 = n3 + ((a3 + b3) + (c3 + d3));
+    (v0 + v2) + (v1 + v3)
 }
 
 /// Accumulator lanes of [`Logistic`]'s dot product.

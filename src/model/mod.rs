@@ -27,6 +27,20 @@ pub trait Model {
 
     /// The model's raw value for one row (a logit for classifiers).
     fn raw(&self, features: &[f32]) -> f64;
+
+    /// [`raw`](Model::raw) of a row in which a NaN or infinite value stands
+    /// for a feature that should read its default: `Some` only if the
+    /// result cannot depend on such a value, `None` to make the caller
+    /// resolve the row and call `raw`. The engine's in-place signals lane
+    /// ([`Engine::score_signals`](crate::Engine::score_signals)) uses it.
+    ///
+    /// The default checks every value first (one vectorized pass). A model
+    /// whose output is non-finite whenever an input it reads is, like a
+    /// weighted sum, can skip that pass.
+    #[inline]
+    fn raw_unresolved(&self, features: &[f32]) -> Option<f64> {
+        crate::extract::all_finite(features).then(|| self.raw(features))
+    }
 }
 
 impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize> Model

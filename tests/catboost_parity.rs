@@ -4,13 +4,15 @@
 
 use std::sync::Mutex;
 
-use feature_table::model::catboost::{self, CatBoost, DEFAULT_LIMITS, ModelError, ModelField};
+use feature_table::model::catboost::{self, CatBoost, DEFAULT_LIMITS, ModelError, ModelField, table_blocks};
 use feature_table::{JsonError, Limits};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/catboost");
 
 /// Roomy enough for every parity fixture: 256 KiB of leaves.
 type Model = CatBoost<128, 8, 64, { 128 << 8 }>;
+/// The same capacities with the table evaluator.
+type Table = CatBoost<128, 8, 64, { 128 << 8 }, { table_blocks(128, 8, 64) }>;
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{FIXTURES}/{name}")).unwrap()
@@ -34,19 +36,29 @@ fn expected(name: &str) -> Vec<f64> {
 /// Asserts |ours − CatBoost| ≤ 1e-6 on every row; returns the largest gap.
 fn assert_parity(name: &str) -> f64 {
     let model = load(&fixture(&format!("{name}.json"))).unwrap();
+    let mut table = Box::new(Table::new());
+    catboost::ingest(&fixture(&format!("{name}.json")), &mut table, DEFAULT_LIMITS).unwrap();
     let (rows, expected) = (rows(name), expected(name));
     assert_eq!(rows.len(), expected.len(), "{name}: rows and expected values differ in count");
     assert!(rows.len() >= 100, "{name}: too few rows to mean anything");
     let mut worst = 0.0_f64;
+    let mut table_worst = 0.0_f64;
     for (i, (row, want)) in rows.iter().zip(&expected).enumerate() {
         assert_eq!(model.feature_count(), row.len(), "{name}: row {i} width");
         let got = model.raw(row);
         let gap = (got - want).abs();
         assert!(gap <= 1e-6, "{name}: row {i}: ours {got:?}, CatBoost {want:?}");
         worst = worst.max(gap);
+        let fast = table.raw(row);
+        let table_gap = (fast - want).abs();
+        assert!(table_gap <= 1e-6, "{name}: row {i}: table {fast:?}, CatBoost {want:?}");
+        table_worst = table_worst.max(table_gap);
     }
-    eprintln!("{name}: {} rows, max |ours - CatBoost| = {worst:e}", rows.len());
-    worst
+    eprintln!(
+        "{name}: {} rows, max |ours - CatBoost| = {worst:e} (split evaluator), {table_worst:e} (table evaluator)",
+        rows.len()
+    );
+    worst.max(table_worst)
 }
 
 #[test]

@@ -32,6 +32,11 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 
 use crate::ingest::{IngestError, JsonError, Limits, check_depth};
 
+mod table;
+
+pub use table::table_blocks;
+use table::Fast;
+
 /// Limits suited to CatBoost exports: 64 MiB and nesting depth 16.
 ///
 /// Real exports nest 9 levels deep (`model_info.params` is the deepest
@@ -407,7 +412,7 @@ impl core::error::Error for ModelError {}
 /// # Ok::<(), catboost::ModelError>(())
 /// ```
 #[derive(Clone)]
-pub struct CatBoost<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize> {
+pub struct CatBoost<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize, const BLOCKS: usize = 0> {
     /// Per split level, per tree: the input column it compares.
     split_columns: [[u8; TREES]; DEPTH],
     /// Per split level, per tree: the border (`value > border` sets the
@@ -426,10 +431,16 @@ pub struct CatBoost<const TREES: usize, const DEPTH: usize, const FEATURES: usiz
     width: u32,
     scale: f64,
     bias: f64,
+    /// Table evaluator: per group of trees, per row, one `u8` per tree.
+    table: [[u8; 16]; BLOCKS],
+    /// Table evaluator: the binarization program, 4 features at a time.
+    stream: [[u32; 4]; BLOCKS],
+    /// Table evaluator: its shape, or off.
+    fast: Fast,
 }
 
-impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize>
-    CatBoost<TREES, DEPTH, FEATURES, LEAVES>
+impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize, const BLOCKS: usize>
+    CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>
 {
     const CAPACITY_OK: () = {
         assert!(DEPTH <= MAX_DEPTH, "DEPTH is at most 16");
@@ -457,6 +468,9 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             width: 0,
             scale: 1.0,
             bias: 0.0,
+            table: [[0; 16]; BLOCKS],
+            stream: [[0; 4]; BLOCKS],
+            fast: Fast::OFF,
         }
     }
 
@@ -466,6 +480,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         self.width = 0;
         self.scale = 1.0;
         self.bias = 0.0;
+        self.fast = Fast::OFF;
         self.nan_replacement.fill(f32::NAN);
         self.float_columns.fill(NO_COLUMN);
     }
@@ -530,6 +545,22 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             }
         }
 
+        let sum = if BLOCKS == 0 {
+            self.split_sum(&row)
+        } else {
+            match self.fast.group {
+                1 => self.table_sum::<1>(&row),
+                2 => self.table_sum::<2>(&row),
+                4 => self.table_sum::<4>(&row),
+                8 => self.table_sum::<8>(&row),
+                _ => self.split_sum(&row),
+            }
+        };
+        self.scale * sum + self.bias
+    }
+
+    /// Σ leaf by the split evaluator.
+    fn split_sum(&self, row: &[f32; MAX_FEATURES]) -> f64 {
         // Level by level over all trees: independent compares, no branch.
         let trees = self.tree_count();
         let mut leaf = [0_u32; TREES];
@@ -548,20 +579,20 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             sum += self.leaves.get(offset + leaf as usize).copied().unwrap_or(0.0);
             offset += 1_usize << depth;
         }
-        self.scale * sum + self.bias
+        sum
     }
 }
 
-impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize> Default
-    for CatBoost<TREES, DEPTH, FEATURES, LEAVES>
+impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize, const BLOCKS: usize> Default
+    for CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>
 {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize> fmt::Debug
-    for CatBoost<TREES, DEPTH, FEATURES, LEAVES>
+impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize, const BLOCKS: usize> fmt::Debug
+    for CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CatBoost")
@@ -587,9 +618,9 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
 ///
 /// Cost: O(len + `FEATURES` + `TREES·DEPTH`) time, no heap allocation; stack
 /// bounded by [`Limits::max_depth`].
-pub fn ingest<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize>(
+pub fn ingest<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize, const BLOCKS: usize>(
     bytes: &[u8],
-    model: &mut CatBoost<TREES, DEPTH, FEATURES, LEAVES>,
+    model: &mut CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>,
     limits: Limits,
 ) -> Result<(), ModelError> {
     model.clear();
@@ -600,9 +631,9 @@ pub fn ingest<const TREES: usize, const DEPTH: usize, const FEATURES: usize, con
     result
 }
 
-fn parse<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize>(
+fn parse<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize, const BLOCKS: usize>(
     bytes: &[u8],
-    model: &mut CatBoost<TREES, DEPTH, FEATURES, LEAVES>,
+    model: &mut CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>,
     limits: Limits,
 ) -> Result<(), ModelError> {
     if bytes.len() > limits.max_bytes as usize {
@@ -662,6 +693,7 @@ fn parse<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LE
     model.width = ctx.width;
     model.scale = ctx.scale;
     model.bias = ctx.bias;
+    model.build_table();
     Ok(())
 }
 
@@ -768,13 +800,13 @@ impl<'de> Visitor<'de> for CountSeed {
 }
 
 /// The top-level object.
-struct ModelSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize> {
-    model: &'a mut CatBoost<T, D, F, L>,
+struct ModelSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> {
+    model: &'a mut CatBoost<T, D, F, L, B>,
     ctx: &'a mut Context,
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> DeserializeSeed<'de>
-    for ModelSeed<'_, T, D, F, L>
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> DeserializeSeed<'de>
+    for ModelSeed<'_, T, D, F, L, B>
 {
     type Value = ();
 
@@ -783,7 +815,7 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Deseri
     }
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visitor<'de> for ModelSeed<'_, T, D, F, L> {
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de> for ModelSeed<'_, T, D, F, L, B> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -831,13 +863,13 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visito
 }
 
 /// `features_info`.
-struct FeaturesInfoSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize> {
-    model: &'a mut CatBoost<T, D, F, L>,
+struct FeaturesInfoSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> {
+    model: &'a mut CatBoost<T, D, F, L, B>,
     ctx: &'a mut Context,
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> DeserializeSeed<'de>
-    for FeaturesInfoSeed<'_, T, D, F, L>
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> DeserializeSeed<'de>
+    for FeaturesInfoSeed<'_, T, D, F, L, B>
 {
     type Value = ();
 
@@ -846,8 +878,8 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Deseri
     }
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visitor<'de>
-    for FeaturesInfoSeed<'_, T, D, F, L>
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de>
+    for FeaturesInfoSeed<'_, T, D, F, L, B>
 {
     type Value = ();
 
@@ -889,13 +921,13 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visito
 }
 
 /// `features_info.float_features`.
-struct FloatFeaturesSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize> {
-    model: &'a mut CatBoost<T, D, F, L>,
+struct FloatFeaturesSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> {
+    model: &'a mut CatBoost<T, D, F, L, B>,
     ctx: &'a mut Context,
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> DeserializeSeed<'de>
-    for FloatFeaturesSeed<'_, T, D, F, L>
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> DeserializeSeed<'de>
+    for FloatFeaturesSeed<'_, T, D, F, L, B>
 {
     type Value = ();
 
@@ -904,8 +936,8 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Deseri
     }
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visitor<'de>
-    for FloatFeaturesSeed<'_, T, D, F, L>
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de>
+    for FloatFeaturesSeed<'_, T, D, F, L, B>
 {
     type Value = ();
 
@@ -1048,13 +1080,13 @@ impl<'de> Visitor<'de> for FiniteF32sSeed {
 }
 
 /// `oblivious_trees`; its value is the true number of trees.
-struct TreesSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize> {
-    model: &'a mut CatBoost<T, D, F, L>,
+struct TreesSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> {
+    model: &'a mut CatBoost<T, D, F, L, B>,
     ctx: &'a mut Context,
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> DeserializeSeed<'de>
-    for TreesSeed<'_, T, D, F, L>
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> DeserializeSeed<'de>
+    for TreesSeed<'_, T, D, F, L, B>
 {
     type Value = usize;
 
@@ -1063,7 +1095,7 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Deseri
     }
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visitor<'de> for TreesSeed<'_, T, D, F, L> {
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de> for TreesSeed<'_, T, D, F, L, B> {
     type Value = usize;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1087,14 +1119,14 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visito
 }
 
 /// One tree. Past capacity it is parsed only to be counted.
-struct TreeSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize> {
+struct TreeSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> {
     tree: usize,
-    model: &'a mut CatBoost<T, D, F, L>,
+    model: &'a mut CatBoost<T, D, F, L, B>,
     ctx: &'a mut Context,
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> DeserializeSeed<'de>
-    for TreeSeed<'_, T, D, F, L>
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> DeserializeSeed<'de>
+    for TreeSeed<'_, T, D, F, L, B>
 {
     type Value = ();
 
@@ -1103,7 +1135,7 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Deseri
     }
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visitor<'de> for TreeSeed<'_, T, D, F, L> {
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de> for TreeSeed<'_, T, D, F, L, B> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -29,8 +29,8 @@ pub trait Model {
     fn raw(&self, features: &[f32]) -> f64;
 }
 
-impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize> Model
-    for catboost::CatBoost<TREES, DEPTH, FEATURES, LEAVES>
+impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize, const BLOCKS: usize> Model
+    for catboost::CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>
 {
     type Error = catboost::ModelError;
 

@@ -35,7 +35,7 @@ use crate::ingest::{IngestError, JsonError, Limits, check_depth};
 mod table;
 
 pub use table::table_blocks;
-use table::Fast;
+use table::{Block, Fast};
 
 /// Limits suited to CatBoost exports: 64 MiB and nesting depth 16.
 ///
@@ -432,7 +432,7 @@ pub struct CatBoost<const TREES: usize, const DEPTH: usize, const FEATURES: usiz
     scale: f64,
     bias: f64,
     /// Table evaluator: per group of trees, per row, one `u8` per tree.
-    table: [[u8; 16]; BLOCKS],
+    table: [Block; BLOCKS],
     /// Table evaluator: the binarization program, 4 features at a time.
     stream: [[u32; 4]; BLOCKS],
     /// Table evaluator: its shape, or off.
@@ -468,7 +468,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             width: 0,
             scale: 1.0,
             bias: 0.0,
-            table: [[0; 16]; BLOCKS],
+            table: [Block([0; 16]); BLOCKS],
             stream: [[0; 4]; BLOCKS],
             fast: Fast::OFF,
         }
@@ -551,7 +551,11 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             match self.fast.group {
                 1 => self.table_sum::<1>(&row),
                 2 => self.table_sum::<2>(&row),
+                3 => self.table_sum::<3>(&row),
                 4 => self.table_sum::<4>(&row),
+                5 => self.table_sum::<5>(&row),
+                6 => self.table_sum::<6>(&row),
+                7 => self.table_sum::<7>(&row),
                 8 => self.table_sum::<8>(&row),
                 _ => self.split_sum(&row),
             }

@@ -366,28 +366,54 @@ impl core::error::Error for ModelError {}
 ///   << 8 }>`. It may be smaller when trees are known to be shallower than
 ///   `DEPTH`; a model that does not fit is rejected with
 ///   [`ModelError::TooManyLeaves`].
+/// - `BLOCKS` (default 0): capacity of the table evaluator, in 16-tree
+///   blocks of table rows (see "Table evaluator"). 0 keeps the type compact
+///   and always uses the split evaluator; [`table_blocks`]`(TREES, DEPTH,
+///   FEATURES)` is enough for every model within the other capacities:
+///   `CatBoost<100, 6, 64, { 100 << 6 }, { catboost::table_blocks(100, 6, 64)
+///   }>`.
 ///
 /// # Memory
 ///
-/// `size_of` is `8·LEAVES + 5·TREES·DEPTH + TREES + 6·FEATURES + 24`,
-/// rounded up to 8, on 32- and 64-bit targets alike: 8 bytes per leaf
-/// (`f64`), 1 + 4 per split slot (`u8` column, `f32` border), 1 per tree
-/// (its depth), 2 + 4 per feature slot (column map, NaN replacement), and
-/// 24 for counts, scale and bias. For `CatBoost<1024, 8, 256, { 1024 << 8
-/// }>` that is 2,140,696 bytes
-/// (2 MiB of leaves + 48 KiB of splits): put it in a `static` or a `Box`,
-/// not on a thread's stack.
+/// `size_of` is `8·LEAVES + 5·TREES·DEPTH + TREES + 6·FEATURES +
+/// 32·BLOCKS + 32`, rounded up to 16, on 32- and 64-bit targets alike: 8
+/// bytes per leaf (`f64`), 1 + 4 per split slot (`u8` column, `f32`
+/// border), 1 per tree (its depth), 2 + 4 per feature slot (column map, NaN
+/// replacement), 16 + 16 per block (table row block, binarization program),
+/// and 32 for counts, scale, bias and the table's shape. For `CatBoost<1024,
+/// 8, 256, { 1024 << 8 }>` that is 2,140,704 bytes (2 MiB of leaves + 48 KiB
+/// of splits): put it in a `static` or a `Box`, not on a thread's stack.
+/// `table_blocks(100, 6, 64)` is 4,648 blocks (145 KiB); `table_blocks(1024,
+/// 8, 256)` is 540,672 (16.5 MiB).
 ///
 /// # Layout
 ///
 /// Splits are two contiguous arrays stored level-major, `[[u8; TREES];
 /// DEPTH]` columns and `[[f32; TREES]; DEPTH]` borders, and leaves one
-/// contiguous `[f64; LEAVES]`, tree after tree. Evaluation walks one level
-/// of all trees at a time: independent compares with no data-dependent
-/// branch, and a `u8` column indexes a 256-slot row without a bounds check,
-/// so the compiler can vectorize them (it does, with gathers, for
-/// `-C target-cpu=x86-64-v3` or newer). A tree shallower than `DEPTH` is
-/// padded with splits whose border is `+inf` (never true).
+/// contiguous `[f64; LEAVES]`, tree after tree.
+///
+/// **Split evaluator** (`BLOCKS = 0`, or a model the table does not take):
+/// walks one level of all trees at a time: independent compares with no
+/// data-dependent branch, and a `u8` column indexes a 256-slot row without a
+/// bounds check, so the compiler can vectorize them (it does, with gathers,
+/// for `-C target-cpu=x86-64-v3` or newer). A tree shallower than `DEPTH`
+/// is padded with splits whose border is `+inf` (never true).
+///
+/// **Table evaluator** (`BLOCKS > 0`): built by [`ingest`] when every tree
+/// has the same depth, 1 to 8, and the table fits `BLOCKS` (it always does
+/// with [`table_blocks`]); otherwise the split evaluator runs. Each feature
+/// some split reads is binarized once per row, 8 features at a time with
+/// SSE2-sized compares: its bin is how many of its `k` unique borders the
+/// value exceeds. For each (feature, bin) the table holds one `u8` per tree,
+/// the OR of `1 << level` over the feature's splits that are true in that
+/// bin, so a tree's leaf index is the OR of its byte over the used
+/// features: 16 trees per 16-byte OR, up to 128 trees per pass held in
+/// registers. It needs Σ (k + 1) rows of ⌈trees / 16⌉ blocks each. Leaves
+/// are then summed in 4 interleaved sums (tree `t` into sum `t mod 4`),
+/// which differs from tree-order summation by rounding only (≤ 4e-15 on the
+/// parity fixtures). The table suits models up to a few hundred trees: its
+/// size grows with trees × unique borders, and a row touches
+/// `used features × trees` bytes of it.
 ///
 /// # Example
 ///
@@ -412,7 +438,13 @@ impl core::error::Error for ModelError {}
 /// # Ok::<(), catboost::ModelError>(())
 /// ```
 #[derive(Clone)]
-pub struct CatBoost<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize, const BLOCKS: usize = 0> {
+pub struct CatBoost<
+    const TREES: usize,
+    const DEPTH: usize,
+    const FEATURES: usize,
+    const LEAVES: usize,
+    const BLOCKS: usize = 0,
+> {
     /// Per split level, per tree: the input column it compares.
     split_columns: [[u8; TREES]; DEPTH],
     /// Per split level, per tree: the border (`value > border` sets the
@@ -497,6 +529,13 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         self.width as usize
     }
 
+    /// Whether [`raw`](Self::raw) runs the table evaluator (see "Layout"):
+    /// `BLOCKS > 0` and the loaded model fits it. Check it once at load if
+    /// you count on its speed. O(1).
+    pub const fn uses_table(&self) -> bool {
+        self.fast.group > 0
+    }
+
     /// `scale` of `scale_and_bias`. O(1).
     pub const fn scale(&self) -> f64 {
         self.scale
@@ -517,9 +556,12 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     /// [`feature_count`](Self::feature_count) once at load to rule out
     /// short rows.
     ///
-    /// Cost: O(`feature_count` + `tree_count · DEPTH`), no allocation,
-    /// `1 KiB + 4·TREES` bytes of stack; one flat pass replaces NaNs, then
-    /// `DEPTH` branch-free compares and one leaf load per tree.
+    /// Cost, split evaluator: O(`feature_count` + `tree_count · DEPTH`), no
+    /// allocation, `1 KiB + 4·TREES` bytes of stack; one flat pass replaces
+    /// NaNs, then `DEPTH` branch-free compares and one leaf load per tree.
+    /// Table evaluator: O(`feature_count` + Σ k / 8 + used features ·
+    /// `tree_count` / 16 + `tree_count`), under 2 KiB of stack. See the
+    /// type's "Layout".
     #[must_use]
     pub fn raw(&self, features: &[f32]) -> f64 {
         // One flat pass: the row, with NaN replaced per column (+inf for
@@ -620,9 +662,22 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
 /// every split names a defined float feature. Use [`DEFAULT_LIMITS`] unless
 /// you know your exports.
 ///
-/// Cost: O(len + `FEATURES` + `TREES·DEPTH`) time, no heap allocation; stack
+/// With `BLOCKS > 0`, also builds the table evaluator (see [`CatBoost`]'s
+/// "Layout"), or falls back to the split evaluator when the model does not
+/// fit it; either way the result of [`raw`](CatBoost::raw) is the same up
+/// to summation rounding.
+///
+/// Cost: O(len + `FEATURES` + `TREES·DEPTH`) time (plus O(`TREES·DEPTH·(log
+/// + k)`) and up to `16·BLOCKS` bytes written for the table), no heap
+/// allocation; stack
 /// bounded by [`Limits::max_depth`].
-pub fn ingest<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize, const BLOCKS: usize>(
+pub fn ingest<
+    const TREES: usize,
+    const DEPTH: usize,
+    const FEATURES: usize,
+    const LEAVES: usize,
+    const BLOCKS: usize,
+>(
     bytes: &[u8],
     model: &mut CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>,
     limits: Limits,
@@ -819,7 +874,9 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const 
     }
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de> for ModelSeed<'_, T, D, F, L, B> {
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de>
+    for ModelSeed<'_, T, D, F, L, B>
+{
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1099,7 +1156,9 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const 
     }
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de> for TreesSeed<'_, T, D, F, L, B> {
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de>
+    for TreesSeed<'_, T, D, F, L, B>
+{
     type Value = usize;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1139,7 +1198,9 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const 
     }
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de> for TreeSeed<'_, T, D, F, L, B> {
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de>
+    for TreeSeed<'_, T, D, F, L, B>
+{
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

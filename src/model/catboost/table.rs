@@ -234,7 +234,9 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 }
                 row += k_of(&c) as u32 + 1;
             }
-            for (j, units) in self.stream.get_mut(at..).unwrap_or(&mut []).chunks_exact_mut(2).take(2 + levels).enumerate() {
+            for (j, units) in
+                self.stream.get_mut(at..).unwrap_or(&mut []).chunks_exact_mut(2).take(2 + levels).enumerate()
+            {
                 let lanes = match j {
                     0 => head,
                     1 => starts,
@@ -263,7 +265,8 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         };
         table.fill(Block([0; 16]));
         let stream = &self.stream;
-        for (level, (columns, borders)) in self.split_columns.iter().zip(self.split_borders.iter()).take(d).enumerate() {
+        for (level, (columns, borders)) in self.split_columns.iter().zip(self.split_borders.iter()).take(d).enumerate()
+        {
             for (tree, (&column, &border)) in columns.iter().zip(borders.iter()).take(trees).enumerate() {
                 let c = usize::from(column);
                 let k = k_of(&column);
@@ -299,7 +302,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         let trees = self.tree_count();
 
         // 1. Binarize, 8 features at a time, into each feature's table row,
-        //    
+        //
         let mut rows = [0_u16; MAX_FEATURES];
         let mut stream = self.stream.chunks_exact(2);
         for (o, slots) in rows.chunks_exact_mut(LANES).take(used.div_ceil(LANES)).enumerate() {

@@ -14,7 +14,7 @@ use std::hint::black_box;
 
 use criterion::measurement::Measurement;
 use criterion::{Criterion, Throughput};
-use feature_table::model::catboost::{self, CatBoost, DEFAULT_LIMITS};
+use feature_table::model::catboost::{self, CatBoost, DEFAULT_LIMITS, table_blocks};
 
 #[macro_use]
 #[path = "support/thread_cpu.rs"]
@@ -22,19 +22,23 @@ mod thread_cpu;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/catboost");
 
-type Model = CatBoost<100, 6, 64, { 100 << 6 }>;
+/// The table evaluator (`BLOCKS` from `table_blocks`): the fast layout.
+type Model = CatBoost<100, 6, 64, { 100 << 6 }, { table_blocks(100, 6, 64) }>;
+/// The compact layout (`BLOCKS = 0`): the split evaluator.
+type Compact = CatBoost<100, 6, 64, { 100 << 6 }>;
 
-fn setup() -> (Box<Model>, Vec<Vec<f32>>) {
-    let json = std::fs::read(format!("{FIXTURES}/bench_100x6.json")).unwrap();
-    let mut model = Box::new(Model::new());
-    catboost::ingest(&json, &mut model, DEFAULT_LIMITS).unwrap();
+fn rows() -> Vec<Vec<f32>> {
     let csv = std::fs::read_to_string(format!("{FIXTURES}/bench_100x6.csv")).unwrap();
-    let rows = csv.lines().map(|line| line.split(',').map(|v| v.parse().unwrap()).collect()).collect();
-    (model, rows)
+    csv.lines().map(|line| line.split(',').map(|v| v.parse().unwrap()).collect()).collect()
 }
 
 fn bench<M: Measurement>(c: &mut Criterion<M>, group: &str) {
-    let (model, rows) = setup();
+    let json = std::fs::read(format!("{FIXTURES}/bench_100x6.json")).unwrap();
+    let mut model = Box::new(Model::new());
+    catboost::ingest(&json, &mut model, DEFAULT_LIMITS).unwrap();
+    let mut compact = Box::new(Compact::new());
+    catboost::ingest(&json, &mut compact, DEFAULT_LIMITS).unwrap();
+    let rows = rows();
     let mut group = c.benchmark_group(group);
     group.throughput(Throughput::Elements(rows.len() as u64));
     group.bench_function("raw_single_row", |b| {
@@ -42,6 +46,15 @@ fn bench<M: Measurement>(c: &mut Criterion<M>, group: &str) {
             let mut sum = 0.0;
             for row in &rows {
                 sum += model.raw(black_box(row));
+            }
+            black_box(sum)
+        })
+    });
+    group.bench_function("raw_single_row_compact", |b| {
+        b.iter(|| {
+            let mut sum = 0.0;
+            for row in &rows {
+                sum += compact.raw(black_box(row));
             }
             black_box(sum)
         })

@@ -42,8 +42,9 @@
 //!   of policy and statistics;
 //! - [`Bindings<N>`]: `2·N + 2`; [`FeatureVector<N>`] (on the stack, per
 //!   request): `4·N + 4`;
-//! - [`Logistic<F>`]: `4·F + 8`; [`CatBoost<T, D, F, L>`](CatBoost):
-//!   `8·L + 5·T·D + T + 6·F + 24`, rounded up to 8;
+//! - [`Logistic<F>`]: `4·F + 8`; [`CatBoost<T, D, F, L, B>`](CatBoost):
+//!   `8·L + 5·T·D + T + 6·F + 32·B + 32`, rounded up to 16 (`B`, the table
+//!   evaluator's blocks, is 0 by default);
 //! - [`Engine<R, M, N>`]: a reloader, two bindings and two models.
 //!
 //! # Layers

@@ -4,13 +4,15 @@
 
 use std::sync::Mutex;
 
-use feature_table::model::catboost::{self, CatBoost, DEFAULT_LIMITS, ModelError, ModelField};
+use feature_table::model::catboost::{self, CatBoost, DEFAULT_LIMITS, ModelError, ModelField, table_blocks};
 use feature_table::{JsonError, Limits};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/catboost");
 
 /// Roomy enough for every parity fixture: 256 KiB of leaves.
 type Model = CatBoost<128, 8, 64, { 128 << 8 }>;
+/// The same capacities with the table evaluator.
+type Table = CatBoost<128, 8, 64, { 128 << 8 }, { table_blocks(128, 8, 64) }>;
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{FIXTURES}/{name}")).unwrap()
@@ -34,19 +36,31 @@ fn expected(name: &str) -> Vec<f64> {
 /// Asserts |ours − CatBoost| ≤ 1e-6 on every row; returns the largest gap.
 fn assert_parity(name: &str) -> f64 {
     let model = load(&fixture(&format!("{name}.json"))).unwrap();
+    static TABLE: Mutex<Table> = Mutex::new(Table::new());
+    let mut table = TABLE.lock().unwrap();
+    catboost::ingest(&fixture(&format!("{name}.json")), &mut table, DEFAULT_LIMITS).unwrap();
+    assert!(table.uses_table(), "{name}: the table evaluator must take the fixture");
     let (rows, expected) = (rows(name), expected(name));
     assert_eq!(rows.len(), expected.len(), "{name}: rows and expected values differ in count");
     assert!(rows.len() >= 100, "{name}: too few rows to mean anything");
     let mut worst = 0.0_f64;
+    let mut table_worst = 0.0_f64;
     for (i, (row, want)) in rows.iter().zip(&expected).enumerate() {
         assert_eq!(model.feature_count(), row.len(), "{name}: row {i} width");
         let got = model.raw(row);
         let gap = (got - want).abs();
         assert!(gap <= 1e-6, "{name}: row {i}: ours {got:?}, CatBoost {want:?}");
         worst = worst.max(gap);
+        let fast = table.raw(row);
+        let table_gap = (fast - want).abs();
+        assert!(table_gap <= 1e-6, "{name}: row {i}: table {fast:?}, CatBoost {want:?}");
+        table_worst = table_worst.max(table_gap);
     }
-    eprintln!("{name}: {} rows, max |ours - CatBoost| = {worst:e}", rows.len());
-    worst
+    eprintln!(
+        "{name}: {} rows, max |ours - CatBoost| = {worst:e} (split evaluator), {table_worst:e} (table evaluator)",
+        rows.len()
+    );
+    worst.max(table_worst)
 }
 
 #[test]
@@ -114,13 +128,143 @@ fn short_rows_never_panic_and_read_missing_columns_as_nan() {
 
 #[test]
 fn memory_formula_matches_size_of() {
-    fn formula(trees: usize, depth: usize, features: usize, leaves: usize) -> usize {
-        (8 * leaves + 5 * trees * depth + trees + 6 * features + 24).next_multiple_of(8)
+    fn formula(trees: usize, depth: usize, features: usize, leaves: usize, blocks: usize) -> usize {
+        (8 * leaves + 5 * trees * depth + trees + 6 * features + 32 * blocks + 32).next_multiple_of(16)
     }
-    assert_eq!(size_of::<CatBoost<1024, 8, 256, { 1024 << 8 }>>(), formula(1024, 8, 256, 1024 << 8));
-    assert_eq!(size_of::<CatBoost<1024, 8, 256, { 1024 << 8 }>>(), 2_140_696);
-    assert_eq!(size_of::<CatBoost<100, 6, 64, { 100 << 6 }>>(), formula(100, 6, 64, 100 << 6));
-    assert_eq!(size_of::<CatBoost<3, 1, 5, 6>>(), formula(3, 1, 5, 6));
+    assert_eq!(size_of::<CatBoost<1024, 8, 256, { 1024 << 8 }>>(), formula(1024, 8, 256, 1024 << 8, 0));
+    assert_eq!(size_of::<CatBoost<1024, 8, 256, { 1024 << 8 }>>(), 2_140_704);
+    assert_eq!(size_of::<CatBoost<100, 6, 64, { 100 << 6 }>>(), formula(100, 6, 64, 100 << 6, 0));
+    assert_eq!(size_of::<CatBoost<3, 1, 5, 6>>(), formula(3, 1, 5, 6, 0));
+    assert_eq!(size_of::<CatBoost<3, 1, 5, 6, 7>>(), formula(3, 1, 5, 6, 7));
+    const BLOCKS: usize = table_blocks(100, 6, 64);
+    assert_eq!(BLOCKS, 4_648);
+    assert_eq!(size_of::<CatBoost<100, 6, 64, { 100 << 6 }, BLOCKS>>(), formula(100, 6, 64, 100 << 6, BLOCKS));
+    assert_eq!(size_of::<Table>(), formula(128, 8, 64, 128 << 8, table_blocks(128, 8, 64)));
+}
+
+/// Rows for comparing the two evaluators: values around the synthetic
+/// borders (0 and ±0.5), ±inf, NaN and short rows.
+fn probe_rows(features: usize, count: usize) -> Vec<Vec<f32>> {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..count)
+        .map(|i| {
+            let width = if i % 17 == 5 { features / 2 } else { features };
+            (0..width)
+                .map(|_| match next() % 8 {
+                    0 => f32::NAN,
+                    1 => f32::INFINITY,
+                    2 => f32::NEG_INFINITY,
+                    3 => 0.0,
+                    4 => 0.5,
+                    5 => -0.5,
+                    _ => (next() % 2000) as f32 / 1000.0 - 1.0,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The table evaluator agrees with the split evaluator (to summation
+/// rounding) on synthetic models with 1 to 18 groups of 16 trees, depths 1
+/// to 8, many borders per feature, and all three NaN treatments.
+#[test]
+fn table_evaluator_matches_split_evaluator() {
+    type Split = CatBoost<300, 8, 64, { 300 << 8 }>;
+    type Fast = CatBoost<300, 8, 64, { 300 << 8 }, { table_blocks(300, 8, 64) }>;
+    // Megabytes: statics, never on a stack.
+    static SPLIT: Mutex<Split> = Mutex::new(Split::new());
+    static FAST: Mutex<Fast> = Mutex::new(Fast::new());
+    let (mut split, mut fast) = (SPLIT.lock().unwrap(), FAST.lock().unwrap());
+    for (trees, depth, features) in
+        [(1, 1, 1), (3, 2, 5), (16, 6, 60), (17, 8, 3), (100, 6, 60), (129, 7, 64), (300, 8, 64)]
+    {
+        let json = varied(trees, depth, features);
+        catboost::ingest(json.as_bytes(), &mut split, DEFAULT_LIMITS).unwrap();
+        catboost::ingest(json.as_bytes(), &mut fast, DEFAULT_LIMITS).unwrap();
+        assert!(fast.uses_table() && !split.uses_table(), "{trees}x{depth}");
+        for row in probe_rows(features, 300) {
+            let (want, got) = (split.raw(&row), fast.raw(&row));
+            assert!((want - got).abs() <= 1e-9 * want.abs().max(1.0), "{trees}x{depth}: {got} vs {want} on {row:?}");
+        }
+    }
+}
+
+/// Mixed depths, depth 9 and a too-small `BLOCKS` fall back to the split
+/// evaluator, with the same results.
+#[test]
+fn table_evaluator_falls_back_when_the_model_does_not_fit() {
+    type Deep = CatBoost<8, 10, 16, { 8 << 10 }>;
+    type DeepFast = CatBoost<8, 10, 16, { 8 << 10 }, { table_blocks(8, 10, 16) }>;
+    type Tiny = CatBoost<8, 10, 16, { 8 << 10 }, 3>;
+    static SPLIT: Mutex<Deep> = Mutex::new(Deep::new());
+    static FAST: Mutex<DeepFast> = Mutex::new(DeepFast::new());
+    static TINY: Mutex<Tiny> = Mutex::new(Tiny::new());
+    let (mut split, mut fast, mut tiny) = (SPLIT.lock().unwrap(), FAST.lock().unwrap(), TINY.lock().unwrap());
+    for (json, table) in [(varied(8, 9, 16), false), (mixed_depths(), false), (varied(8, 4, 16), true)] {
+        catboost::ingest(json.as_bytes(), &mut split, DEFAULT_LIMITS).unwrap();
+        catboost::ingest(json.as_bytes(), &mut fast, DEFAULT_LIMITS).unwrap();
+        catboost::ingest(json.as_bytes(), &mut tiny, DEFAULT_LIMITS).unwrap();
+        assert_eq!((fast.uses_table(), tiny.uses_table()), (table, false));
+        for row in probe_rows(16, 100) {
+            let want = split.raw(&row);
+            assert!((fast.raw(&row) - want).abs() <= 1e-9 * want.abs().max(1.0));
+            assert!((tiny.raw(&row) - want).abs() <= 1e-9 * want.abs().max(1.0));
+        }
+    }
+}
+
+/// Two trees of depth 1 and 3 on two columns.
+fn mixed_depths() -> String {
+    r#"{"features_info":{"float_features":[
+        {"borders":[0],"feature_index":0,"flat_feature_index":0,"nan_value_treatment":"AsTrue"},
+        {"borders":[0.5],"feature_index":1,"flat_feature_index":1,"nan_value_treatment":"AsFalse"}]},
+      "oblivious_trees":[
+        {"leaf_values":[1,2],"splits":[{"border":0,"float_feature_index":0,"split_type":"FloatFeature"}]},
+        {"leaf_values":[1,2,3,4,5,6,7,8],"splits":[
+          {"border":0.5,"float_feature_index":1,"split_type":"FloatFeature"},
+          {"border":-0.5,"float_feature_index":0,"split_type":"FloatFeature"},
+          {"border":0.25,"float_feature_index":1,"split_type":"FloatFeature"}]}]}"#
+        .to_string()
+}
+
+/// `trees` depth-`depth` trees on `features` columns with varied borders
+/// (several per feature, some repeated across trees, -0 and 0) and NaN
+/// treatments, and leaves worth `tree + i/1000`.
+fn varied(trees: usize, depth: usize, features: usize) -> String {
+    let nan = ["AsIs", "AsFalse", "AsTrue"];
+    let float_features: Vec<String> = (0..features)
+        .map(|i| {
+            format!(
+                r#"{{"borders":[0],"feature_index":{i},"flat_feature_index":{i},"nan_value_treatment":"{}"}}"#,
+                nan[i % 3]
+            )
+        })
+        .collect();
+    let borders = ["0", "-0.0", "0.5", "-0.5", "0.25", "-0.999", "0.75", "0.125"];
+    let trees: Vec<String> = (0..trees)
+        .map(|t| {
+            let leaves: Vec<String> = (0..1usize << depth).map(|i| format!("{}.{:03}", t % 7, i % 1000)).collect();
+            let splits: Vec<String> = (0..depth)
+                .map(|d| {
+                    let feature = (t * 7 + d * 3) % features;
+                    let border = borders[(t + d * 5 + feature) % borders.len()];
+                    format!(r#"{{"border":{border},"float_feature_index":{feature},"split_type":"FloatFeature"}}"#)
+                })
+                .collect();
+            format!(r#"{{"leaf_values":[{}],"splits":[{}]}}"#, leaves.join(","), splits.join(","))
+        })
+        .collect();
+    format!(
+        r#"{{"features_info":{{"float_features":[{}]}},"oblivious_trees":[{}],"scale_and_bias":[1.5,[-0.25]]}}"#,
+        float_features.join(","),
+        trees.join(",")
+    )
 }
 
 /// A synthetic export of `trees` depth-`depth` trees on `features` columns:

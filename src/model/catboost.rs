@@ -32,6 +32,11 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 
 use crate::ingest::{IngestError, JsonError, Limits, check_depth};
 
+mod table;
+
+pub use table::table_blocks;
+use table::{Block, Fast};
+
 /// Limits suited to CatBoost exports: 64 MiB and nesting depth 16.
 ///
 /// Real exports nest 9 levels deep (`model_info.params` is the deepest
@@ -361,28 +366,54 @@ impl core::error::Error for ModelError {}
 ///   << 8 }>`. It may be smaller when trees are known to be shallower than
 ///   `DEPTH`; a model that does not fit is rejected with
 ///   [`ModelError::TooManyLeaves`].
+/// - `BLOCKS` (default 0): capacity of the table evaluator, in 16-tree
+///   blocks of table rows (see "Table evaluator"). 0 keeps the type compact
+///   and always uses the split evaluator; [`table_blocks`]`(TREES, DEPTH,
+///   FEATURES)` is enough for every model within the other capacities:
+///   `CatBoost<100, 6, 64, { 100 << 6 }, { catboost::table_blocks(100, 6, 64)
+///   }>`.
 ///
 /// # Memory
 ///
-/// `size_of` is `8·LEAVES + 5·TREES·DEPTH + TREES + 6·FEATURES + 24`,
-/// rounded up to 8, on 32- and 64-bit targets alike: 8 bytes per leaf
-/// (`f64`), 1 + 4 per split slot (`u8` column, `f32` border), 1 per tree
-/// (its depth), 2 + 4 per feature slot (column map, NaN replacement), and
-/// 24 for counts, scale and bias. For `CatBoost<1024, 8, 256, { 1024 << 8
-/// }>` that is 2,140,696 bytes
-/// (2 MiB of leaves + 48 KiB of splits): put it in a `static` or a `Box`,
-/// not on a thread's stack.
+/// `size_of` is `8·LEAVES + 5·TREES·DEPTH + TREES + 6·FEATURES +
+/// 32·BLOCKS + 32`, rounded up to 16, on 32- and 64-bit targets alike: 8
+/// bytes per leaf (`f64`), 1 + 4 per split slot (`u8` column, `f32`
+/// border), 1 per tree (its depth), 2 + 4 per feature slot (column map, NaN
+/// replacement), 16 + 16 per block (table row block, binarization program),
+/// and 32 for counts, scale, bias and the table's shape. For `CatBoost<1024,
+/// 8, 256, { 1024 << 8 }>` that is 2,140,704 bytes (2 MiB of leaves + 48 KiB
+/// of splits): put it in a `static` or a `Box`, not on a thread's stack.
+/// `table_blocks(100, 6, 64)` is 4,648 blocks (145 KiB); `table_blocks(1024,
+/// 8, 256)` is 540,672 (16.5 MiB).
 ///
 /// # Layout
 ///
 /// Splits are two contiguous arrays stored level-major, `[[u8; TREES];
 /// DEPTH]` columns and `[[f32; TREES]; DEPTH]` borders, and leaves one
-/// contiguous `[f64; LEAVES]`, tree after tree. Evaluation walks one level
-/// of all trees at a time: independent compares with no data-dependent
-/// branch, and a `u8` column indexes a 256-slot row without a bounds check,
-/// so the compiler can vectorize them (it does, with gathers, for
-/// `-C target-cpu=x86-64-v3` or newer). A tree shallower than `DEPTH` is
-/// padded with splits whose border is `+inf` (never true).
+/// contiguous `[f64; LEAVES]`, tree after tree.
+///
+/// **Split evaluator** (`BLOCKS = 0`, or a model the table does not take):
+/// walks one level of all trees at a time: independent compares with no
+/// data-dependent branch, and a `u8` column indexes a 256-slot row without a
+/// bounds check, so the compiler can vectorize them (it does, with gathers,
+/// for `-C target-cpu=x86-64-v3` or newer). A tree shallower than `DEPTH`
+/// is padded with splits whose border is `+inf` (never true).
+///
+/// **Table evaluator** (`BLOCKS > 0`): built by [`ingest`] when every tree
+/// has the same depth, 1 to 8, and the table fits `BLOCKS` (it always does
+/// with [`table_blocks`]); otherwise the split evaluator runs. Each feature
+/// some split reads is binarized once per row, 8 features at a time with
+/// SSE2-sized compares: its bin is how many of its `k` unique borders the
+/// value exceeds. For each (feature, bin) the table holds one `u8` per tree,
+/// the OR of `1 << level` over the feature's splits that are true in that
+/// bin, so a tree's leaf index is the OR of its byte over the used
+/// features: 16 trees per 16-byte OR, up to 128 trees per pass held in
+/// registers. It needs Σ (k + 1) rows of ⌈trees / 16⌉ blocks each. Leaves
+/// are then summed in 4 interleaved sums (tree `t` into sum `t mod 4`),
+/// which differs from tree-order summation by rounding only (≤ 4e-15 on the
+/// parity fixtures). The table suits models up to a few hundred trees: its
+/// size grows with trees × unique borders, and a row touches
+/// `used features × trees` bytes of it.
 ///
 /// # Example
 ///
@@ -407,7 +438,13 @@ impl core::error::Error for ModelError {}
 /// # Ok::<(), catboost::ModelError>(())
 /// ```
 #[derive(Clone)]
-pub struct CatBoost<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize> {
+pub struct CatBoost<
+    const TREES: usize,
+    const DEPTH: usize,
+    const FEATURES: usize,
+    const LEAVES: usize,
+    const BLOCKS: usize = 0,
+> {
     /// Per split level, per tree: the input column it compares.
     split_columns: [[u8; TREES]; DEPTH],
     /// Per split level, per tree: the border (`value > border` sets the
@@ -426,10 +463,16 @@ pub struct CatBoost<const TREES: usize, const DEPTH: usize, const FEATURES: usiz
     width: u32,
     scale: f64,
     bias: f64,
+    /// Table evaluator: per group of trees, per row, one `u8` per tree.
+    table: [Block; BLOCKS],
+    /// Table evaluator: the binarization program, 4 features at a time.
+    stream: [[u32; 4]; BLOCKS],
+    /// Table evaluator: its shape, or off.
+    fast: Fast,
 }
 
-impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize>
-    CatBoost<TREES, DEPTH, FEATURES, LEAVES>
+impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize, const BLOCKS: usize>
+    CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>
 {
     const CAPACITY_OK: () = {
         assert!(DEPTH <= MAX_DEPTH, "DEPTH is at most 16");
@@ -457,6 +500,9 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             width: 0,
             scale: 1.0,
             bias: 0.0,
+            table: [Block([0; 16]); BLOCKS],
+            stream: [[0; 4]; BLOCKS],
+            fast: Fast::OFF,
         }
     }
 
@@ -466,6 +512,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         self.width = 0;
         self.scale = 1.0;
         self.bias = 0.0;
+        self.fast = Fast::OFF;
         self.nan_replacement.fill(f32::NAN);
         self.float_columns.fill(NO_COLUMN);
     }
@@ -480,6 +527,13 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     /// against the feature table once, at load. O(1).
     pub const fn feature_count(&self) -> usize {
         self.width as usize
+    }
+
+    /// Whether [`raw`](Self::raw) runs the table evaluator (see "Layout"):
+    /// `BLOCKS > 0` and the loaded model fits it. Check it once at load if
+    /// you count on its speed. O(1).
+    pub const fn uses_table(&self) -> bool {
+        self.fast.group > 0
     }
 
     /// `scale` of `scale_and_bias`. O(1).
@@ -502,9 +556,12 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     /// [`feature_count`](Self::feature_count) once at load to rule out
     /// short rows.
     ///
-    /// Cost: O(`feature_count` + `tree_count · DEPTH`), no allocation,
-    /// `1 KiB + 4·TREES` bytes of stack; one flat pass replaces NaNs, then
-    /// `DEPTH` branch-free compares and one leaf load per tree.
+    /// Cost, split evaluator: O(`feature_count` + `tree_count · DEPTH`), no
+    /// allocation, `1 KiB + 4·TREES` bytes of stack; one flat pass replaces
+    /// NaNs, then `DEPTH` branch-free compares and one leaf load per tree.
+    /// Table evaluator: O(`feature_count` + Σ k / 8 + used features ·
+    /// `tree_count` / 16 + `tree_count`), under 2 KiB of stack. See the
+    /// type's "Layout".
     #[must_use]
     pub fn raw(&self, features: &[f32]) -> f64 {
         // One flat pass: the row, with NaN replaced per column (+inf for
@@ -530,6 +587,26 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             }
         }
 
+        let sum = if BLOCKS == 0 {
+            self.split_sum(&row)
+        } else {
+            match self.fast.group {
+                1 => self.table_sum::<1>(&row),
+                2 => self.table_sum::<2>(&row),
+                3 => self.table_sum::<3>(&row),
+                4 => self.table_sum::<4>(&row),
+                5 => self.table_sum::<5>(&row),
+                6 => self.table_sum::<6>(&row),
+                7 => self.table_sum::<7>(&row),
+                8 => self.table_sum::<8>(&row),
+                _ => self.split_sum(&row),
+            }
+        };
+        self.scale * sum + self.bias
+    }
+
+    /// Σ leaf by the split evaluator.
+    fn split_sum(&self, row: &[f32; MAX_FEATURES]) -> f64 {
         // Level by level over all trees: independent compares, no branch.
         let trees = self.tree_count();
         let mut leaf = [0_u32; TREES];
@@ -548,20 +625,20 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             sum += self.leaves.get(offset + leaf as usize).copied().unwrap_or(0.0);
             offset += 1_usize << depth;
         }
-        self.scale * sum + self.bias
+        sum
     }
 }
 
-impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize> Default
-    for CatBoost<TREES, DEPTH, FEATURES, LEAVES>
+impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize, const BLOCKS: usize> Default
+    for CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>
 {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize> fmt::Debug
-    for CatBoost<TREES, DEPTH, FEATURES, LEAVES>
+impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize, const BLOCKS: usize> fmt::Debug
+    for CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CatBoost")
@@ -585,11 +662,24 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
 /// every split names a defined float feature. Use [`DEFAULT_LIMITS`] unless
 /// you know your exports.
 ///
-/// Cost: O(len + `FEATURES` + `TREES·DEPTH`) time, no heap allocation; stack
+/// With `BLOCKS > 0`, also builds the table evaluator (see [`CatBoost`]'s
+/// "Layout"), or falls back to the split evaluator when the model does not
+/// fit it; either way the result of [`raw`](CatBoost::raw) is the same up
+/// to summation rounding.
+///
+/// Cost: O(len + `FEATURES` + `TREES·DEPTH`) time (plus O(`TREES·DEPTH·(log
+/// + k)`) and up to `16·BLOCKS` bytes written for the table), no heap
+/// allocation; stack
 /// bounded by [`Limits::max_depth`].
-pub fn ingest<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize>(
+pub fn ingest<
+    const TREES: usize,
+    const DEPTH: usize,
+    const FEATURES: usize,
+    const LEAVES: usize,
+    const BLOCKS: usize,
+>(
     bytes: &[u8],
-    model: &mut CatBoost<TREES, DEPTH, FEATURES, LEAVES>,
+    model: &mut CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>,
     limits: Limits,
 ) -> Result<(), ModelError> {
     model.clear();
@@ -600,9 +690,9 @@ pub fn ingest<const TREES: usize, const DEPTH: usize, const FEATURES: usize, con
     result
 }
 
-fn parse<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize>(
+fn parse<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize, const BLOCKS: usize>(
     bytes: &[u8],
-    model: &mut CatBoost<TREES, DEPTH, FEATURES, LEAVES>,
+    model: &mut CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>,
     limits: Limits,
 ) -> Result<(), ModelError> {
     if bytes.len() > limits.max_bytes as usize {
@@ -662,6 +752,7 @@ fn parse<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LE
     model.width = ctx.width;
     model.scale = ctx.scale;
     model.bias = ctx.bias;
+    model.build_table();
     Ok(())
 }
 
@@ -768,13 +859,13 @@ impl<'de> Visitor<'de> for CountSeed {
 }
 
 /// The top-level object.
-struct ModelSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize> {
-    model: &'a mut CatBoost<T, D, F, L>,
+struct ModelSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> {
+    model: &'a mut CatBoost<T, D, F, L, B>,
     ctx: &'a mut Context,
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> DeserializeSeed<'de>
-    for ModelSeed<'_, T, D, F, L>
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> DeserializeSeed<'de>
+    for ModelSeed<'_, T, D, F, L, B>
 {
     type Value = ();
 
@@ -783,7 +874,9 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Deseri
     }
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visitor<'de> for ModelSeed<'_, T, D, F, L> {
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de>
+    for ModelSeed<'_, T, D, F, L, B>
+{
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -831,13 +924,13 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visito
 }
 
 /// `features_info`.
-struct FeaturesInfoSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize> {
-    model: &'a mut CatBoost<T, D, F, L>,
+struct FeaturesInfoSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> {
+    model: &'a mut CatBoost<T, D, F, L, B>,
     ctx: &'a mut Context,
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> DeserializeSeed<'de>
-    for FeaturesInfoSeed<'_, T, D, F, L>
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> DeserializeSeed<'de>
+    for FeaturesInfoSeed<'_, T, D, F, L, B>
 {
     type Value = ();
 
@@ -846,8 +939,8 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Deseri
     }
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visitor<'de>
-    for FeaturesInfoSeed<'_, T, D, F, L>
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de>
+    for FeaturesInfoSeed<'_, T, D, F, L, B>
 {
     type Value = ();
 
@@ -889,13 +982,13 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visito
 }
 
 /// `features_info.float_features`.
-struct FloatFeaturesSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize> {
-    model: &'a mut CatBoost<T, D, F, L>,
+struct FloatFeaturesSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> {
+    model: &'a mut CatBoost<T, D, F, L, B>,
     ctx: &'a mut Context,
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> DeserializeSeed<'de>
-    for FloatFeaturesSeed<'_, T, D, F, L>
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> DeserializeSeed<'de>
+    for FloatFeaturesSeed<'_, T, D, F, L, B>
 {
     type Value = ();
 
@@ -904,8 +997,8 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Deseri
     }
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visitor<'de>
-    for FloatFeaturesSeed<'_, T, D, F, L>
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de>
+    for FloatFeaturesSeed<'_, T, D, F, L, B>
 {
     type Value = ();
 
@@ -1048,13 +1141,13 @@ impl<'de> Visitor<'de> for FiniteF32sSeed {
 }
 
 /// `oblivious_trees`; its value is the true number of trees.
-struct TreesSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize> {
-    model: &'a mut CatBoost<T, D, F, L>,
+struct TreesSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> {
+    model: &'a mut CatBoost<T, D, F, L, B>,
     ctx: &'a mut Context,
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> DeserializeSeed<'de>
-    for TreesSeed<'_, T, D, F, L>
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> DeserializeSeed<'de>
+    for TreesSeed<'_, T, D, F, L, B>
 {
     type Value = usize;
 
@@ -1063,7 +1156,9 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Deseri
     }
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visitor<'de> for TreesSeed<'_, T, D, F, L> {
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de>
+    for TreesSeed<'_, T, D, F, L, B>
+{
     type Value = usize;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1087,14 +1182,14 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visito
 }
 
 /// One tree. Past capacity it is parsed only to be counted.
-struct TreeSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize> {
+struct TreeSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> {
     tree: usize,
-    model: &'a mut CatBoost<T, D, F, L>,
+    model: &'a mut CatBoost<T, D, F, L, B>,
     ctx: &'a mut Context,
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> DeserializeSeed<'de>
-    for TreeSeed<'_, T, D, F, L>
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> DeserializeSeed<'de>
+    for TreeSeed<'_, T, D, F, L, B>
 {
     type Value = ();
 
@@ -1103,7 +1198,9 @@ impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Deseri
     }
 }
 
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize> Visitor<'de> for TreeSeed<'_, T, D, F, L> {
+impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de>
+    for TreeSeed<'_, T, D, F, L, B>
+{
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

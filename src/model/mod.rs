@@ -43,8 +43,8 @@ pub trait Model {
     }
 }
 
-impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize> Model
-    for catboost::CatBoost<TREES, DEPTH, FEATURES, LEAVES>
+impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize, const BLOCKS: usize> Model
+    for catboost::CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>
 {
     type Error = catboost::ModelError;
 

@@ -55,6 +55,7 @@
 use core::hint::black_box;
 
 use cortex_m_rt::entry;
+use feature_table::model::catboost::table_blocks;
 use feature_table::{
     Bindings, BotScore, CatBoost, Engine, Extractor, Feature, FeatureName, FeatureTable, FeatureVector, Logistic,
     Policy, Reloader, Unscored, Verdict, score_signals_with, score_with,
@@ -79,6 +80,9 @@ static EXTRACTORS: &[Extractor<Request>] = &[
 ];
 
 type Trees = CatBoost<16, 6, 64, { 16 << 6 }>;
+/// The same capacities with the table evaluator (every group width it
+/// dispatches to is linked: the model is opaque).
+type FastTrees = CatBoost<16, 6, 64, { 16 << 6 }, { table_blocks(16, 6, 64) }>;
 
 #[entry]
 fn main() -> ! {
@@ -87,8 +91,10 @@ fn main() -> ! {
     // Never parsed: empty, then opaque (see the crate docs).
     let mut logistic = Logistic::<CAPACITY>::new();
     let mut trees = Trees::new();
+    let mut fast_trees = FastTrees::new();
     black_box(&mut logistic);
     black_box(&mut trees);
+    black_box(&mut fast_trees);
     let mut logistic_engine = Engine::<Request, Logistic<CAPACITY>, CAPACITY>::new(
         EXTRACTORS,
         Policy::DEFAULT,
@@ -127,6 +133,7 @@ fn main() -> ! {
             let _ = black_box(serve(&reloader, black_box(7_usize), black_box("path_depth"), black_box(3.0_f32)));
             let request = Request { values: black_box([0.25, f32::NAN, 3.0, -1.0]) };
             let _ = black_box(score(&reloader, &bindings, &logistic, &trees, &request));
+            let _ = black_box(fast_trees.raw(black_box(&request.values)));
             let _ = black_box(logistic_engine.score(&request));
             let _ = black_box(trees_engine.score(&request));
             let _ = black_box(logistic_engine.score_signals(black_box(&request.values[..])));

@@ -55,7 +55,7 @@ static MODEL: &[u8] = include_bytes!("../testdata/model-16x6.json");
 include!("../testdata/expected.rs");
 
 /// The model's capacity: 16 trees, depth 6, 64 columns, 16·2⁶ leaves.
-/// `8·1024 + 5·16·6 + 16 + 6·64 + 24` = 9,096 bytes.
+/// `8·1024 + 5·16·6 + 16 + 6·64 + 32` rounded up to 16 = 9,104 bytes.
 type Model = CatBoost<16, 6, 64, { 16 << 6 }>;
 /// Two tables, two bindings and two models: ~36 KiB of the 64 KiB RAM.
 type ScoringEngine = Engine<Request, Model, CAPACITY>;

@@ -1,0 +1,409 @@
+//! The table evaluator of [`CatBoost`] (`BLOCKS > 0`): binarize each used
+//! feature once per row, then OR precomputed per-bin contributions into
+//! every tree's leaf index, 16 trees per 16-byte block. See the type's
+//! "Table evaluator" documentation.
+//!
+//! Layout, built by [`CatBoost::build_table`] after a successful parse:
+//!
+//! - Used features (columns some split reads) are sorted by their number of
+//!   unique borders `k`, descending, and cut into quads of 4. The `stream`
+//!   holds, per quad: a head (`column | levels << 8` per lane, `levels` the
+//!   quad's largest `k`), the first table row of each lane's feature, then
+//!   `levels` entries of 4 borders (as `f32` bits), ascending per lane and
+//!   padded with `+inf` (never exceeded). A row's bin for a feature is the
+//!   number of its borders the value exceeds, `0..=k`; its table row is the
+//!   feature's first row plus the bin.
+//! - The table holds, per group of `16·G` trees, per row, `G` blocks of one
+//!   `u8` per tree: the OR of `1 << level` over the feature's splits in that
+//!   tree whose border is below the row's bin (the splits that are true for
+//!   any value in the bin). A tree's leaf index is the OR of its byte over
+//!   the used features' rows.
+
+use super::{CatBoost, MAX_FEATURES};
+
+/// Most trees' levels the table evaluator handles: leaf indices are `u8`.
+pub(super) const MAX_TABLE_DEPTH: usize = 8;
+
+/// Largest group of 16-tree blocks whose accumulators stay in registers.
+const MAX_GROUP: usize = 8;
+
+/// Features binarized together: 8 lanes, two SSE2 registers.
+const LANES: usize = 8;
+
+/// 16 trees' `u8` leaf-index bits of one table row, aligned so that an OR
+/// with it is one instruction.
+#[derive(Clone, Copy)]
+#[repr(C, align(16))]
+pub(super) struct Block(pub(super) [u8; 16]);
+
+/// Which evaluator [`CatBoost::raw`] runs, and the table's shape.
+#[derive(Clone, Copy)]
+pub(super) struct Fast {
+    /// Blocks of 16 trees per group (1 to 8); 0 when the table is off.
+    pub(super) group: u8,
+    /// Every tree's depth.
+    pub(super) depth: u8,
+    /// Number of used features.
+    pub(super) used: u16,
+    /// Table rows per group: Σ (k + 1) over the used features.
+    pub(super) rows: u32,
+}
+
+impl Fast {
+    pub(super) const OFF: Self = Self { group: 0, depth: 0, used: 0, rows: 0 };
+}
+
+/// Blocks per group for `blocks` 16-tree blocks: as few groups as
+/// [`MAX_GROUP`] allows, all of the same size.
+const fn group_for(blocks: usize) -> usize {
+    let groups = blocks.div_ceil(MAX_GROUP);
+    if groups == 0 { 1 } else { blocks.div_ceil(groups) }
+}
+
+/// `BLOCKS` for which every model within the other capacities whose trees
+/// all have the same depth, at most 8, gets the table evaluator: see
+/// [`CatBoost`]'s "Table evaluator". `depth` is capped at 8 (deeper models
+/// use the split evaluator whatever `BLOCKS` is).
+#[must_use]
+pub const fn table_blocks(trees: usize, depth: usize, features: usize) -> usize {
+    let depth = if depth > MAX_TABLE_DEPTH { MAX_TABLE_DEPTH } else { depth };
+    let splits = trees.saturating_mul(depth);
+    let used = if features < splits { features } else { splits };
+    let rows = splits.saturating_add(used);
+    let blocks = trees.div_ceil(16);
+    let group = group_for(blocks);
+    let table = blocks.div_ceil(group).saturating_mul(group).saturating_mul(rows);
+    // Stream, in 4-lane units: per 8 features 2 units of head, 2 of first
+    // rows, 2 per level; the levels (each 8 features' largest `k`) sum to at
+    // most k₀ + splits/8 ≤ splits + splits/8.
+    let stream = 2 * (splits.saturating_add(splits / 8).saturating_add(2 * used.div_ceil(LANES)));
+    // Scratch for sorting borders at load: one u32 per split, 4 per block.
+    let scratch = splits.div_ceil(4);
+    let most = if table > stream { table } else { stream };
+    if most > scratch { most } else { scratch }
+}
+
+impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize, const BLOCKS: usize>
+    CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>
+{
+    /// Builds the table from the resolved splits, or leaves it off when the
+    /// model does not fit (mixed or zero depths, depth over 8, `BLOCKS` too
+    /// small). O(`TREES·DEPTH·(log + k)`), no allocation; touches only
+    /// `table`, `stream` and `fast`.
+    pub(super) fn build_table(&mut self) {
+        self.fast = Fast::OFF;
+        if BLOCKS == 0 {
+            return;
+        }
+        let trees = self.tree_count();
+        let Some(&depth) = self.depths.first() else {
+            return;
+        };
+        let d = usize::from(depth);
+        if trees == 0 || d == 0 || d > MAX_TABLE_DEPTH || self.depths.iter().take(trees).any(|&x| x != depth) {
+            return;
+        }
+        let splits = trees * d;
+
+        // 1. Borders grouped by column (counting sort), sorted and deduped
+        //    per column, in `stream` used as flat u32 scratch.
+        let scratch = self.stream.as_flattened_mut();
+        if splits > scratch.len() {
+            return;
+        }
+        let mut start = [0_u32; MAX_FEATURES + 1];
+        for columns in self.split_columns.iter().take(d) {
+            for &column in columns.iter().take(trees) {
+                if let Some(n) = start.get_mut(usize::from(column) + 1) {
+                    *n += 1;
+                }
+            }
+        }
+        for c in 1..start.len() {
+            let before = start.get(c - 1).copied().unwrap_or(0);
+            if let Some(n) = start.get_mut(c) {
+                *n += before;
+            }
+        }
+        let mut next = start;
+        for (columns, borders) in self.split_columns.iter().zip(self.split_borders.iter()).take(d) {
+            for (&column, &border) in columns.iter().zip(borders.iter()).take(trees) {
+                if let Some(at) = next.get_mut(usize::from(column)) {
+                    if let Some(slot) = scratch.get_mut(*at as usize) {
+                        *slot = border.to_bits();
+                    }
+                    *at += 1;
+                }
+            }
+        }
+        // Per column: its unique borders' start in scratch and count `k`.
+        let mut unique_start = [0_u32; MAX_FEATURES];
+        let mut unique = [0_u32; MAX_FEATURES];
+        let mut write = 0_usize;
+        for c in 0..MAX_FEATURES {
+            let (from, to) = (start.get(c).copied().unwrap_or(0), start.get(c + 1).copied().unwrap_or(0));
+            let Some(segment) = scratch.get_mut(from as usize..to as usize) else {
+                return;
+            };
+            segment.sort_unstable_by(|a, b| f32::from_bits(*a).total_cmp(&f32::from_bits(*b)));
+            let first = write;
+            let mut last: Option<f32> = None;
+            for read in from as usize..to as usize {
+                let bits = scratch.get(read).copied().unwrap_or(0);
+                let border = f32::from_bits(bits);
+                // -0 == +0: one border, as `value > border` cannot tell them apart.
+                if last != Some(border) {
+                    if let Some(slot) = scratch.get_mut(write) {
+                        *slot = bits;
+                    }
+                    write += 1;
+                    last = Some(border);
+                }
+            }
+            if let (Some(s), Some(k)) = (unique_start.get_mut(c), unique.get_mut(c)) {
+                *s = first as u32;
+                *k = (write - first) as u32;
+            }
+        }
+
+        // 2. Used columns by k descending, their rows, and the sizes.
+        let mut order = [0_u8; MAX_FEATURES];
+        let mut used = 0_usize;
+        for (c, &k) in unique.iter().enumerate() {
+            if k > 0 {
+                if let (Some(slot), Ok(c)) = (order.get_mut(used), u8::try_from(c)) {
+                    *slot = c;
+                }
+                used += 1;
+            }
+        }
+        let Some(order) = order.get_mut(..used) else {
+            return;
+        };
+        order.sort_unstable_by_key(|&c| (core::cmp::Reverse(unique.get(usize::from(c)).copied().unwrap_or(0)), c));
+        let rows: usize = order.iter().map(|&c| unique.get(usize::from(c)).map_or(0, |&k| k as usize + 1)).sum();
+        let blocks = trees.div_ceil(16);
+        let group = group_for(blocks);
+        let groups = blocks.div_ceil(group);
+        let table_blocks = groups * group * rows;
+        let k_of = |c: &u8| unique.get(usize::from(*c)).map_or(0, |&k| k as usize);
+        // 8 features at a time: 2 units of head, 2 of first rows, 2 per level.
+        let stream_units: usize = order.chunks(LANES).map(|oct| 2 * (2 + oct.first().map_or(0, k_of))).sum();
+        let levels_fit = order.first().map_or(0, k_of) < 1 << 24;
+        if table_blocks > BLOCKS || stream_units > BLOCKS || !levels_fit || rows > usize::from(u16::MAX) {
+            return;
+        }
+
+        // 3. Move the unique borders into the table region, then write the
+        //    stream from there.
+        let Some(keys) = self.table.get_mut(..write.div_ceil(4)) else {
+            return;
+        };
+        for (key, bits) in keys.iter_mut().zip(self.stream.as_flattened().chunks(4)) {
+            for (byte, bits) in key.0.chunks_exact_mut(4).zip(bits) {
+                byte.copy_from_slice(&bits.to_ne_bytes());
+            }
+        }
+        let keys = &self.table;
+        let key = |i: usize| -> u32 {
+            let (block, byte) = (i / 4, i % 4 * 4);
+            keys.get(block)
+                .and_then(|b| b.0.get(byte..byte + 4))
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map_or(0, u32::from_ne_bytes)
+        };
+        // Per used feature, by column: its first row and where its borders
+        // are in the stream (unit of its first level, and lane).
+        let mut first_row = [0_u32; MAX_FEATURES];
+        let mut place = [(0_u32, 0_u8); MAX_FEATURES];
+        let mut at = 0_usize;
+        let mut row = 0_u32;
+        for oct in order.chunks(LANES) {
+            let levels = oct.first().map_or(0, k_of);
+            let mut head = [(levels as u32) << 8; LANES];
+            let mut starts = [0_u32; LANES];
+            for (lane, &c) in oct.iter().enumerate() {
+                let c_ = usize::from(c);
+                if let (Some(h), Some(s)) = (head.get_mut(lane), starts.get_mut(lane)) {
+                    *h |= u32::from(c);
+                    *s = row;
+                }
+                if let (Some(f), Some(p)) = (first_row.get_mut(c_), place.get_mut(c_)) {
+                    *f = row;
+                    *p = ((at + 4) as u32, lane as u8);
+                }
+                row += k_of(&c) as u32 + 1;
+            }
+            for (j, units) in
+                self.stream.get_mut(at..).unwrap_or(&mut []).chunks_exact_mut(2).take(2 + levels).enumerate()
+            {
+                let lanes = match j {
+                    0 => head,
+                    1 => starts,
+                    _ => {
+                        let level = j - 2;
+                        let mut borders = [f32::INFINITY.to_bits(); LANES];
+                        for (b, c) in borders.iter_mut().zip(oct) {
+                            if level < k_of(c) {
+                                *b = key(unique_start.get(usize::from(*c)).copied().unwrap_or(0) as usize + level);
+                            }
+                        }
+                        borders
+                    }
+                };
+                for (unit, lanes) in units.iter_mut().zip(lanes.chunks_exact(4)) {
+                    unit.copy_from_slice(lanes);
+                }
+            }
+            at += 2 * (2 + levels);
+        }
+
+        // 4. The table: zero it, then each split sets its bit in the rows of
+        //    the bins above its border's rank.
+        let Some(table) = self.table.get_mut(..table_blocks) else {
+            return;
+        };
+        table.fill(Block([0; 16]));
+        let stream = &self.stream;
+        for (level, (columns, borders)) in self.split_columns.iter().zip(self.split_borders.iter()).take(d).enumerate()
+        {
+            for (tree, (&column, &border)) in columns.iter().zip(borders.iter()).take(trees).enumerate() {
+                let c = usize::from(column);
+                let k = k_of(&column);
+                let (first_level, lane) = place.get(c).copied().unwrap_or((0, 0));
+                let (unit, lane) = (first_level as usize + usize::from(lane) / 4, usize::from(lane) % 4);
+                // Rank: how many of the feature's borders are below this one.
+                let rank = stream
+                    .iter()
+                    .skip(unit)
+                    .step_by(2)
+                    .take(k)
+                    .filter(|b| b.get(lane).is_some_and(|&b| f32::from_bits(b) < border))
+                    .count();
+                let first = first_row.get(c).copied().unwrap_or(0) as usize;
+                let (g, block, byte) = (tree / (16 * group), tree / 16 % group, tree % 16);
+                for bin in rank + 1..=k {
+                    let index = (g * rows + first + bin) * group + block;
+                    if let Some(b) = table.get_mut(index).and_then(|b| b.0.get_mut(byte)) {
+                        *b |= 1 << level;
+                    }
+                }
+            }
+        }
+        self.fast = Fast { group: group as u8, depth, used: used as u16, rows: rows as u32 };
+    }
+
+    /// Σ leaf by the table; `G` is `fast.group`.
+    pub(super) fn table_sum<const G: usize>(&self, row: &[f32; MAX_FEATURES]) -> f64 {
+        let fast = self.fast;
+        let used = usize::from(fast.used);
+        let group_len = fast.rows as usize * G;
+        let depth = u32::from(fast.depth);
+        let trees = self.tree_count();
+
+        // 1. Binarize, 8 features at a time, into each feature's table row,
+        //
+        let mut rows = [0_u16; MAX_FEATURES];
+        let mut stream = self.stream.chunks_exact(2);
+        for (o, slots) in rows.chunks_exact_mut(LANES).take(used.div_ceil(LANES)).enumerate() {
+            let (Some(head), Some(starts)) = (stream.next(), stream.next()) else {
+                break;
+            };
+            let head = head.as_flattened();
+            let levels = head.first().map_or(0, |&h| h >> 8) as usize;
+            // A u8 column indexes the 256-slot row without a bounds check.
+            let mut x = [0.0_f32; LANES];
+            for (x, &h) in x.iter_mut().zip(head) {
+                *x = row.get(usize::from(h as u8)).copied().unwrap_or(0.0);
+            }
+            let mut bins = [0_u32; LANES];
+            for (bin, &start) in bins.iter_mut().zip(starts.as_flattened()) {
+                *bin = start;
+            }
+            for borders in stream.by_ref().take(levels) {
+                for ((bin, &x), &border) in bins.iter_mut().zip(&x).zip(borders.as_flattened()) {
+                    *bin += u32::from(x > f32::from_bits(border));
+                }
+            }
+            for (slot, &bin) in slots.iter_mut().zip(&bins).take(used - o * LANES) {
+                *slot = bin as u16;
+            }
+        }
+        let Some(rows) = rows.get(..used) else {
+            return 0.0;
+        };
+
+        // 2. Per group of 16·G trees: OR the rows into the leaf indices,
+        //    then add the leaves, in 4 interleaved sums.
+        let mut sums = [0.0_f64; 4];
+        let mut tree = 0_usize;
+        while tree < trees {
+            let g = tree / (16 * G);
+            let table = self.table.get(g * group_len..(g + 1) * group_len).unwrap_or(&[]);
+            let mut acc = [Block([0; 16]); G];
+            for &r in rows {
+                or_row(&mut acc, table, usize::from(r));
+            }
+            let count = (trees - tree).min(16 * G);
+            let mut indices = [0_u8; 16 * MAX_GROUP];
+            for (i, a) in indices.chunks_exact_mut(16).zip(&acc) {
+                i.copy_from_slice(&a.0);
+            }
+            let indices = indices.get(..count).unwrap_or(&[]);
+            let leaves = self.leaves.get(tree << depth..).unwrap_or(&[]);
+            sums = match depth {
+                1 => leaf_sum::<2>(leaves, indices, sums),
+                2 => leaf_sum::<4>(leaves, indices, sums),
+                3 => leaf_sum::<8>(leaves, indices, sums),
+                4 => leaf_sum::<16>(leaves, indices, sums),
+                5 => leaf_sum::<32>(leaves, indices, sums),
+                6 => leaf_sum::<64>(leaves, indices, sums),
+                7 => leaf_sum::<128>(leaves, indices, sums),
+                _ => leaf_sum::<256>(leaves, indices, sums),
+            };
+            tree += count;
+        }
+        let [a, b, c, d] = sums;
+        (a + b) + (c + d)
+    }
+}
+
+/// ORs row `row` of a group's `table` into its `G` accumulators.
+#[inline(always)]
+fn or_row<const G: usize>(acc: &mut [Block; G], table: &[Block], row: usize) {
+    if let Some(blocks) = table.get(row * G..).and_then(|s| s.first_chunk::<G>()) {
+        for (a, b) in acc.iter_mut().zip(blocks) {
+            for (a, b) in a.0.iter_mut().zip(b.0) {
+                *a |= b;
+            }
+        }
+    }
+}
+
+/// `sums` plus the leaves of trees of `N` leaves each, stored one after the
+/// other in `leaves`, at `indices`; tree `t` goes to `sums[t % 4]`.
+#[inline(always)]
+fn leaf_sum<const N: usize>(leaves: &[f64], indices: &[u8], sums: [f64; 4]) -> [f64; 4] {
+    let [mut a, mut b, mut c, mut d] = sums;
+    // 4 trees' leaves are a slice of length 4·N and each index is masked
+    // below N: no bounds check per tree.
+    let leaf = |trees: &[f64], tree: usize, index: u8| {
+        trees.get(tree * N + (usize::from(index) & (N - 1))).copied().unwrap_or(0.0)
+    };
+    let mut quads = indices.chunks_exact(4);
+    let mut trees = leaves.chunks_exact(4 * N);
+    for (quad, four) in (&mut quads).zip(&mut trees) {
+        if let &[i, j, k, l] = quad {
+            a += leaf(four, 0, i);
+            b += leaf(four, 1, j);
+            c += leaf(four, 2, k);
+            d += leaf(four, 3, l);
+        }
+    }
+    let mut sums = [a, b, c, d];
+    let rest = trees.next().unwrap_or(trees.remainder());
+    for (t, (sum, &index)) in sums.iter_mut().zip(quads.remainder()).enumerate() {
+        *sum += leaf(rest, t, index);
+    }
+    sums
+}

@@ -40,7 +40,7 @@
 //!   `N = 200`);
 //! - [`Reloader<N>`]: two tables (active and staging) plus a fixed ~100 bytes
 //!   of policy and statistics;
-//! - [`Bindings<N>`]: `2·N + 2`; [`FeatureVector<N>`] (on the stack, per
+//! - [`Bindings<N>`]: `2·N + 4`; [`FeatureVector<N>`] (on the stack, per
 //!   request): `4·N + 4`;
 //! - [`Logistic<F>`]: `4·F + 8`; [`CatBoost<T, D, F, L, B>`](CatBoost):
 //!   `8·L + 5·T·D + T + 6·F + 32·B + 32`, rounded up to 16 (`B`, the table

@@ -49,9 +49,17 @@ impl FeatureName {
     ///
     /// Cost: O(len), no allocation. Fails with the first rule `name` breaks.
     pub fn new(name: &str) -> Result<Self, NameError> {
+        Self::from_raw(name.as_bytes())
+    }
+
+    /// Validates raw bytes (for example a JSON string's contents, escapes
+    /// not decoded) and stores them inline. The same rules as
+    /// [`new`](Self::new): a backslash is [`NameError::Escape`], a non-ASCII
+    /// byte is [`NameError::InvalidByte`].
+    pub(crate) fn from_raw(name: &[u8]) -> Result<Self, NameError> {
         validate(name)?;
         let mut bytes = [0; MAX_NAME_LEN];
-        for (slot, &b) in bytes.iter_mut().zip(name.as_bytes()) {
+        for (slot, &b) in bytes.iter_mut().zip(name) {
             *slot = b;
         }
         // `validate` bounded the length by MAX_NAME_LEN (< 256).
@@ -111,11 +119,11 @@ impl Ord for FeatureName {
 }
 
 /// Checks `name` against the naming rules without storing it.
-fn validate(name: &str) -> Result<(), NameError> {
+fn validate(name: &[u8]) -> Result<(), NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
-    if let Some((offset, &byte)) = name.as_bytes().iter().enumerate().find(|&(_, &b)| !is_name_byte(b)) {
+    if let Some((offset, &byte)) = name.iter().enumerate().find(|&(_, &b)| !is_name_byte(b)) {
         return Err(if byte == b'\\' { NameError::Escape { offset } } else { NameError::InvalidByte { byte, offset } });
     }
     if name.len() > MAX_NAME_LEN {

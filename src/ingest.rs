@@ -25,7 +25,7 @@
 
 use core::fmt;
 
-use crate::json::{ScanError, Scanner};
+use crate::json::{Key, ScanError, Scanner};
 use crate::name::{FeatureName, NameError};
 use crate::table::{FeatureTable, TableError};
 
@@ -253,9 +253,9 @@ pub fn ingest<const N: usize>(bytes: &[u8], table: &mut FeatureTable<N>, limits:
     // unless the list is over capacity.
     let mut first_bad_entry: Option<IngestError> = None;
     let mut first = true;
-    while let Some(key) = s.key(&mut first).map_err(|e| at.error(e))? {
+    while let Some(key) = s.key(&mut first, &[b"version", b"features"]).map_err(|e| at.error(e))? {
         match key {
-            b"version" => {
+            Key::Known(0) => {
                 if version.is_some() {
                     return Err(IngestError::DuplicateField { field: Field::Version, entry: None });
                 }
@@ -263,7 +263,7 @@ pub fn ingest<const N: usize>(bytes: &[u8], table: &mut FeatureTable<N>, limits:
                 at.field = Some(Field::Version);
                 version = Some(parse_u64(&mut s).map_err(|e| at.error(e))?);
             }
-            b"features" => {
+            Key::Known(_) => {
                 if entries.is_some() {
                     return Err(IngestError::DuplicateField { field: Field::Features, entry: None });
                 }
@@ -361,7 +361,7 @@ fn parse_list<const N: usize>(
         // Past capacity, or after a bad entry, keep parsing only to count
         // and validate: the error must report the true length.
         if count < N && first_bad_entry.is_none() {
-            let result = match FeatureName::from_raw(name) {
+            let result = match FeatureName::from_prefix(name.0, name.1) {
                 Err(reason) => Err(IngestError::InvalidName { entry: count, reason }),
                 Ok(_) if !default.is_finite() => Err(IngestError::NonFiniteDefault { entry: count }),
                 Ok(name) => table.push(name, default).map_err(|e| match e {
@@ -383,37 +383,45 @@ fn parse_list<const N: usize>(
 }
 
 /// One entry, `{"name": "...", "default": 0.0, ...}`, with the scanner at it:
-/// its raw name (validated by the caller) and its default (`0.0` if absent,
-/// NaN for `null`, so that it is reported as non-finite).
-fn parse_entry<'a>(s: &mut Scanner<'a>, at: &mut Position, index: usize) -> Result<(&'a [u8], f32), IngestError> {
+/// its raw name (validated by the caller), as the input from the name on and
+/// the name's length, and its default (`0.0` if absent, NaN for `null`, so
+/// that it is reported as non-finite).
+fn parse_entry<'a>(
+    s: &mut Scanner<'a>,
+    at: &mut Position,
+    index: usize,
+) -> Result<((&'a [u8], usize), f32), IngestError> {
     match s.peek() {
         Some(b'{') => s.enter(true).map_err(|e| at.error(e))?,
         Some(_) => return Err(at.error(s.error(JsonError::InvalidType))),
         None => return Err(at.error(s.error(JsonError::EofWhileParsingValue))),
     }
     let entry = Some(index);
-    let mut name: Option<&'a [u8]> = None;
+    let mut name: Option<(&'a [u8], usize)> = None;
     let mut default: Option<f32> = None;
     let mut first = true;
-    while let Some(key) = s.key(&mut first).map_err(|e| at.error(e))? {
+    while let Some(key) = s.key(&mut first, &[b"name", b"default"]).map_err(|e| at.error(e))? {
         match key {
-            b"name" => {
+            Key::Known(0) => {
                 if name.is_some() {
                     return Err(IngestError::DuplicateField { field: Field::Name, entry });
                 }
                 s.colon().map_err(|e| at.error(e))?;
                 at.field = Some(Field::Name);
                 // Raw, not unescaped: an escape is an invalid name.
-                name = Some(
-                    match s.peek() {
-                        Some(b'"') => s.string(),
-                        Some(_) => Err(s.error(JsonError::InvalidType)),
-                        None => Err(s.error(JsonError::EofWhileParsingValue)),
-                    }
-                    .map_err(|e| at.error(e))?,
-                );
+                let raw = match s.peek() {
+                    Some(b'"') => s.string(),
+                    Some(_) => Err(s.error(JsonError::InvalidType)),
+                    None => Err(s.error(JsonError::EofWhileParsingValue)),
+                }
+                .map_err(|e| at.error(e))?;
+                // The name on to the end of the input (the scanner is past
+                // its closing quote), for a fixed-size copy: see
+                // `FeatureName::from_prefix`.
+                let start = s.offset().saturating_sub(raw.len() + 1);
+                name = Some((s.rest_from(start), raw.len()));
             }
-            b"default" => {
+            Key::Known(_) => {
                 if default.is_some() {
                     return Err(IngestError::DuplicateField { field: Field::Default, entry });
                 }

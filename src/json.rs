@@ -65,6 +65,15 @@ pub(crate) struct Number<'a> {
     negative: bool,
 }
 
+/// An object key, as [`Scanner::key`] returns it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Key<'a> {
+    /// The `i`-th of the keys the caller listed.
+    Known(usize),
+    /// Any other key, raw (escapes not decoded).
+    Other(&'a [u8]),
+}
+
 /// Powers of ten exactly representable as `f32` (5^10 < 2^24).
 const POW10_F32: [f32; 11] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
 
@@ -138,6 +147,27 @@ impl<'a> Scanner<'a> {
         self.pos
     }
 
+    /// The input from byte `offset` on.
+    pub(crate) fn rest_from(&self, offset: usize) -> &'a [u8] {
+        self.bytes.get(offset..).unwrap_or(&[])
+    }
+
+    /// If the next bytes are `"`, `key` and `"` (`key` must not contain `"`
+    /// or `\`), consumes them and returns `true`: a fast path for the keys a
+    /// parser expects, the same as [`key`](Self::key) returning `key`.
+    #[inline(always)]
+    fn eat_key(&mut self, key: &[u8]) -> bool {
+        let n = key.len();
+        let matched = self
+            .bytes
+            .get(self.pos..self.pos + n + 2)
+            .is_some_and(|w| w.first() == Some(&b'"') && w.get(1..=n) == Some(key) && w.last() == Some(&b'"'));
+        if matched {
+            self.pos += n + 2;
+        }
+        matched
+    }
+
     /// An error of `kind` at the current offset.
     pub(crate) const fn error(&self, kind: JsonError) -> ScanError {
         ScanError::Json { kind, offset: self.pos }
@@ -207,10 +237,12 @@ impl<'a> Scanner<'a> {
     /// [`colon`](Self::colon)), or `None` after consuming the object's `}`.
     /// `first` tracks whether a key was read already; start with `true`.
     ///
-    /// The key is returned raw, escapes and all, so it compares byte for
-    /// byte: `"n\u0061me"` is not `name`.
+    /// A key equal to `known[i]` is [`Key::Known`]`(i)` (checked first,
+    /// without scanning: the known keys must not contain `"` or `\`); any
+    /// other is [`Key::Other`], raw, escapes and all, so keys compare byte
+    /// for byte: `"n\u0061me"` is not `name`.
     #[inline]
-    pub(crate) fn key(&mut self, first: &mut bool) -> Result<Option<&'a [u8]>, ScanError> {
+    pub(crate) fn key(&mut self, first: &mut bool, known: &[&[u8]]) -> Result<Option<Key<'a>>, ScanError> {
         let next = match self.peek() {
             None => return Err(self.error(JsonError::EofWhileParsingObject)),
             Some(b'}') => {
@@ -226,7 +258,14 @@ impl<'a> Scanner<'a> {
         };
         *first = false;
         match next {
-            Some(b'"') => self.string().map(Some),
+            Some(b'"') => {
+                for (i, key) in known.iter().enumerate() {
+                    if self.eat_key(key) {
+                        return Ok(Some(Key::Known(i)));
+                    }
+                }
+                self.string().map(|raw| Some(Key::Other(raw)))
+            }
             Some(b'}') => Err(self.error(JsonError::TrailingComma)),
             Some(_) => Err(self.error(JsonError::KeyMustBeAString)),
             None => Err(self.error(JsonError::EofWhileParsingValue)),

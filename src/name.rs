@@ -56,15 +56,42 @@ impl FeatureName {
     /// not decoded) and stores them inline. The same rules as
     /// [`new`](Self::new): a backslash is [`NameError::Escape`], a non-ASCII
     /// byte is [`NameError::InvalidByte`].
+    #[inline]
     pub(crate) fn from_raw(name: &[u8]) -> Result<Self, NameError> {
-        validate(name)?;
         let mut bytes = [0; MAX_NAME_LEN];
-        for (slot, &b) in bytes.iter_mut().zip(name) {
-            *slot = b;
+        // Fast path: a name that fits, checked with a branch-free table scan.
+        if let (Some(slots), Ok(len)) = (bytes.get_mut(..name.len()), u8::try_from(name.len())) {
+            if len > 0 && name.iter().all(|&b| is_name_byte(b)) {
+                slots.copy_from_slice(name);
+                return Ok(Self { bytes, len });
+            }
         }
-        // `validate` bounded the length by MAX_NAME_LEN (< 256).
-        let len = u8::try_from(name.len()).map_err(|_| NameError::TooLong { len: name.len(), max: MAX_NAME_LEN })?;
-        Ok(Self { bytes, len })
+        // Report the first rule broken, in the documented order.
+        validate(name)?;
+        Err(NameError::TooLong { len: name.len(), max: MAX_NAME_LEN })
+    }
+
+    /// [`from_raw`](Self::from_raw) of the first `len` bytes of `window`,
+    /// which may run on past the name (for example to the rest of a JSON
+    /// document). When `window` holds at least [`MAX_NAME_LEN`] bytes, the
+    /// copy and the check work on a fixed 32 bytes, branch-free and
+    /// vectorised; otherwise, or if the name is invalid, this is `from_raw`.
+    #[inline]
+    pub(crate) fn from_prefix(window: &[u8], len: usize) -> Result<Self, NameError> {
+        if let (Some(head), Ok(len8 @ 1..=32)) = (window.get(..MAX_NAME_LEN), u8::try_from(len)) {
+            let mut bytes = [0; MAX_NAME_LEN];
+            bytes.copy_from_slice(head);
+            let mut ok = true;
+            for (i, b) in bytes.iter_mut().enumerate() {
+                let inside = i < len;
+                ok &= !inside | is_name_byte_arith(*b);
+                *b = if inside { *b } else { 0 };
+            }
+            if ok {
+                return Ok(Self { bytes, len: len8 });
+            }
+        }
+        Self::from_raw(window.get(..len).unwrap_or(window))
     }
 
     /// The name as a string slice.
@@ -132,8 +159,31 @@ fn validate(name: &[u8]) -> Result<(), NameError> {
     Ok(())
 }
 
-const fn is_name_byte(b: u8) -> bool {
-    matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-')
+/// `NAME_BYTES[b]`: whether byte `b` is in `[a-z0-9_.-]`.
+static NAME_BYTES: [bool; 256] = {
+    let mut set = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        #[allow(clippy::indexing_slicing)] // `b < 256`
+        if matches!(b as u8, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-') {
+            set[b] = true;
+        }
+        b += 1;
+    }
+    set
+};
+
+/// [`is_name_byte`] by comparisons rather than a table, so that a loop of
+/// it vectorises.
+#[inline(always)]
+const fn is_name_byte_arith(b: u8) -> bool {
+    (b.wrapping_sub(b'a') < 26) | (b.wrapping_sub(b'0') < 10) | (b == b'_') | (b == b'.') | (b == b'-')
+}
+
+#[inline(always)]
+fn is_name_byte(b: u8) -> bool {
+    // Any `u8` indexes a 256-entry table: never `None`.
+    NAME_BYTES.get(usize::from(b)).copied().unwrap_or(false)
 }
 
 impl fmt::Debug for FeatureName {
@@ -243,6 +293,18 @@ mod tests {
         assert_eq!(parsed, names);
         assert_eq!(key_of_str("ab"), Some(FeatureName::new("ab").unwrap().key()));
         assert_eq!(key_of_str(&"a".repeat(MAX_NAME_LEN + 1)), None);
+    }
+
+    #[test]
+    fn from_prefix_is_from_raw_of_the_prefix() {
+        let doc = b"ua_entropy\", \"default\": 0.5, \"x\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}";
+        for len in 0..doc.len() {
+            assert_eq!(FeatureName::from_prefix(doc, len), FeatureName::from_raw(&doc[..len]), "{len}");
+            assert_eq!(FeatureName::from_prefix(&doc[..len], len), FeatureName::from_raw(&doc[..len]), "{len}");
+        }
+        for b in 0..=255u8 {
+            assert_eq!(is_name_byte_arith(b), is_name_byte(b), "{b:#x}");
+        }
     }
 
     #[test]

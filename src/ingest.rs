@@ -25,7 +25,7 @@
 
 use core::fmt;
 
-use crate::json::{Key, ScanError, Scanner};
+use crate::json::{Key, KnownKey, ScanError, Scanner};
 use crate::name::{FeatureName, NameError};
 use crate::table::{FeatureTable, TableError};
 
@@ -253,7 +253,7 @@ pub fn ingest<const N: usize>(bytes: &[u8], table: &mut FeatureTable<N>, limits:
     // unless the list is over capacity.
     let mut first_bad_entry: Option<IngestError> = None;
     let mut first = true;
-    while let Some(key) = s.key(&mut first, &[b"version", b"features"]).map_err(|e| at.error(e))? {
+    while let Some(key) = s.key(&mut first, &FILE_KEYS).map_err(|e| at.error(e))? {
         match key {
             Key::Known(0) => {
                 if version.is_some() {
@@ -298,6 +298,10 @@ pub fn ingest<const N: usize>(bytes: &[u8], table: &mut FeatureTable<N>, limits:
     table.set_version(version);
     Ok(())
 }
+
+/// The keys ingest reads at the top level and in an entry, in that order.
+const FILE_KEYS: [KnownKey; 2] = [KnownKey::new(b"version"), KnownKey::new(b"features")];
+const ENTRY_KEYS: [KnownKey; 2] = [KnownKey::new(b"name"), KnownKey::new(b"default")];
 
 /// Where the parse is, for errors.
 struct Position {
@@ -357,20 +361,27 @@ fn parse_list<const N: usize>(
         if !s.element(&mut first).map_err(|e| at.error(e))? {
             break;
         }
-        let (name, default) = parse_entry(s, at, count)?;
+        let entry = parse_entry(s, at, count)?;
         // Past capacity, or after a bad entry, keep parsing only to count
         // and validate: the error must report the true length.
         if count < N && first_bad_entry.is_none() {
-            let result = match FeatureName::from_prefix(name.0, name.1) {
-                Err(reason) => Err(IngestError::InvalidName { entry: count, reason }),
-                Ok(_) if !default.is_finite() => Err(IngestError::NonFiniteDefault { entry: count }),
-                Ok(name) => table.push(name, default).map_err(|e| match e {
-                    TableError::DuplicateName { name, first, second } => {
-                        IngestError::DuplicateName { name, first, second }
-                    }
-                    TableError::NonFiniteDefault { .. } => IngestError::NonFiniteDefault { entry: count },
-                    _ => IngestError::CapacityExceeded { capacity: N, found: count.saturating_add(1) },
-                }),
+            let ((window, len), default) = entry;
+            let pushed = |e| match e {
+                TableError::DuplicateName { name, first, second } => IngestError::DuplicateName { name, first, second },
+                TableError::NonFiniteDefault { .. } => IngestError::NonFiniteDefault { entry: count },
+                _ => IngestError::CapacityExceeded { capacity: N, found: count.saturating_add(1) },
+            };
+            // Not `from_prefix(..).map_or_else(from_raw)`: the fast path's
+            // name goes to `push` without moving through a `Result` (whose
+            // layout differs: a copy that stalls store forwarding).
+            let result = match FeatureName::from_prefix(window, len) {
+                Some(_) if !default.is_finite() => Err(IngestError::NonFiniteDefault { entry: count }),
+                Some(name) => table.push(name, default).map_err(pushed),
+                None => match FeatureName::from_raw(window.get(..len).unwrap_or(window)) {
+                    Err(reason) => Err(IngestError::InvalidName { entry: count, reason }),
+                    Ok(_) if !default.is_finite() => Err(IngestError::NonFiniteDefault { entry: count }),
+                    Ok(name) => table.push(name, default).map_err(pushed),
+                },
             };
             if let Err(error) = result {
                 *first_bad_entry = Some(error);
@@ -386,6 +397,7 @@ fn parse_list<const N: usize>(
 /// its raw name (validated by the caller), as the input from the name on and
 /// the name's length, and its default (`0.0` if absent, NaN for `null`, so
 /// that it is reported as non-finite).
+#[inline(always)]
 fn parse_entry<'a>(
     s: &mut Scanner<'a>,
     at: &mut Position,
@@ -400,7 +412,7 @@ fn parse_entry<'a>(
     let mut name: Option<(&'a [u8], usize)> = None;
     let mut default: Option<f32> = None;
     let mut first = true;
-    while let Some(key) = s.key(&mut first, &[b"name", b"default"]).map_err(|e| at.error(e))? {
+    while let Some(key) = s.key(&mut first, &ENTRY_KEYS).map_err(|e| at.error(e))? {
         match key {
             Key::Known(0) => {
                 if name.is_some() {

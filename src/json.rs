@@ -74,6 +74,38 @@ pub(crate) enum Key<'a> {
     Other(&'a [u8]),
 }
 
+/// A key a parser expects, prepared for a one-compare match: the bytes
+/// `"key"` as a masked little-endian 128-bit word.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KnownKey {
+    key: &'static [u8],
+    word: u128,
+    mask: u128,
+    /// Length of `"key"`, quotes included.
+    len: usize,
+}
+
+impl KnownKey {
+    /// Prepares `key`, which must be at most 14 bytes without `"` or `\`
+    /// (checked at compile time when used in a `const`).
+    pub(crate) const fn new(key: &'static [u8]) -> Self {
+        assert!(key.len() <= 14, "a known key is at most 14 bytes");
+        let mut word: u128 = b'"' as u128;
+        let mut i = 0;
+        while i < key.len() {
+            #[allow(clippy::indexing_slicing)] // `i < key.len()`
+            let b = key[i];
+            assert!(b != b'"' && b != b'\\', "a known key has no quote or backslash");
+            word |= (b as u128) << (8 * (i + 1));
+            i += 1;
+        }
+        word |= (b'"' as u128) << (8 * (key.len() + 1));
+        let len = key.len() + 2;
+        let mask = if len == 16 { u128::MAX } else { (1u128 << (8 * len)) - 1 };
+        Self { key, word, mask, len }
+    }
+}
+
 /// Powers of ten exactly representable as `f32` (5^10 < 2^24).
 const POW10_F32: [f32; 11] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
 
@@ -86,6 +118,7 @@ impl Number<'_> {
     /// and so is 10^k for k <= 10, so one IEEE multiplication or division
     /// rounds the exact value once, correctly. Anything else goes to
     /// `core`'s parser.
+    #[inline]
     pub(crate) fn to_f32(self) -> Option<f32> {
         if let Some(m) = self.mantissa {
             if m <= 1 << 24 {
@@ -152,18 +185,18 @@ impl<'a> Scanner<'a> {
         self.bytes.get(offset..).unwrap_or(&[])
     }
 
-    /// If the next bytes are `"`, `key` and `"` (`key` must not contain `"`
-    /// or `\`), consumes them and returns `true`: a fast path for the keys a
-    /// parser expects, the same as [`key`](Self::key) returning `key`.
+    /// If the next bytes are `"`, `key` and `"`, consumes them and returns
+    /// `true`: a fast path for the keys a parser expects, the same as
+    /// [`key`](Self::key) returning the key. One masked 16-byte compare.
     #[inline(always)]
-    fn eat_key(&mut self, key: &[u8]) -> bool {
-        let n = key.len();
-        let matched = self
-            .bytes
-            .get(self.pos..self.pos + n + 2)
-            .is_some_and(|w| w.first() == Some(&b'"') && w.get(1..=n) == Some(key) && w.last() == Some(&b'"'));
+    fn eat_key(&mut self, key: &KnownKey) -> bool {
+        let Some(window) = self.bytes.get(self.pos..self.pos + 16) else {
+            return false;
+        };
+        let word = u128::from_le_bytes(window.try_into().unwrap_or([0; 16]));
+        let matched = word & key.mask == key.word;
         if matched {
-            self.pos += n + 2;
+            self.pos += key.len;
         }
         matched
     }
@@ -176,6 +209,11 @@ impl<'a> Scanner<'a> {
     /// Skips whitespace and returns the next byte without consuming it.
     #[inline(always)]
     pub(crate) fn peek(&mut self) -> Option<u8> {
+        // Every byte that can start a token is above the space.
+        match self.bytes.get(self.pos) {
+            Some(&b) if b > b' ' => return Some(b),
+            _ => {}
+        }
         while let Some(&b) = self.bytes.get(self.pos) {
             if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
                 return Some(b);
@@ -242,7 +280,7 @@ impl<'a> Scanner<'a> {
     /// other is [`Key::Other`], raw, escapes and all, so keys compare byte
     /// for byte: `"n\u0061me"` is not `name`.
     #[inline]
-    pub(crate) fn key(&mut self, first: &mut bool, known: &[&[u8]]) -> Result<Option<Key<'a>>, ScanError> {
+    pub(crate) fn key(&mut self, first: &mut bool, known: &[KnownKey]) -> Result<Option<Key<'a>>, ScanError> {
         let next = match self.peek() {
             None => return Err(self.error(JsonError::EofWhileParsingObject)),
             Some(b'}') => {
@@ -264,7 +302,13 @@ impl<'a> Scanner<'a> {
                         return Ok(Some(Key::Known(i)));
                     }
                 }
-                self.string().map(|raw| Some(Key::Other(raw)))
+                // Not one of them, or too near the end of the input for the
+                // 16-byte compare.
+                let raw = self.string()?;
+                Ok(Some(match known.iter().position(|k| k.key == raw) {
+                    Some(i) => Key::Known(i),
+                    None => Key::Other(raw),
+                }))
             }
             Some(b'}') => Err(self.error(JsonError::TrailingComma)),
             Some(_) => Err(self.error(JsonError::KeyMustBeAString)),

@@ -5,6 +5,7 @@
 //! always valid and no later code re-checks it.
 
 use core::fmt;
+use core::num::NonZeroU8;
 
 /// The longest feature name accepted, in bytes.
 ///
@@ -35,10 +36,16 @@ const _: () = assert!(MAX_NAME_LEN % 8 == 0 && MAX_NAME_LEN < 256);
 /// Stored inline and zero-padded, so that comparing two names is four
 /// 64-bit compares rather than a `memcmp` call: names contain no NUL byte,
 /// hence zero padding orders exactly like the strings.
+// `repr(C)`: the bytes first, at offset 0, so that the fixed-size stores
+// that build a name and the word loads that compare it line up (a load that
+// straddles two stores stalls store-to-load forwarding).
 #[derive(Clone, PartialEq, Eq, Hash)]
+#[repr(C)]
 pub struct FeatureName {
     bytes: [u8; MAX_NAME_LEN],
-    len: u8,
+    /// Never zero (names are not empty), which gives `Option<FeatureName>`
+    /// the same layout as `FeatureName`.
+    len: NonZeroU8,
 }
 
 /// A name as four big-endian words: ordering the keys orders the names.
@@ -61,7 +68,7 @@ impl FeatureName {
         let mut bytes = [0; MAX_NAME_LEN];
         // Fast path: a name that fits, checked with a branch-free table scan.
         if let (Some(slots), Ok(len)) = (bytes.get_mut(..name.len()), u8::try_from(name.len())) {
-            if len > 0 && name.iter().all(|&b| is_name_byte(b)) {
+            if let (Some(len), true) = (NonZeroU8::new(len), name.iter().all(|&b| is_name_byte(b))) {
                 slots.copy_from_slice(name);
                 return Ok(Self { bytes, len });
             }
@@ -71,32 +78,30 @@ impl FeatureName {
         Err(NameError::TooLong { len: name.len(), max: MAX_NAME_LEN })
     }
 
-    /// [`from_raw`](Self::from_raw) of the first `len` bytes of `window`,
-    /// which may run on past the name (for example to the rest of a JSON
-    /// document). When `window` holds at least [`MAX_NAME_LEN`] bytes, the
-    /// copy and the check work on a fixed 32 bytes, branch-free and
-    /// vectorised; otherwise, or if the name is invalid, this is `from_raw`.
-    #[inline]
-    pub(crate) fn from_prefix(window: &[u8], len: usize) -> Result<Self, NameError> {
-        if let (Some(head), Ok(len8 @ 1..=32)) = (window.get(..MAX_NAME_LEN), u8::try_from(len)) {
-            let mut bytes = [0; MAX_NAME_LEN];
-            bytes.copy_from_slice(head);
-            let mut ok = true;
-            for (i, b) in bytes.iter_mut().enumerate() {
-                let inside = i < len;
-                ok &= !inside | is_name_byte_arith(*b);
-                *b = if inside { *b } else { 0 };
-            }
-            if ok {
-                return Ok(Self { bytes, len: len8 });
-            }
+    /// A fast path for [`from_raw`](Self::from_raw) of the first `len`
+    /// bytes of `window`, which may run on past the name (for example to the
+    /// rest of a JSON document): the copy and the check work on a fixed
+    /// 32 bytes, branch-free and vectorised. `None` if `window` is shorter
+    /// than [`MAX_NAME_LEN`] or the name is not valid: ask `from_raw` then
+    /// (for the error).
+    #[inline(always)]
+    pub(crate) fn from_prefix(window: &[u8], len: usize) -> Option<Self> {
+        let head = window.get(..MAX_NAME_LEN)?;
+        let len8 = NonZeroU8::new(u8::try_from(len).ok()?)?;
+        let mut bytes = [0; MAX_NAME_LEN];
+        bytes.copy_from_slice(head);
+        let mut ok = len <= MAX_NAME_LEN;
+        for (i, b) in bytes.iter_mut().enumerate() {
+            let inside = i < len;
+            ok &= !inside | is_name_byte_arith(*b);
+            *b = if inside { *b } else { 0 };
         }
-        Self::from_raw(window.get(..len).unwrap_or(window))
+        ok.then_some(Self { bytes, len: len8 })
     }
 
     /// The name as a string slice.
     pub fn as_str(&self) -> &str {
-        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or(&[]);
+        let bytes = self.bytes.get(..usize::from(self.len.get())).unwrap_or(&[]);
         // Validated ASCII, so this is always `Ok`.
         core::str::from_utf8(bytes).unwrap_or("")
     }
@@ -299,8 +304,8 @@ mod tests {
     fn from_prefix_is_from_raw_of_the_prefix() {
         let doc = b"ua_entropy\", \"default\": 0.5, \"x\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}";
         for len in 0..doc.len() {
-            assert_eq!(FeatureName::from_prefix(doc, len), FeatureName::from_raw(&doc[..len]), "{len}");
-            assert_eq!(FeatureName::from_prefix(&doc[..len], len), FeatureName::from_raw(&doc[..len]), "{len}");
+            assert_eq!(FeatureName::from_prefix(doc, len), FeatureName::from_raw(&doc[..len]).ok(), "{len}");
+            assert_eq!(FeatureName::from_prefix(&doc[..len], len), None, "{len}");
         }
         for b in 0..=255u8 {
             assert_eq!(is_name_byte_arith(b), is_name_byte(b), "{b:#x}");

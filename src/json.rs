@@ -131,8 +131,15 @@ impl Number<'_> {
                 }
             }
         }
-        core::str::from_utf8(self.text).ok()?.parse::<f32>().ok()
+        parse_f32_slow(self.text)
     }
+}
+
+/// `core`'s correctly rounded parser, for what the fast path cannot do.
+#[cold]
+#[inline(never)]
+fn parse_f32_slow(text: &[u8]) -> Option<f32> {
+    core::str::from_utf8(text).ok()?.parse::<f32>().ok()
 }
 
 /// The scanner: a position in the input, the nesting depth and the bracket

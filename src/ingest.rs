@@ -37,7 +37,9 @@ pub struct Limits {
     pub max_bytes: u32,
     /// Deepest accepted nesting of arrays and objects. A feature file needs 3
     /// (document, `features` list, entry); the rest is for producers'
-    /// metadata. Each level costs the parser a few hundred bytes of stack.
+    /// metadata. [`ingest`] does not recurse, so a level costs it no stack;
+    /// the model loaders, which share this type, spend a few hundred bytes
+    /// of stack per level.
     pub max_depth: u8,
 }
 

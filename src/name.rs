@@ -93,7 +93,7 @@ impl FeatureName {
         let mut ok = len <= MAX_NAME_LEN;
         for (i, b) in bytes.iter_mut().enumerate() {
             let inside = i < len;
-            ok &= !inside | is_name_byte_arith(*b);
+            ok &= !inside | is_name_byte(*b);
             *b = if inside { *b } else { 0 };
         }
         ok.then_some(Self { bytes, len: len8 })
@@ -164,31 +164,11 @@ fn validate(name: &[u8]) -> Result<(), NameError> {
     Ok(())
 }
 
-/// `NAME_BYTES[b]`: whether byte `b` is in `[a-z0-9_.-]`.
-static NAME_BYTES: [bool; 256] = {
-    let mut set = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        #[allow(clippy::indexing_slicing)] // `b < 256`
-        if matches!(b as u8, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-') {
-            set[b] = true;
-        }
-        b += 1;
-    }
-    set
-};
-
-/// [`is_name_byte`] by comparisons rather than a table, so that a loop of
-/// it vectorises.
+/// Whether `b` is in `[a-z0-9_.-]`. Comparisons rather than a table: no
+/// 256-byte table in flash, and a loop of it vectorises.
 #[inline(always)]
-const fn is_name_byte_arith(b: u8) -> bool {
+const fn is_name_byte(b: u8) -> bool {
     (b.wrapping_sub(b'a') < 26) | (b.wrapping_sub(b'0') < 10) | (b == b'_') | (b == b'.') | (b == b'-')
-}
-
-#[inline(always)]
-fn is_name_byte(b: u8) -> bool {
-    // Any `u8` indexes a 256-entry table: never `None`.
-    NAME_BYTES.get(usize::from(b)).copied().unwrap_or(false)
 }
 
 impl fmt::Debug for FeatureName {
@@ -308,7 +288,8 @@ mod tests {
             assert_eq!(FeatureName::from_prefix(&doc[..len], len), None, "{len}");
         }
         for b in 0..=255u8 {
-            assert_eq!(is_name_byte_arith(b), is_name_byte(b), "{b:#x}");
+            let expected = matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-');
+            assert_eq!(is_name_byte(b), expected, "{b:#x}");
         }
     }
 

@@ -186,7 +186,8 @@ impl<const N: usize> FeatureTable<N> {
         // impossible, so the panic would stay in the binary
         // (examples/no-panic-check fails to link).
         if let Some(tail) = self.by_name.get_mut(slot..) {
-            if !tail.is_empty() {
+            // One element (the new index, already at its slot) needs no move.
+            if tail.len() > 1 {
                 tail.rotate_right(1);
             }
         }

@@ -6,23 +6,26 @@
 //! {"version": 42, "features": [{"name": "ua_entropy", "default": 0.5}, {"name": "path_depth"}]}
 //! ```
 //!
-//! Ingest runs in three passes over the bytes, none of which allocates:
+//! Ingest checks the size limit ([`Limits::max_bytes`]) first, then reads
+//! the bytes once, straight into the table, with a hand-written scanner
+//! specialised to this schema. It does not allocate and does not recurse:
+//! nesting is bounded by a counter ([`Limits::max_depth`]) and a bit per
+//! level, so hostile nesting cannot exhaust the stack. It counts every entry
+//! (so an over-long list reports its true length) and records the first bad
+//! entry with its position.
 //!
-//! 1. the size limit ([`Limits::max_bytes`]);
-//! 2. a flat scan that bounds nesting depth ([`Limits::max_depth`]) *before*
-//!    the recursive JSON parser sees the input, so hostile nesting cannot
-//!    exhaust the stack;
-//! 3. a streaming `serde-json-core` parse straight into the table, which
-//!    counts every entry (so an over-long list reports its true length) and
-//!    records the first bad entry with its position.
+//! The scanner is strict RFC 8259 JSON, including the fields ingest ignores
+//! (producers' metadata): any JSON value is accepted there and validated in
+//! full (string escapes, UTF-8, number grammar, literals, brackets), and
+//! anything that is not JSON — a bare word, a leading comma, `+1`, `01` — is
+//! [`IngestError::Malformed`], with the byte offset of the problem.
 //!
 //! This layer does *not* compare a file with the one already serving; that is
 //! the [`Reloader`](crate::Reloader)'s job.
 
 use core::fmt;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-
+use crate::json::{Key, KnownKey, ScanError, Scanner};
 use crate::name::{FeatureName, NameError};
 use crate::table::{FeatureTable, TableError};
 
@@ -34,7 +37,9 @@ pub struct Limits {
     pub max_bytes: u32,
     /// Deepest accepted nesting of arrays and objects. A feature file needs 3
     /// (document, `features` list, entry); the rest is for producers'
-    /// metadata. Each level costs the parser a few hundred bytes of stack.
+    /// metadata. [`ingest`] does not recurse, so a level costs it no stack;
+    /// the model loaders, which share this type, spend a few hundred bytes
+    /// of stack per level.
     pub max_depth: u8,
 }
 
@@ -83,7 +88,9 @@ impl fmt::Display for Field {
     }
 }
 
-/// The JSON parser's own error kind, re-exported from `serde-json-core`.
+/// The kind of a JSON syntax error: `serde-json-core`'s error type, which
+/// ingest reuses (with the same kinds for the same faults) and the model
+/// loaders still produce.
 pub use serde_json_core::de::Error as JsonError;
 
 /// Why a feature file was rejected by [`ingest`]. Every variant says what is
@@ -111,6 +118,9 @@ pub enum IngestError {
     Malformed {
         /// What the parser found.
         kind: JsonError,
+        /// Byte offset where it found it: the offending byte, or the input
+        /// length if the input ended early.
+        offset: usize,
         /// The entry being parsed, if the error is inside the `features` list.
         entry: Option<usize>,
         /// The field being parsed, if known.
@@ -170,8 +180,8 @@ impl fmt::Display for IngestError {
             Self::TooDeep { limit, offset } => {
                 write!(f, "nesting deeper than {limit} levels at byte {offset}")
             }
-            Self::Malformed { kind, entry, field } => {
-                f.write_str("malformed JSON")?;
+            Self::Malformed { kind, offset, entry, field } => {
+                write!(f, "malformed JSON at byte {offset}")?;
                 if let Some(entry) = entry {
                     write!(f, " in entry {entry}")?;
                 }
@@ -209,8 +219,8 @@ impl core::error::Error for IngestError {}
 /// contents are unspecified (but valid), so parse into a staging table, never
 /// the serving one — the [`Reloader`](crate::Reloader) does this for you.
 ///
-/// Cost: O(len) time, no heap allocation; stack bounded by
-/// [`Limits::max_depth`].
+/// Cost: one pass, O(len) time, no heap allocation, no recursion: O(1) stack
+/// whatever the input.
 ///
 /// ```
 /// use feature_table::{ingest, FeatureTable, IngestError, Limits};
@@ -230,30 +240,58 @@ pub fn ingest<const N: usize>(bytes: &[u8], table: &mut FeatureTable<N>, limits:
     if bytes.len() > limits.max_bytes as usize {
         return Err(IngestError::TooLarge { len: bytes.len(), limit: limits.max_bytes });
     }
-    check_depth(bytes, limits.max_depth)?;
     table.reset(0);
+    let mut s = Scanner::new(bytes, limits.max_depth);
+    let mut at = Position { limit: limits.max_depth, entry: None, field: None };
 
-    let mut ctx = Context::default();
-    let mut de = serde_json_core::de::Deserializer::new(bytes, None);
-    let parsed = FileSeed { table: &mut *table, ctx: &mut ctx }.deserialize(&mut de).and_then(|()| de.end());
-    if let Some(error) = ctx.error.take() {
-        // A validation error we recorded ourselves (the parser only saw an
-        // opaque `CustomError` for it, if anything).
-        return Err(error);
+    match s.peek() {
+        Some(b'{') => s.enter(true).map_err(|e| at.error(e))?,
+        Some(_) => return Err(at.error(s.error(JsonError::InvalidType))),
+        None => return Err(at.error(s.error(JsonError::EofWhileParsingValue))),
     }
-    if let Err(kind) = parsed {
-        return Err(IngestError::Malformed { kind, entry: ctx.entry, field: ctx.field });
+    let mut version: Option<u64> = None;
+    let mut entries: Option<usize> = None;
+    // The first invalid entry; reported after counting the whole list,
+    // unless the list is over capacity.
+    let mut first_bad_entry: Option<IngestError> = None;
+    let mut first = true;
+    while let Some(key) = s.key(&mut first, &FILE_KEYS).map_err(|e| at.error(e))? {
+        match key {
+            Key::Known(0) => {
+                if version.is_some() {
+                    return Err(IngestError::DuplicateField { field: Field::Version, entry: None });
+                }
+                s.colon().map_err(|e| at.error(e))?;
+                at.field = Some(Field::Version);
+                version = Some(parse_u64(&mut s).map_err(|e| at.error(e))?);
+            }
+            Key::Known(_) => {
+                if entries.is_some() {
+                    return Err(IngestError::DuplicateField { field: Field::Features, entry: None });
+                }
+                s.colon().map_err(|e| at.error(e))?;
+                at.field = Some(Field::Features);
+                entries = Some(parse_list(&mut s, &mut at, table, &mut first_bad_entry)?);
+            }
+            _ => {
+                s.colon().map_err(|e| at.error(e))?;
+                s.skip_value().map_err(|e| at.error(e))?;
+            }
+        }
+        at.field = None;
     }
-    let Some(found) = ctx.entries else {
+    s.end().map_err(|e| at.error(e))?;
+
+    let Some(found) = entries else {
         return Err(IngestError::MissingField { field: Field::Features, entry: None });
     };
-    let Some(version) = ctx.version else {
+    let Some(version) = version else {
         return Err(IngestError::MissingField { field: Field::Version, entry: None });
     };
     if found > N {
         return Err(IngestError::CapacityExceeded { capacity: N, found });
     }
-    if let Some(error) = ctx.first_bad_entry {
+    if let Some(error) = first_bad_entry {
         return Err(error);
     }
     if found == 0 {
@@ -263,8 +301,180 @@ pub fn ingest<const N: usize>(bytes: &[u8], table: &mut FeatureTable<N>, limits:
     Ok(())
 }
 
+/// The keys ingest reads at the top level and in an entry, in that order.
+const FILE_KEYS: [KnownKey; 2] = [KnownKey::new(b"version"), KnownKey::new(b"features")];
+const ENTRY_KEYS: [KnownKey; 2] = [KnownKey::new(b"name"), KnownKey::new(b"default")];
+
+/// Where the parse is, for errors.
+struct Position {
+    limit: u8,
+    /// The entry being read, inside the `features` list.
+    entry: Option<usize>,
+    /// The field whose value is being read, if it is one ingest reads.
+    field: Option<Field>,
+}
+
+impl Position {
+    /// The scanner's error, placed.
+    #[cold]
+    fn error(&self, error: ScanError) -> IngestError {
+        match error {
+            ScanError::Json { kind, offset } => {
+                IngestError::Malformed { kind, offset, entry: self.entry, field: self.field }
+            }
+            ScanError::TooDeep { offset } => IngestError::TooDeep { limit: self.limit, offset },
+        }
+    }
+}
+
+/// The `version`: a JSON integer that fits a `u64`. A sign, a fraction or an
+/// exponent is an error (`InvalidNumber` for `-` and for overflow,
+/// `ExpectedObjectCommaOrEnd` at the `.` or `e` after the digits), as with
+/// `serde-json-core`.
+fn parse_u64(s: &mut Scanner<'_>) -> Result<u64, ScanError> {
+    match s.peek() {
+        None => Err(s.error(JsonError::EofWhileParsingValue)),
+        Some(b'-') => Err(s.error(JsonError::InvalidNumber)),
+        Some(b'0'..=b'9') => s.unsigned(),
+        Some(_) => Err(s.error(JsonError::InvalidType)),
+    }
+}
+
+/// The `features` list, with the scanner at its value. Pushes valid entries
+/// into `table` until the first invalid one (kept in `first_bad_entry`) or
+/// capacity, then keeps reading to count and validate the rest. Returns the
+/// number of entries.
+fn parse_list<const N: usize>(
+    s: &mut Scanner<'_>,
+    at: &mut Position,
+    table: &mut FeatureTable<N>,
+    first_bad_entry: &mut Option<IngestError>,
+) -> Result<usize, IngestError> {
+    match s.peek() {
+        Some(b'[') => s.enter(false).map_err(|e| at.error(e))?,
+        Some(_) => return Err(at.error(s.error(JsonError::InvalidType))),
+        None => return Err(at.error(s.error(JsonError::EofWhileParsingValue))),
+    }
+    let mut count: usize = 0;
+    let mut first = true;
+    loop {
+        at.entry = Some(count);
+        at.field = None;
+        if !s.element(&mut first).map_err(|e| at.error(e))? {
+            break;
+        }
+        let entry = parse_entry(s, at, count)?;
+        // Past capacity, or after a bad entry, keep parsing only to count
+        // and validate: the error must report the true length.
+        if count < N && first_bad_entry.is_none() {
+            let ((window, len), default) = entry;
+            let pushed = |e| match e {
+                TableError::DuplicateName { name, first, second } => IngestError::DuplicateName { name, first, second },
+                TableError::NonFiniteDefault { .. } => IngestError::NonFiniteDefault { entry: count },
+                _ => IngestError::CapacityExceeded { capacity: N, found: count.saturating_add(1) },
+            };
+            // Not `from_prefix(..).map_or_else(from_raw)`: the fast path's
+            // name goes to `push` without moving through a `Result` (whose
+            // layout differs: a copy that stalls store forwarding).
+            let result = match FeatureName::from_prefix(window, len) {
+                Some(_) if !default.is_finite() => Err(IngestError::NonFiniteDefault { entry: count }),
+                Some(name) => table.push(name, default).map_err(pushed),
+                None => match FeatureName::from_raw(window.get(..len).unwrap_or(window)) {
+                    Err(reason) => Err(IngestError::InvalidName { entry: count, reason }),
+                    Ok(_) if !default.is_finite() => Err(IngestError::NonFiniteDefault { entry: count }),
+                    Ok(name) => table.push(name, default).map_err(pushed),
+                },
+            };
+            if let Err(error) = result {
+                *first_bad_entry = Some(error);
+            }
+        }
+        count = count.saturating_add(1);
+    }
+    at.entry = None;
+    Ok(count)
+}
+
+/// One entry, `{"name": "...", "default": 0.0, ...}`, with the scanner at it:
+/// its raw name (validated by the caller), as the input from the name on and
+/// the name's length, and its default (`0.0` if absent, NaN for `null`, so
+/// that it is reported as non-finite).
+#[inline(always)]
+fn parse_entry<'a>(
+    s: &mut Scanner<'a>,
+    at: &mut Position,
+    index: usize,
+) -> Result<((&'a [u8], usize), f32), IngestError> {
+    match s.peek() {
+        Some(b'{') => s.enter(true).map_err(|e| at.error(e))?,
+        Some(_) => return Err(at.error(s.error(JsonError::InvalidType))),
+        None => return Err(at.error(s.error(JsonError::EofWhileParsingValue))),
+    }
+    let entry = Some(index);
+    let mut name: Option<(&'a [u8], usize)> = None;
+    let mut default: Option<f32> = None;
+    let mut first = true;
+    while let Some(key) = s.key(&mut first, &ENTRY_KEYS).map_err(|e| at.error(e))? {
+        match key {
+            Key::Known(0) => {
+                if name.is_some() {
+                    return Err(IngestError::DuplicateField { field: Field::Name, entry });
+                }
+                s.colon().map_err(|e| at.error(e))?;
+                at.field = Some(Field::Name);
+                // Raw, not unescaped: an escape is an invalid name.
+                let raw = match s.peek() {
+                    Some(b'"') => s.string(),
+                    Some(_) => Err(s.error(JsonError::InvalidType)),
+                    None => Err(s.error(JsonError::EofWhileParsingValue)),
+                }
+                .map_err(|e| at.error(e))?;
+                // The name on to the end of the input (the scanner is past
+                // its closing quote), for a fixed-size copy: see
+                // `FeatureName::from_prefix`.
+                let start = s.offset().saturating_sub(raw.len() + 1);
+                name = Some((s.rest_from(start), raw.len()));
+            }
+            Key::Known(_) => {
+                if default.is_some() {
+                    return Err(IngestError::DuplicateField { field: Field::Default, entry });
+                }
+                s.colon().map_err(|e| at.error(e))?;
+                at.field = Some(Field::Default);
+                default = Some(parse_f32(s).map_err(|e| at.error(e))?);
+            }
+            _ => {
+                s.colon().map_err(|e| at.error(e))?;
+                s.skip_value().map_err(|e| at.error(e))?;
+            }
+        }
+        at.field = None;
+    }
+    let Some(name) = name else {
+        return Err(IngestError::MissingField { field: Field::Name, entry });
+    };
+    Ok((name, default.unwrap_or(0.0)))
+}
+
+/// A `default`: a JSON number as the nearest `f32`, or `null` as NaN. Any
+/// other value is `InvalidNumber`.
+fn parse_f32(s: &mut Scanner<'_>) -> Result<f32, ScanError> {
+    match s.peek() {
+        None => Err(s.error(JsonError::EofWhileParsingValue)),
+        Some(b'n') => s.literal(b"null").map(|()| f32::NAN),
+        Some(b'-' | b'0'..=b'9') => {
+            let start = s.offset();
+            s.number()?.to_f32().ok_or(ScanError::Json { kind: JsonError::InvalidNumber, offset: start })
+        }
+        Some(_) => Err(s.error(JsonError::InvalidNumber)),
+    }
+}
+
 /// Rejects input whose arrays/objects nest deeper than `max_depth`, in one
 /// flat pass that understands strings and escapes. O(len), O(1) stack.
+///
+/// The model loaders run this before their recursive `serde-json-core`
+/// parse; [`ingest`] does not need it (it never recurses).
 ///
 /// Other syntax errors are left to the parser; this only guarantees that the
 /// parser's recursion is bounded. To do so it reads the bytes as the parser
@@ -319,200 +529,6 @@ pub fn check_depth(bytes: &[u8], max_depth: u8) -> Result<(), IngestError> {
     Ok(())
 }
 
-/// What the parse learned, kept outside serde's error channel (which
-/// `serde-json-core` reduces to an opaque `CustomError`).
-#[derive(Default)]
-struct Context {
-    version: Option<u64>,
-    /// Number of entries in `features`, once the list has been read.
-    entries: Option<usize>,
-    /// Where the parser is, for `Malformed` errors.
-    entry: Option<usize>,
-    field: Option<Field>,
-    /// An error that aborts the parse (duplicate field, missing name).
-    error: Option<IngestError>,
-    /// The first invalid entry; reported after counting the whole list,
-    /// unless the list is over capacity.
-    first_bad_entry: Option<IngestError>,
-}
-
-impl Context {
-    /// Records an aborting error and returns the opaque serde error that
-    /// unwinds the parser.
-    fn abort<E: de::Error>(&mut self, error: IngestError) -> E {
-        self.error = Some(error);
-        E::custom("")
-    }
-}
-
-/// The top-level object.
-struct FileSeed<'a, const N: usize> {
-    table: &'a mut FeatureTable<N>,
-    ctx: &'a mut Context,
-}
-
-impl<'de, const N: usize> DeserializeSeed<'de> for FileSeed<'_, N> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de, const N: usize> Visitor<'de> for FileSeed<'_, N> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a feature file object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<&str>()? {
-            match key {
-                "version" => {
-                    if self.ctx.version.is_some() {
-                        return Err(self.ctx.abort(IngestError::DuplicateField { field: Field::Version, entry: None }));
-                    }
-                    self.ctx.field = Some(Field::Version);
-                    self.ctx.version = Some(map.next_value::<u64>()?);
-                }
-                "features" => {
-                    if self.ctx.entries.is_some() {
-                        return Err(self
-                            .ctx
-                            .abort(IngestError::DuplicateField { field: Field::Features, entry: None }));
-                    }
-                    self.ctx.field = Some(Field::Features);
-                    let found = map.next_value_seed(ListSeed { table: &mut *self.table, ctx: &mut *self.ctx })?;
-                    self.ctx.entries = Some(found);
-                    self.ctx.entry = None;
-                }
-                _ => {
-                    self.ctx.field = None;
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-            self.ctx.field = None;
-        }
-        Ok(())
-    }
-}
-
-/// The `features` list; its value is the number of entries.
-struct ListSeed<'a, const N: usize> {
-    table: &'a mut FeatureTable<N>,
-    ctx: &'a mut Context,
-}
-
-impl<'de, const N: usize> DeserializeSeed<'de> for ListSeed<'_, N> {
-    type Value = usize;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de, const N: usize> Visitor<'de> for ListSeed<'_, N> {
-    type Value = usize;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of features")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
-        let mut count: usize = 0;
-        loop {
-            self.ctx.entry = Some(count);
-            self.ctx.field = None;
-            let Some(entry) = seq.next_element_seed(EntrySeed { index: count, ctx: &mut *self.ctx })? else {
-                break;
-            };
-            // Past capacity, keep parsing only to count: the error must
-            // report the true length.
-            if count < N && self.ctx.first_bad_entry.is_none() {
-                let result = match entry {
-                    Ok((name, default)) => self.table.push(name, default).map_err(|e| match e {
-                        TableError::DuplicateName { name, first, second } => {
-                            IngestError::DuplicateName { name, first, second }
-                        }
-                        TableError::NonFiniteDefault { .. } => IngestError::NonFiniteDefault { entry: count },
-                        _ => IngestError::CapacityExceeded { capacity: N, found: count.saturating_add(1) },
-                    }),
-                    Err(error) => Err(error),
-                };
-                if let Err(error) = result {
-                    self.ctx.first_bad_entry = Some(error);
-                }
-            }
-            count = count.saturating_add(1);
-        }
-        self.ctx.entry = None;
-        Ok(count)
-    }
-}
-
-/// One entry: `{"name": "...", "default": 0.0}`. Its value is the validated
-/// pair, or the entry-level error to report if no worse one turns up.
-struct EntrySeed<'a> {
-    index: usize,
-    ctx: &'a mut Context,
-}
-
-impl<'de> DeserializeSeed<'de> for EntrySeed<'_> {
-    type Value = Result<(FeatureName, f32), IngestError>;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for EntrySeed<'_> {
-    type Value = Result<(FeatureName, f32), IngestError>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a feature entry object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let entry = Some(self.index);
-        let mut name: Option<&'de str> = None;
-        let mut default: Option<f32> = None;
-        while let Some(key) = map.next_key::<&str>()? {
-            match key {
-                "name" => {
-                    if name.is_some() {
-                        return Err(self.ctx.abort(IngestError::DuplicateField { field: Field::Name, entry }));
-                    }
-                    self.ctx.field = Some(Field::Name);
-                    // Borrowed and not unescaped: an escape is an invalid name.
-                    name = Some(map.next_value::<&str>()?);
-                }
-                "default" => {
-                    if default.is_some() {
-                        return Err(self.ctx.abort(IngestError::DuplicateField { field: Field::Default, entry }));
-                    }
-                    self.ctx.field = Some(Field::Default);
-                    default = Some(map.next_value::<f32>()?);
-                }
-                _ => {
-                    self.ctx.field = None;
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-            self.ctx.field = None;
-        }
-        let Some(name) = name else {
-            return Err(self.ctx.abort(IngestError::MissingField { field: Field::Name, entry }));
-        };
-        let default = default.unwrap_or(0.0);
-        Ok(match FeatureName::new(name) {
-            Err(reason) => Err(IngestError::InvalidName { entry: self.index, reason }),
-            Ok(_) if !default.is_finite() => Err(IngestError::NonFiniteDefault { entry: self.index }),
-            Ok(name) => Ok((name, default)),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -562,7 +578,12 @@ mod tests {
         );
         assert_eq!(
             parse::<4>(r#"{"version":1,"features":[{"name":"a","default":"x"}]}"#),
-            Err(IngestError::Malformed { kind: JsonError::InvalidNumber, entry: Some(0), field: Some(Field::Default) })
+            Err(IngestError::Malformed {
+                kind: JsonError::InvalidNumber,
+                offset: 47,
+                entry: Some(0),
+                field: Some(Field::Default)
+            })
         );
         assert_eq!(
             parse::<4>(r#"{"version":1,"features":[{"name":"a","default":1e999}]}"#),
@@ -601,21 +622,33 @@ mod tests {
     }
 
     #[test]
-    fn quote_inside_a_skipped_bare_value_does_not_hide_nesting_from_the_depth_check() {
-        // serde-json-core skips `a"` up to the comma, so `[[...` is parsed
-        // (recursively) as the value of "y"; the depth check must see it too.
+    fn a_bare_word_in_a_skipped_value_is_malformed_where_it_starts() {
+        // serde-json-core skipped `a"` up to the comma and recursed into
+        // `[[...`; the strict scanner rejects the bare word itself.
         let deep = format!(
             r#"{{"x": a", "y": {}{}, "version":1,"features":[{{"name":"a"}}]}}"#,
             "[".repeat(20),
             "]".repeat(20)
         );
-        assert_eq!(parse::<4>(&deep), Err(IngestError::TooDeep { limit: 16, offset: 30 }));
+        let bare =
+            |offset| IngestError::Malformed { kind: JsonError::ExpectedSomeValue, offset, entry: None, field: None };
+        assert_eq!(parse::<4>(&deep), Err(bare(6)));
         let in_list = format!(
             r#"{{"x": [a:"q, {}{}], "version":1,"features":[{{"name":"a"}}]}}"#,
             "[".repeat(20),
             "]".repeat(20)
         );
-        assert_eq!(parse::<4>(&in_list), Err(IngestError::TooDeep { limit: 16, offset: 27 }));
+        assert_eq!(parse::<4>(&in_list), Err(bare(7)));
+    }
+
+    #[test]
+    fn check_depth_reads_a_bare_value_as_serde_json_core_skips_it() {
+        // The model loaders still parse with serde-json-core after this
+        // check: a quote inside a skipped bare value must not hide nesting.
+        let deep = format!(r#"{{"x": a", "y": {}{}}}"#, "[".repeat(20), "]".repeat(20));
+        assert_eq!(check_depth(deep.as_bytes(), 16), Err(IngestError::TooDeep { limit: 16, offset: 30 }));
+        let in_list = format!(r#"{{"x": [a:"q, {}{}]}}"#, "[".repeat(20), "]".repeat(20));
+        assert_eq!(check_depth(in_list.as_bytes(), 16), Err(IngestError::TooDeep { limit: 16, offset: 27 }));
     }
 
     #[test]

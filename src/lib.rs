@@ -55,8 +55,8 @@
 //!   [`MAX_NAME_LEN`] bytes).
 //! - [`table`]: the fixed-capacity [`FeatureTable`], with O(1) lookup by index
 //!   and O(log N) by name, and per-feature kill switches.
-//! - [`ingest`](mod@ingest): bytes → validated table, with size and nesting
-//!   bounds checked before the JSON parser runs.
+//! - [`ingest`](mod@ingest): bytes → validated table, in one strict,
+//!   non-recursive pass with size and nesting bounds.
 //! - [`reload`]: [`Reloader`] — staging, the [`Policy`] guards (growth,
 //!   version, headroom), bounded [`ReloadStats`], the global kill switch and
 //!   the explicit [`Unscored`] outcome.
@@ -89,6 +89,7 @@
 
 pub mod extract;
 pub mod ingest;
+mod json;
 pub mod model;
 pub mod name;
 pub mod reload;

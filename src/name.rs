@@ -5,6 +5,7 @@
 //! always valid and no later code re-checks it.
 
 use core::fmt;
+use core::num::NonZeroU8;
 
 /// The longest feature name accepted, in bytes.
 ///
@@ -35,10 +36,16 @@ const _: () = assert!(MAX_NAME_LEN % 8 == 0 && MAX_NAME_LEN < 256);
 /// Stored inline and zero-padded, so that comparing two names is four
 /// 64-bit compares rather than a `memcmp` call: names contain no NUL byte,
 /// hence zero padding orders exactly like the strings.
+// `repr(C)`: the bytes first, at offset 0, so that the fixed-size stores
+// that build a name and the word loads that compare it line up (a load that
+// straddles two stores stalls store-to-load forwarding).
 #[derive(Clone, PartialEq, Eq, Hash)]
+#[repr(C)]
 pub struct FeatureName {
     bytes: [u8; MAX_NAME_LEN],
-    len: u8,
+    /// Never zero (names are not empty), which gives `Option<FeatureName>`
+    /// the same layout as `FeatureName`.
+    len: NonZeroU8,
 }
 
 /// A name as four big-endian words: ordering the keys orders the names.
@@ -49,19 +56,52 @@ impl FeatureName {
     ///
     /// Cost: O(len), no allocation. Fails with the first rule `name` breaks.
     pub fn new(name: &str) -> Result<Self, NameError> {
-        validate(name)?;
+        Self::from_raw(name.as_bytes())
+    }
+
+    /// Validates raw bytes (for example a JSON string's contents, escapes
+    /// not decoded) and stores them inline. The same rules as
+    /// [`new`](Self::new): a backslash is [`NameError::Escape`], a non-ASCII
+    /// byte is [`NameError::InvalidByte`].
+    #[inline]
+    pub(crate) fn from_raw(name: &[u8]) -> Result<Self, NameError> {
         let mut bytes = [0; MAX_NAME_LEN];
-        for (slot, &b) in bytes.iter_mut().zip(name.as_bytes()) {
-            *slot = b;
+        // Fast path: a name that fits, checked with a branch-free table scan.
+        if let (Some(slots), Ok(len)) = (bytes.get_mut(..name.len()), u8::try_from(name.len())) {
+            if let (Some(len), true) = (NonZeroU8::new(len), name.iter().all(|&b| is_name_byte(b))) {
+                slots.copy_from_slice(name);
+                return Ok(Self { bytes, len });
+            }
         }
-        // `validate` bounded the length by MAX_NAME_LEN (< 256).
-        let len = u8::try_from(name.len()).map_err(|_| NameError::TooLong { len: name.len(), max: MAX_NAME_LEN })?;
-        Ok(Self { bytes, len })
+        // Report the first rule broken, in the documented order.
+        validate(name)?;
+        Err(NameError::TooLong { len: name.len(), max: MAX_NAME_LEN })
+    }
+
+    /// A fast path for [`from_raw`](Self::from_raw) of the first `len`
+    /// bytes of `window`, which may run on past the name (for example to the
+    /// rest of a JSON document): the copy and the check work on a fixed
+    /// 32 bytes, branch-free and vectorised. `None` if `window` is shorter
+    /// than [`MAX_NAME_LEN`] or the name is not valid: ask `from_raw` then
+    /// (for the error).
+    #[inline(always)]
+    pub(crate) fn from_prefix(window: &[u8], len: usize) -> Option<Self> {
+        let head = window.get(..MAX_NAME_LEN)?;
+        let len8 = NonZeroU8::new(u8::try_from(len).ok()?)?;
+        let mut bytes = [0; MAX_NAME_LEN];
+        bytes.copy_from_slice(head);
+        let mut ok = len <= MAX_NAME_LEN;
+        for (i, b) in bytes.iter_mut().enumerate() {
+            let inside = i < len;
+            ok &= !inside | is_name_byte(*b);
+            *b = if inside { *b } else { 0 };
+        }
+        ok.then_some(Self { bytes, len: len8 })
     }
 
     /// The name as a string slice.
     pub fn as_str(&self) -> &str {
-        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or(&[]);
+        let bytes = self.bytes.get(..usize::from(self.len.get())).unwrap_or(&[]);
         // Validated ASCII, so this is always `Ok`.
         core::str::from_utf8(bytes).unwrap_or("")
     }
@@ -111,11 +151,11 @@ impl Ord for FeatureName {
 }
 
 /// Checks `name` against the naming rules without storing it.
-fn validate(name: &str) -> Result<(), NameError> {
+fn validate(name: &[u8]) -> Result<(), NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
-    if let Some((offset, &byte)) = name.as_bytes().iter().enumerate().find(|&(_, &b)| !is_name_byte(b)) {
+    if let Some((offset, &byte)) = name.iter().enumerate().find(|&(_, &b)| !is_name_byte(b)) {
         return Err(if byte == b'\\' { NameError::Escape { offset } } else { NameError::InvalidByte { byte, offset } });
     }
     if name.len() > MAX_NAME_LEN {
@@ -124,8 +164,11 @@ fn validate(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
+/// Whether `b` is in `[a-z0-9_.-]`. Comparisons rather than a table: no
+/// 256-byte table in flash, and a loop of it vectorises.
+#[inline(always)]
 const fn is_name_byte(b: u8) -> bool {
-    matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-')
+    (b.wrapping_sub(b'a') < 26) | (b.wrapping_sub(b'0') < 10) | (b == b'_') | (b == b'.') | (b == b'-')
 }
 
 impl fmt::Debug for FeatureName {
@@ -235,6 +278,19 @@ mod tests {
         assert_eq!(parsed, names);
         assert_eq!(key_of_str("ab"), Some(FeatureName::new("ab").unwrap().key()));
         assert_eq!(key_of_str(&"a".repeat(MAX_NAME_LEN + 1)), None);
+    }
+
+    #[test]
+    fn from_prefix_is_from_raw_of_the_prefix() {
+        let doc = b"ua_entropy\", \"default\": 0.5, \"x\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}";
+        for len in 0..doc.len() {
+            assert_eq!(FeatureName::from_prefix(doc, len), FeatureName::from_raw(&doc[..len]).ok(), "{len}");
+            assert_eq!(FeatureName::from_prefix(&doc[..len], len), None, "{len}");
+        }
+        for b in 0..=255u8 {
+            let expected = matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-');
+            assert_eq!(is_name_byte(b), expected, "{b:#x}");
+        }
     }
 
     #[test]

@@ -67,8 +67,9 @@ fn rejects(file: &str, expected: IngestError) {
     assert_rejected_and_last_good_unchanged(&mut r, &bytes, &ReloadError::Ingest(expected));
 }
 
-fn malformed(kind: JsonError, entry: Option<usize>, field: Option<Field>) -> IngestError {
-    IngestError::Malformed { kind, entry, field }
+/// `Malformed` with `kind` found at byte `offset`.
+fn malformed(kind: JsonError, offset: usize, entry: Option<usize>, field: Option<Field>) -> IngestError {
+    IngestError::Malformed { kind, offset, entry, field }
 }
 
 /// `ingest` accepts the corpus file, and so does a fresh reloader.
@@ -132,17 +133,12 @@ fn every_proper_prefix_of_the_real_file_is_rejected_as_truncated_and_last_good_k
     for len in 0..whole {
         let prefix = &REAL[..len];
         let table_before = r.active().unwrap().clone();
-        let Err(ReloadError::Ingest(IngestError::Malformed { kind, entry, .. })) = r.offer(prefix) else {
+        let Err(ReloadError::Ingest(IngestError::Malformed { kind, offset, entry, .. })) = r.offer(prefix) else {
             panic!("prefix of {len} bytes was not rejected as malformed: {:?}", r.stats().last_error);
         };
-        // A prefix cut right after the minus sign of a default holds the
-        // number "-", which is invalid rather than truncated; every other
-        // prefix ends early.
-        if prefix.ends_with(b": -") {
-            assert_eq!(kind, JsonError::InvalidNumber, "prefix of {len} bytes");
-        } else {
-            assert!(eof_kinds.contains(&kind), "prefix of {len} bytes: {kind:?}");
-        }
+        // Every prefix ends early, and says so at its end.
+        assert!(eof_kinds.contains(&kind), "prefix of {len} bytes: {kind:?}");
+        assert_eq!(offset, len, "prefix of {len} bytes: {kind:?}");
         // `entry` is the element being read: at most one past the last.
         assert!(entry.is_none_or(|e| e <= REAL_LEN), "prefix of {len} bytes: entry {entry:?}");
         assert_eq!(r.active().unwrap(), &table_before);
@@ -153,18 +149,17 @@ fn every_proper_prefix_of_the_real_file_is_rejected_as_truncated_and_last_good_k
     let stats = r.stats();
     assert_eq!((stats.accepted, stats.rejected, stats.consecutive_rejections), (1, whole as u32, whole as u32));
     assert_eq!(stats.active_version, Some(REAL_VERSION));
-    // The truncations exercise every way the parser can run out of input
-    // except inside a number (numbers end at the first non-digit, so a cut
-    // number is a shorter, valid one).
+    // The truncations exercise every way the parser can run out of input,
+    // including inside a number (`-` or `0.` with the digit cut off).
     kinds_seen.sort_by_key(|k| format!("{k:?}"));
     assert_eq!(
         kinds_seen,
         [
             JsonError::EofWhileParsingList,
+            JsonError::EofWhileParsingNumber,
             JsonError::EofWhileParsingObject,
             JsonError::EofWhileParsingString,
             JsonError::EofWhileParsingValue,
-            JsonError::InvalidNumber,
         ]
     );
     // Only the whole document (with or without its trailing newline) parses.
@@ -201,7 +196,7 @@ fn the_real_file_ten_times_over_is_a_duplicate_when_it_fits_and_over_capacity_wh
 fn the_real_file_concatenated_ten_times_is_trailing_characters() {
     let bytes = REAL.repeat(10);
     let mut r = serving::<200>(Policy::DEFAULT);
-    let expected = malformed(JsonError::TrailingCharacters, None, None);
+    let expected = malformed(JsonError::TrailingCharacters, REAL.len(), None, None);
     assert_rejected_and_last_good_unchanged(&mut r, &bytes, &ReloadError::Ingest(expected));
 }
 
@@ -265,8 +260,8 @@ fn a_10_mb_file_with_a_large_unknown_field_parses_fully_when_the_size_limit_allo
 
 #[test]
 fn empty_and_whitespace_only_inputs_are_eof_while_parsing_a_value() {
-    rejects("empty.json", malformed(JsonError::EofWhileParsingValue, None, None));
-    rejects("whitespace_only.json", malformed(JsonError::EofWhileParsingValue, None, None));
+    rejects("empty.json", malformed(JsonError::EofWhileParsingValue, 0, None, None));
+    rejects("whitespace_only.json", malformed(JsonError::EofWhileParsingValue, 6, None, None));
 }
 
 // ----------------------------------------------------------------- nesting
@@ -276,16 +271,19 @@ fn nesting_one_past_the_limit_is_too_deep_at_the_bracket_that_crosses_it() {
     let too_deep = |offset| IngestError::TooDeep { limit: 16, offset };
     // `{"meta": ` is 9 bytes; the 16th bracket of the run is level 17.
     rejects("nesting_17_in_unknown_field.json", too_deep(9 + 15));
-    // `{"version": 20251119, "features": ` is 34 bytes: the 16th bracket.
-    rejects("nesting_17_in_features.json", too_deep(34 + 15));
+    // Nesting directly in `features` (`{"version": 20251119, "features": `
+    // is 34 bytes) is read in one pass, so its first problem is found
+    // first: entry 0 is an array, not an object.
+    rejects("nesting_17_in_features.json", malformed(JsonError::InvalidType, 34 + 1, Some(0), None));
     // The entry is level 3, so its 14th nested bracket is level 17.
     let entry_file = corpus("nesting_17_in_entry.json");
     let tags = entry_file.iter().position(|&b| b == b'[').unwrap();
     let first_tag_bracket = entry_file[tags + 1..].iter().position(|&b| b == b'[').unwrap() + tags + 1;
     rejects("nesting_17_in_entry.json", too_deep(first_tag_bracket + 13));
-    // A quote inside a skipped bare value does not hide the brackets after
-    // it (regression: this used to pass the check and recurse unbounded).
-    rejects("nesting_hidden_after_bare_quote.json", too_deep(15 + 15));
+    // A quote inside a skipped bare value used to hide the brackets after
+    // it from the depth pre-pass (and the parser recursed unbounded); the
+    // strict scanner rejects the bare word `a` itself, at byte 6.
+    rejects("nesting_hidden_after_bare_quote.json", malformed(JsonError::ExpectedSomeValue, 6, None, None));
 }
 
 #[test]
@@ -304,9 +302,15 @@ fn five_thousand_levels_in_an_unknown_field_or_in_features_are_too_deep_not_a_cr
     let expected = IngestError::TooDeep { limit: 16, offset: 9 + 15 };
     assert_rejected_and_last_good_unchanged(&mut r, deep_meta.as_bytes(), &ReloadError::Ingest(expected));
 
-    let deep_features = format!(r#"{{"version": 20251119, "features": {}{}}}"#, "[".repeat(5000), "]".repeat(5000));
-    let expected = IngestError::TooDeep { limit: 16, offset: 34 + 15 };
-    assert_rejected_and_last_good_unchanged(&mut r, deep_features.as_bytes(), &ReloadError::Ingest(expected));
+    let deep_tags = format!(
+        r#"{{"version": 20251119, "features": [{{"name": "a", "tags": {}{}}}]}}"#,
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    // `{"version": 20251119, "features": [{"name": "a", "tags": ` is 57
+    // bytes and three levels deep: the 14th bracket is level 17.
+    let expected = IngestError::TooDeep { limit: 16, offset: 57 + 13 };
+    assert_rejected_and_last_good_unchanged(&mut r, deep_tags.as_bytes(), &ReloadError::Ingest(expected));
 }
 
 // ----------------------------------------------------------------- numbers
@@ -324,14 +328,16 @@ fn null_default_is_non_finite_because_the_parser_reads_it_as_nan() {
 
 #[test]
 fn nan_and_infinity_as_producers_spell_them_are_malformed_numbers_in_the_default_field() {
-    let in_default = |kind| malformed(kind, Some(0), Some(Field::Default));
-    rejects("default_NaN.json", in_default(JsonError::InvalidNumber));
-    rejects("default_Infinity.json", in_default(JsonError::InvalidNumber));
-    rejects("default_minus_Infinity.json", in_default(JsonError::InvalidNumber));
-    rejects("default_inf.json", in_default(JsonError::InvalidNumber));
-    rejects("default_NaN_as_string.json", in_default(JsonError::InvalidNumber));
-    // `n` starts `null` for the parser, so `nan` fails as a bad identifier.
-    rejects("default_nan_lowercase.json", in_default(JsonError::ExpectedSomeIdent));
+    let in_default = |kind, offset| malformed(kind, offset, Some(0), Some(Field::Default));
+    rejects("default_NaN.json", in_default(JsonError::InvalidNumber, 69));
+    rejects("default_Infinity.json", in_default(JsonError::InvalidNumber, 69));
+    // At the `I`: `-` must be followed by a digit.
+    rejects("default_minus_Infinity.json", in_default(JsonError::InvalidNumber, 70));
+    rejects("default_inf.json", in_default(JsonError::InvalidNumber, 69));
+    rejects("default_NaN_as_string.json", in_default(JsonError::InvalidNumber, 69));
+    // `n` starts `null` for the parser, so `nan` fails as a bad identifier,
+    // at the `a`.
+    rejects("default_nan_lowercase.json", in_default(JsonError::ExpectedSomeIdent, 70));
 }
 
 #[test]
@@ -369,7 +375,7 @@ fn an_escaped_key_is_not_the_name_key_so_the_entry_has_no_name() {
 
 #[test]
 fn a_utf8_byte_order_mark_is_rejected_as_not_an_object() {
-    rejects("utf8_bom_before_object.json", malformed(JsonError::InvalidType, None, None));
+    rejects("utf8_bom_before_object.json", malformed(JsonError::InvalidType, 0, None, None));
 }
 
 // ----------------------------------------------------------------- structure
@@ -385,22 +391,23 @@ fn a_key_given_twice_is_a_duplicate_field_at_its_level() {
 
 #[test]
 fn a_wrong_type_in_every_field_is_malformed_at_that_field() {
-    let version = |kind| malformed(kind, None, Some(Field::Version));
-    rejects("version_as_string.json", version(JsonError::InvalidType));
-    rejects("version_negative.json", version(JsonError::InvalidNumber));
-    rejects("version_above_u64_max.json", version(JsonError::InvalidNumber));
-    rejects("version_null.json", version(JsonError::InvalidType));
+    let version = |kind, offset| malformed(kind, offset, None, Some(Field::Version));
+    rejects("version_as_string.json", version(JsonError::InvalidType, 12));
+    rejects("version_negative.json", version(JsonError::InvalidNumber, 12));
+    // At the digit that overflows.
+    rejects("version_above_u64_max.json", version(JsonError::InvalidNumber, 31));
+    rejects("version_null.json", version(JsonError::InvalidType, 12));
     // The integer part is read as the version; the parser then stops at `.`.
-    rejects("version_float.json", malformed(JsonError::ExpectedObjectCommaOrEnd, None, None));
+    rejects("version_float.json", malformed(JsonError::ExpectedObjectCommaOrEnd, 20, None, None));
 
-    rejects("features_as_object.json", malformed(JsonError::InvalidType, None, Some(Field::Features)));
-    rejects("features_as_number.json", malformed(JsonError::InvalidType, None, Some(Field::Features)));
-    rejects("entry_as_number.json", malformed(JsonError::InvalidType, Some(1), None));
-    rejects("entry_as_array.json", malformed(JsonError::InvalidType, Some(0), None));
-    rejects("name_as_number.json", malformed(JsonError::InvalidType, Some(0), Some(Field::Name)));
-    rejects("name_null.json", malformed(JsonError::InvalidType, Some(0), Some(Field::Name)));
+    rejects("features_as_object.json", malformed(JsonError::InvalidType, 34, None, Some(Field::Features)));
+    rejects("features_as_number.json", malformed(JsonError::InvalidType, 34, None, Some(Field::Features)));
+    rejects("entry_as_number.json", malformed(JsonError::InvalidType, 59, Some(1), None));
+    rejects("entry_as_array.json", malformed(JsonError::InvalidType, 35, Some(0), None));
+    rejects("name_as_number.json", malformed(JsonError::InvalidType, 44, Some(0), Some(Field::Name)));
+    rejects("name_null.json", malformed(JsonError::InvalidType, 44, Some(0), Some(Field::Name)));
 
-    let default = |kind| malformed(kind, Some(0), Some(Field::Default));
+    let default = |kind| malformed(kind, 69, Some(0), Some(Field::Default));
     rejects("default_as_string.json", default(JsonError::InvalidNumber));
     rejects("default_as_bool.json", default(JsonError::InvalidNumber));
     rejects("default_as_array.json", default(JsonError::InvalidNumber));
@@ -416,31 +423,34 @@ fn missing_or_empty_required_parts_are_named() {
 
 #[test]
 fn trailing_garbage_and_trailing_commas_are_malformed_where_they_occur() {
-    rejects("trailing_garbage.json", malformed(JsonError::TrailingCharacters, None, None));
-    rejects("trailing_second_document.json", malformed(JsonError::TrailingCharacters, None, None));
-    rejects("trailing_comma_in_document.json", malformed(JsonError::TrailingComma, None, None));
-    rejects("trailing_comma_in_features.json", malformed(JsonError::TrailingComma, Some(1), None));
-    rejects("trailing_comma_in_entry.json", malformed(JsonError::TrailingComma, Some(0), None));
-    rejects("missing_comma_between_entries.json", malformed(JsonError::ExpectedListCommaOrEnd, Some(1), None));
+    rejects("trailing_garbage.json", malformed(JsonError::TrailingCharacters, 60, None, None));
+    rejects("trailing_second_document.json", malformed(JsonError::TrailingCharacters, 59, None, None));
+    // A trailing comma is found at the bracket after it.
+    rejects("trailing_comma_in_document.json", malformed(JsonError::TrailingComma, 59, None, None));
+    rejects("trailing_comma_in_features.json", malformed(JsonError::TrailingComma, 58, Some(1), None));
+    rejects("trailing_comma_in_entry.json", malformed(JsonError::TrailingComma, 57, Some(0), None));
+    rejects("missing_comma_between_entries.json", malformed(JsonError::ExpectedListCommaOrEnd, 58, Some(1), None));
 }
 
 #[test]
 fn a_document_that_is_not_an_object_with_string_keys_is_malformed() {
-    rejects("top_level_array.json", malformed(JsonError::InvalidType, None, None));
-    rejects("top_level_null.json", malformed(JsonError::InvalidType, None, None));
-    rejects("unquoted_key.json", malformed(JsonError::KeyMustBeAString, None, None));
-    rejects("single_quoted_key.json", malformed(JsonError::KeyMustBeAString, None, None));
+    rejects("top_level_array.json", malformed(JsonError::InvalidType, 0, None, None));
+    rejects("top_level_null.json", malformed(JsonError::InvalidType, 0, None, None));
+    rejects("unquoted_key.json", malformed(JsonError::KeyMustBeAString, 1, None, None));
+    rejects("single_quoted_key.json", malformed(JsonError::KeyMustBeAString, 1, None, None));
 }
 
-/// serde-json-core is more lenient than JSON in a few places. None of them
-/// can produce an invalid table (names and defaults are still validated),
-/// but they are pinned here so that a change is noticed.
+/// serde-json-core, the parser ingest used before, accepted these non-JSON
+/// inputs (the `lenient_` files). Ingest's own scanner is strict JSON, so
+/// they are now malformed, each at the byte where it stops being JSON.
 #[test]
-fn parser_leniency_is_pinned_bare_words_leading_commas_plus_signs_and_leading_zeros_are_accepted() {
-    assert_eq!(accepts("lenient_bare_word_in_unknown_field.json").len(), 1);
-    assert_eq!(accepts("lenient_leading_comma_in_features.json").len(), 1);
-    assert_eq!(accepts("lenient_default_plus_sign.json").get(0).unwrap().default(), 1.0);
-    assert_eq!(accepts("lenient_default_leading_zero.json").get(0).unwrap().default(), 1.0);
+fn non_json_that_the_old_parser_accepted_bare_words_leading_commas_plus_signs_and_leading_zeros_is_malformed() {
+    rejects("lenient_bare_word_in_unknown_field.json", malformed(JsonError::ExpectedSomeValue, 6, None, None));
+    rejects("lenient_leading_comma_in_features.json", malformed(JsonError::ExpectedSomeValue, 35, Some(0), None));
+    let default = |kind, offset| malformed(kind, offset, Some(0), Some(Field::Default));
+    rejects("lenient_default_plus_sign.json", default(JsonError::InvalidNumber, 69));
+    // At the second digit: a leading zero is followed by nothing numeric.
+    rejects("lenient_default_leading_zero.json", default(JsonError::InvalidNumber, 70));
 }
 
 // ----------------------------------------------------------------- coverage

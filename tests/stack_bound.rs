@@ -1,14 +1,16 @@
-//! Ingest's stack use is bounded by [`Limits::max_depth`], whatever the input.
+//! Ingest's stack use is bounded, whatever the input.
 //!
-//! The JSON parser recurses once per nesting level; the flat depth check
-//! runs first, so hostile nesting is rejected before any recursion. These
-//! tests run ingest on threads with small stacks: an overflow would abort
-//! the test process, not fail an assertion.
+//! Feature-file ingest does not recurse at all: its scanner tracks nesting
+//! with a counter and a bit per level, so its stack use does not depend on
+//! the depth. The CatBoost loader's parser recurses once per nesting level;
+//! its flat depth check runs first, so hostile nesting is rejected before
+//! any recursion. These tests run ingest on threads with small stacks: an
+//! overflow would abort the test process, not fail an assertion.
 
 use std::process::Command;
 
 use feature_table::model::catboost;
-use feature_table::{FeatureTable, IngestError, Limits, ingest};
+use feature_table::{FeatureTable, IngestError, JsonError, Limits, ingest};
 
 const SMALL_STACK: usize = 64 * 1024;
 
@@ -60,14 +62,31 @@ fn five_thousand_and_a_million_levels_are_too_deep_on_a_64_kib_stack_not_an_over
 }
 
 #[test]
-fn a_million_levels_after_a_quote_in_a_skipped_bare_value_are_too_deep_not_an_overflow() {
-    // Regression: the depth check used to read `a", "y": [[[...` as a string
-    // running to the end, while the parser skipped `a"` up to the comma and
-    // recursed into the brackets: a stack overflow that aborted the process.
+fn a_million_levels_after_a_quote_in_a_skipped_bare_value_are_rejected_not_an_overflow() {
+    // Regression: the old depth pre-pass read `a", "y": [[[...` as a string
+    // running to the end, while the old parser skipped `a"` up to the comma
+    // and recursed into the brackets: a stack overflow that aborted the
+    // process. The strict scanner rejects the bare word `a` itself.
     let mut bytes = br#"{"x": a", "y": "#.to_vec();
     bytes.extend(std::iter::repeat_n(b'[', 1_000_000));
     let limits = Limits { max_bytes: u32::MAX, ..Limits::DEFAULT };
-    assert_eq!(ingest_on_stack(SMALL_STACK, bytes, limits), Err(IngestError::TooDeep { limit: 16, offset: 15 + 15 }));
+    assert_eq!(
+        ingest_on_stack(SMALL_STACK, bytes, limits),
+        Err(IngestError::Malformed { kind: JsonError::ExpectedSomeValue, offset: 6, entry: None, field: None })
+    );
+}
+
+#[test]
+fn a_million_levels_in_an_entry_are_too_deep_at_the_largest_limit_on_a_64_kib_stack() {
+    let head = br#"{"version": 1, "features": [{"name": "a", "tags": "#;
+    let mut bytes = head.to_vec();
+    bytes.extend(std::iter::repeat_n(b'[', 1_000_000));
+    let limits = Limits { max_bytes: u32::MAX, max_depth: u8::MAX };
+    // The entry is level 3: the 253rd bracket is level 256.
+    assert_eq!(
+        ingest_on_stack(SMALL_STACK, bytes, limits),
+        Err(IngestError::TooDeep { limit: u8::MAX, offset: head.len() + 252 })
+    );
 }
 
 /// Environment variable that turns [`stack_probe_child`] into a probe:

@@ -1,0 +1,815 @@
+//! A strict, single-pass, iterative JSON scanner over a byte slice.
+//!
+//! The scanner gives a schema-driven parser (today [`ingest`](crate::ingest))
+//! the JSON primitives it needs: whitespace, object keys, array elements,
+//! strings, numbers and literals, and [`Scanner::skip_value`], which skips a
+//! value of any type — validating it fully — without recursion.
+//!
+//! What it checks is RFC 8259 JSON, with no extensions:
+//!
+//! - whitespace is space, tab, LF and CR only;
+//! - strings: no raw control characters (`< 0x20`), escapes are one of
+//!   `\" \\ \/ \b \f \n \r \t` or `\u` with four hex digits (any code unit,
+//!   as the grammar allows: a lone surrogate escape is not rejected), and
+//!   the raw bytes are valid UTF-8;
+//! - numbers follow the grammar exactly (`-`? `0`|`[1-9][0-9]*`, optional
+//!   fraction and exponent, each with at least one digit): no `+1`, `01`,
+//!   `.5`, `1.`, `NaN` or `Infinity`;
+//! - `true`, `false`, `null` spelt exactly; no trailing commas, no missing
+//!   ones, no leading comma in a list; keys are strings.
+//!
+//! Nesting is bounded by a counter against `max_depth`; the kind of each open
+//! bracket is one bit of a fixed 256-bit stack (a depth is a `u8`), so the
+//! scanner uses O(1) stack whatever the input.
+//!
+//! Error kinds are `serde-json-core`'s [`JsonError`], chosen as that parser
+//! chose them where both parsers reject an input, so that callers that
+//! switch keep their error kinds; where the strictness is new: a raw control
+//! character or invalid UTF-8 in a string is `InvalidUnicodeCodePoint`, a bad
+//! escape is `InvalidEscapeSequence`, input ending where a number needs a
+//! digit is `EofWhileParsingNumber`, any other bad number is `InvalidNumber`,
+//! and a bad value (a bare word, a leading comma) is `ExpectedSomeValue`.
+//! Every error carries the byte offset where it was found (the input length
+//! for a premature end).
+
+use crate::ingest::JsonError;
+
+/// Why scanning stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScanError {
+    /// The input is not JSON: `kind`, found at byte `offset`.
+    Json {
+        /// What is wrong.
+        kind: JsonError,
+        /// Where: the offending byte, or the input length at a premature end.
+        offset: usize,
+    },
+    /// The bracket at byte `offset` opens a level deeper than the limit.
+    TooDeep {
+        /// Offset of the bracket.
+        offset: usize,
+    },
+}
+
+/// A validated JSON number, with what a fast conversion needs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Number<'a> {
+    /// The number's text, exactly as in the input (JSON grammar, ASCII).
+    text: &'a [u8],
+    /// Its decimal digits as an integer, if that fits below 2^60.
+    mantissa: Option<u64>,
+    /// The power of ten to scale `mantissa` by (saturated far outside the
+    /// `f32` range).
+    exp10: i64,
+    /// A leading `-`.
+    negative: bool,
+}
+
+/// An object key, as [`Scanner::key`] returns it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Key<'a> {
+    /// The `i`-th of the keys the caller listed.
+    Known(usize),
+    /// Any other key, raw (escapes not decoded).
+    Other(&'a [u8]),
+}
+
+/// A key a parser expects, prepared for a one-compare match: the bytes
+/// `"key"` as a masked little-endian 128-bit word.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KnownKey {
+    key: &'static [u8],
+    word: u128,
+    mask: u128,
+    /// Length of `"key"`, quotes included.
+    len: usize,
+}
+
+impl KnownKey {
+    /// Prepares `key`, which must be at most 14 bytes without `"` or `\`
+    /// (checked at compile time when used in a `const`).
+    pub(crate) const fn new(key: &'static [u8]) -> Self {
+        assert!(key.len() <= 14, "a known key is at most 14 bytes");
+        let mut word: u128 = b'"' as u128;
+        let mut i = 0;
+        while i < key.len() {
+            #[allow(clippy::indexing_slicing)] // `i < key.len()`
+            let b = key[i];
+            assert!(b != b'"' && b != b'\\', "a known key has no quote or backslash");
+            word |= (b as u128) << (8 * (i + 1));
+            i += 1;
+        }
+        word |= (b'"' as u128) << (8 * (key.len() + 1));
+        let len = key.len() + 2;
+        let mask = if len == 16 { u128::MAX } else { (1u128 << (8 * len)) - 1 };
+        Self { key, word, mask, len }
+    }
+}
+
+/// Powers of ten exactly representable as `f32` (5^10 < 2^24).
+const POW10_F32: [f32; 11] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+
+impl Number<'_> {
+    /// The number as the nearest `f32` (correctly rounded, ties to even;
+    /// `±inf` past the range), or `None` if the standard library declines
+    /// the text, which a validated JSON number never is.
+    ///
+    /// Fast path (Clinger): a mantissa of at most 2^24 is exact in `f32`,
+    /// and so is 10^k for k <= 10, so one IEEE multiplication or division
+    /// rounds the exact value once, correctly. Anything else goes to
+    /// `core`'s parser.
+    #[inline]
+    pub(crate) fn to_f32(self) -> Option<f32> {
+        if let Some(m) = self.mantissa {
+            if m <= 1 << 24 {
+                let k = usize::try_from(self.exp10.unsigned_abs()).unwrap_or(usize::MAX);
+                if let Some(&pow) = POW10_F32.get(k) {
+                    // `m <= 2^24`: the conversion is exact.
+                    let m = m as f32;
+                    let magnitude = if self.exp10 >= 0 { m * pow } else { m / pow };
+                    return Some(if self.negative { -magnitude } else { magnitude });
+                }
+            }
+        }
+        parse_f32_slow(self.text)
+    }
+}
+
+/// `core`'s correctly rounded parser, for what the fast path cannot do.
+#[cold]
+#[inline(never)]
+fn parse_f32_slow(text: &[u8]) -> Option<f32> {
+    core::str::from_utf8(text).ok()?.parse::<f32>().ok()
+}
+
+/// The scanner: a position in the input, the nesting depth and the bracket
+/// kind of every open level.
+pub(crate) struct Scanner<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    depth: u8,
+    max_depth: u8,
+    /// Bit `d` is set when level `d` (1-based) is an object, clear when it is
+    /// an array.
+    objects: [u64; 4],
+}
+
+/// Whether `b` can appear in a string without a closer look: not `"`, `\`,
+/// a control character or a non-ASCII byte.
+#[inline(always)]
+const fn is_plain_string_byte(b: u8) -> bool {
+    b >= 0x20 && b < 0x80 && b != b'"' && b != b'\\'
+}
+
+/// The 8 bytes of `word` (little-endian) that are not plain string bytes,
+/// as their high bits: zero if all eight are plain.
+#[inline(always)]
+const fn special_bytes(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Per byte: high bit set if the byte is < 0x20, `"` or `\` (exact for
+    // the lowest such byte, which is all the caller uses), or >= 0x80.
+    let control = word.wrapping_sub(ONES * 0x20);
+    let quote = (word ^ (ONES * 0x22)).wrapping_sub(ONES);
+    let backslash = (word ^ (ONES * 0x5c)).wrapping_sub(ONES);
+    ((control | quote | backslash) & !word | word) & HIGH
+}
+
+impl<'a> Scanner<'a> {
+    /// A scanner at the start of `bytes`, rejecting nesting deeper than
+    /// `max_depth`.
+    pub(crate) const fn new(bytes: &'a [u8], max_depth: u8) -> Self {
+        Self { bytes, pos: 0, depth: 0, max_depth, objects: [0; 4] }
+    }
+
+    /// The current byte offset.
+    pub(crate) const fn offset(&self) -> usize {
+        self.pos
+    }
+
+    /// The input from byte `offset` on.
+    pub(crate) fn rest_from(&self, offset: usize) -> &'a [u8] {
+        self.bytes.get(offset..).unwrap_or(&[])
+    }
+
+    /// If the next bytes are `"`, `key` and `"`, consumes them and returns
+    /// `true`: a fast path for the keys a parser expects, the same as
+    /// [`key`](Self::key) returning the key. One masked 16-byte compare.
+    #[inline(always)]
+    fn eat_key(&mut self, key: &KnownKey) -> bool {
+        let Some(window) = self.bytes.get(self.pos..self.pos + 16) else {
+            return false;
+        };
+        let word = u128::from_le_bytes(window.try_into().unwrap_or([0; 16]));
+        let matched = word & key.mask == key.word;
+        if matched {
+            self.pos += key.len;
+        }
+        matched
+    }
+
+    /// An error of `kind` at the current offset.
+    pub(crate) const fn error(&self, kind: JsonError) -> ScanError {
+        ScanError::Json { kind, offset: self.pos }
+    }
+
+    /// Skips whitespace and returns the next byte without consuming it.
+    #[inline(always)]
+    pub(crate) fn peek(&mut self) -> Option<u8> {
+        // Every byte that can start a token is above the space.
+        match self.bytes.get(self.pos) {
+            Some(&b) if b > b' ' => return Some(b),
+            _ => {}
+        }
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                return Some(b);
+            }
+            self.pos += 1;
+        }
+        None
+    }
+
+    /// Consumes one byte (the one [`peek`](Self::peek) returned).
+    #[inline(always)]
+    fn bump(&mut self) {
+        self.pos += 1;
+    }
+
+    /// Consumes the bracket at the current offset and opens a level of the
+    /// given kind, or fails if that level is deeper than the limit.
+    #[inline]
+    pub(crate) fn enter(&mut self, object: bool) -> Result<(), ScanError> {
+        if self.depth >= self.max_depth {
+            return Err(ScanError::TooDeep { offset: self.pos });
+        }
+        self.depth += 1;
+        let (word, bit) = (usize::from(self.depth >> 6), self.depth & 63);
+        if let Some(w) = self.objects.get_mut(word) {
+            if object {
+                *w |= 1 << bit;
+            } else {
+                *w &= !(1 << bit);
+            }
+        }
+        self.bump();
+        Ok(())
+    }
+
+    /// Consumes a closing bracket and closes the innermost level.
+    #[inline]
+    fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+        self.bump();
+    }
+
+    /// Whether the innermost open level is an object.
+    #[inline]
+    fn in_object(&self) -> bool {
+        let (word, bit) = (usize::from(self.depth >> 6), self.depth & 63);
+        self.objects.get(word).is_some_and(|w| w & (1 << bit) != 0)
+    }
+
+    /// After the whole value: only whitespace may follow.
+    pub(crate) fn end(&mut self) -> Result<(), ScanError> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => Err(self.error(JsonError::TrailingCharacters)),
+        }
+    }
+
+    /// The next key of the open object, without its colon (see
+    /// [`colon`](Self::colon)), or `None` after consuming the object's `}`.
+    /// `first` tracks whether a key was read already; start with `true`.
+    ///
+    /// A key equal to `known[i]` is [`Key::Known`]`(i)` (checked first,
+    /// without scanning: the known keys must not contain `"` or `\`); any
+    /// other is [`Key::Other`], raw, escapes and all, so keys compare byte
+    /// for byte: `"n\u0061me"` is not `name`.
+    #[inline]
+    pub(crate) fn key(&mut self, first: &mut bool, known: &[KnownKey]) -> Result<Option<Key<'a>>, ScanError> {
+        let next = match self.peek() {
+            None => return Err(self.error(JsonError::EofWhileParsingObject)),
+            Some(b'}') => {
+                self.leave();
+                return Ok(None);
+            }
+            Some(b',') if !*first => {
+                self.bump();
+                self.peek()
+            }
+            Some(_) if !*first => return Err(self.error(JsonError::ExpectedObjectCommaOrEnd)),
+            next => next,
+        };
+        *first = false;
+        match next {
+            Some(b'"') => {
+                for (i, key) in known.iter().enumerate() {
+                    if self.eat_key(key) {
+                        return Ok(Some(Key::Known(i)));
+                    }
+                }
+                // Not one of them, or too near the end of the input for the
+                // 16-byte compare.
+                let raw = self.string()?;
+                Ok(Some(match known.iter().position(|k| k.key == raw) {
+                    Some(i) => Key::Known(i),
+                    None => Key::Other(raw),
+                }))
+            }
+            Some(b'}') => Err(self.error(JsonError::TrailingComma)),
+            Some(_) => Err(self.error(JsonError::KeyMustBeAString)),
+            None => Err(self.error(JsonError::EofWhileParsingValue)),
+        }
+    }
+
+    /// The `:` after a key.
+    #[inline]
+    pub(crate) fn colon(&mut self) -> Result<(), ScanError> {
+        match self.peek() {
+            Some(b':') => {
+                self.bump();
+                Ok(())
+            }
+            Some(_) => Err(self.error(JsonError::ExpectedColon)),
+            None => Err(self.error(JsonError::EofWhileParsingObject)),
+        }
+    }
+
+    /// Moves to the next element of the open array: `true` if there is one
+    /// (the scanner is then at it), `false` after consuming the array's `]`.
+    /// `first` tracks whether an element was seen; start with `true`.
+    #[inline]
+    pub(crate) fn element(&mut self, first: &mut bool) -> Result<bool, ScanError> {
+        match self.peek() {
+            None => Err(self.error(JsonError::EofWhileParsingList)),
+            Some(b']') => {
+                self.leave();
+                Ok(false)
+            }
+            Some(b',') if !*first => {
+                self.bump();
+                match self.peek() {
+                    None => Err(self.error(JsonError::EofWhileParsingValue)),
+                    Some(b']') => Err(self.error(JsonError::TrailingComma)),
+                    Some(_) => Ok(true),
+                }
+            }
+            Some(b',') => Err(self.error(JsonError::ExpectedSomeValue)),
+            Some(_) if *first => {
+                *first = false;
+                Ok(true)
+            }
+            Some(_) => Err(self.error(JsonError::ExpectedListCommaOrEnd)),
+        }
+    }
+
+    /// A string, with the scanner at its opening `"`: returns its raw
+    /// contents (escapes not decoded) and moves past the closing `"`.
+    #[inline]
+    pub(crate) fn string(&mut self) -> Result<&'a [u8], ScanError> {
+        let start = self.pos + 1;
+        let mut i = start;
+        loop {
+            // Eight bytes at a time while they are all plain.
+            while let Some(chunk) = self.bytes.get(i..i + 8) {
+                let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+                let special = special_bytes(word);
+                if special != 0 {
+                    i += (special.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                i += 8;
+            }
+            let Some(&b) = self.bytes.get(i) else {
+                self.pos = self.bytes.len();
+                return Err(self.error(JsonError::EofWhileParsingString));
+            };
+            if is_plain_string_byte(b) {
+                i += 1;
+                continue;
+            }
+            match b {
+                b'"' => {
+                    self.pos = i + 1;
+                    return Ok(self.bytes.get(start..i).unwrap_or(&[]));
+                }
+                b'\\' => i = self.escape(i)?,
+                0..0x20 => {
+                    self.pos = i;
+                    return Err(self.error(JsonError::InvalidUnicodeCodePoint));
+                }
+                _ => i = self.utf8(i)?,
+            }
+        }
+    }
+
+    /// The escape sequence whose `\` is at `at`; returns the offset after it.
+    fn escape(&mut self, at: usize) -> Result<usize, ScanError> {
+        let fail = |s: &mut Self, pos: usize, kind| {
+            s.pos = pos;
+            Err(s.error(kind))
+        };
+        match self.bytes.get(at + 1) {
+            None => fail(self, self.bytes.len(), JsonError::EofWhileParsingString),
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(at + 2),
+            Some(b'u') => {
+                for k in at + 2..at + 6 {
+                    match self.bytes.get(k) {
+                        None => return fail(self, self.bytes.len(), JsonError::EofWhileParsingString),
+                        Some(h) if h.is_ascii_hexdigit() => {}
+                        Some(_) => return fail(self, k, JsonError::InvalidEscapeSequence),
+                    }
+                }
+                Ok(at + 6)
+            }
+            Some(_) => fail(self, at + 1, JsonError::InvalidEscapeSequence),
+        }
+    }
+
+    /// The run of non-ASCII bytes starting at `at` must be valid UTF-8 (a
+    /// run holds whole characters, since their bytes are all non-ASCII);
+    /// returns the offset after the run.
+    #[cold]
+    fn utf8(&mut self, at: usize) -> Result<usize, ScanError> {
+        let rest = self.bytes.get(at..).unwrap_or(&[]);
+        let run = rest.iter().position(|&b| b < 0x80).unwrap_or(rest.len());
+        match core::str::from_utf8(rest.get(..run).unwrap_or(&[])) {
+            Ok(_) => Ok(at + run),
+            // Cut short by the end of the input: the string is unterminated.
+            Err(e) if e.error_len().is_none() && run == rest.len() => {
+                self.pos = self.bytes.len();
+                Err(self.error(JsonError::EofWhileParsingString))
+            }
+            Err(e) => {
+                self.pos = at + e.valid_up_to();
+                Err(self.error(JsonError::InvalidUnicodeCodePoint))
+            }
+        }
+    }
+
+    /// The literal `word` (`true`, `false` or `null`), with the scanner at
+    /// its first byte.
+    pub(crate) fn literal(&mut self, word: &[u8]) -> Result<(), ScanError> {
+        for &expected in word {
+            match self.bytes.get(self.pos) {
+                Some(&b) if b == expected => self.bump(),
+                Some(_) => return Err(self.error(JsonError::ExpectedSomeIdent)),
+                None => return Err(self.error(JsonError::EofWhileParsingValue)),
+            }
+        }
+        Ok(())
+    }
+
+    /// A number, with the scanner at its first byte (`-` or a digit).
+    #[inline]
+    pub(crate) fn number(&mut self) -> Result<Number<'a>, ScanError> {
+        const CAP: u64 = 1 << 60;
+        let start = self.pos;
+        let negative = self.bytes.get(self.pos) == Some(&b'-');
+        if negative {
+            self.bump();
+        }
+        let mut mantissa: u64 = 0;
+        let mut exact = true;
+        let digit = |m: &mut u64, exact: &mut bool, d: u8| {
+            if *m < CAP {
+                *m = *m * 10 + u64::from(d - b'0');
+            } else {
+                *exact = false;
+            }
+        };
+        // Integer part: `0` or `[1-9][0-9]*`.
+        match self.bytes.get(self.pos) {
+            Some(b'0') => {
+                self.bump();
+                if self.bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
+                    return Err(self.error(JsonError::InvalidNumber));
+                }
+            }
+            Some(&d @ b'1'..=b'9') => {
+                digit(&mut mantissa, &mut exact, d);
+                self.bump();
+                while let Some(&d @ b'0'..=b'9') = self.bytes.get(self.pos) {
+                    digit(&mut mantissa, &mut exact, d);
+                    self.bump();
+                }
+            }
+            Some(_) => return Err(self.error(JsonError::InvalidNumber)),
+            None => return Err(self.error(JsonError::EofWhileParsingNumber)),
+        }
+        let mut exp10: i64 = 0;
+        // Fraction.
+        if self.bytes.get(self.pos) == Some(&b'.') {
+            self.bump();
+            self.digit_required()?;
+            while let Some(&d @ b'0'..=b'9') = self.bytes.get(self.pos) {
+                if mantissa < CAP {
+                    exp10 -= 1;
+                }
+                digit(&mut mantissa, &mut exact, d);
+                self.bump();
+            }
+        }
+        // Exponent.
+        if matches!(self.bytes.get(self.pos), Some(b'e' | b'E')) {
+            self.bump();
+            let minus = match self.bytes.get(self.pos) {
+                Some(b'-') => {
+                    self.bump();
+                    true
+                }
+                Some(b'+') => {
+                    self.bump();
+                    false
+                }
+                _ => false,
+            };
+            self.digit_required()?;
+            let mut e: i64 = 0;
+            while let Some(&d @ b'0'..=b'9') = self.bytes.get(self.pos) {
+                // Saturate far outside any float range.
+                e = (e * 10 + i64::from(d - b'0')).min(1 << 40);
+                self.bump();
+            }
+            exp10 = if minus { exp10 - e } else { exp10 + e };
+        }
+        let text = self.bytes.get(start..self.pos).unwrap_or(&[]);
+        Ok(Number { text, mantissa: exact.then_some(mantissa), exp10, negative })
+    }
+
+    /// The digits of a JSON integer that must fit a `u64`, with the scanner
+    /// at the first digit; stops at the first non-digit (the caller decides
+    /// what may follow). A leading zero followed by a digit, or a value past
+    /// `u64::MAX`, is `InvalidNumber` (at the offending digit).
+    pub(crate) fn unsigned(&mut self) -> Result<u64, ScanError> {
+        let mut value: u64 = 0;
+        match self.bytes.get(self.pos) {
+            Some(b'0') => {
+                self.bump();
+                if self.bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
+                    return Err(self.error(JsonError::InvalidNumber));
+                }
+            }
+            Some(b'1'..=b'9') => {
+                while let Some(&d @ b'0'..=b'9') = self.bytes.get(self.pos) {
+                    value = value
+                        .checked_mul(10)
+                        .and_then(|v| v.checked_add(u64::from(d - b'0')))
+                        .ok_or(self.error(JsonError::InvalidNumber))?;
+                    self.bump();
+                }
+            }
+            Some(_) => return Err(self.error(JsonError::InvalidNumber)),
+            None => return Err(self.error(JsonError::EofWhileParsingNumber)),
+        }
+        Ok(value)
+    }
+
+    /// A digit must come next (after `.`, `e`, `e+`, `e-`).
+    #[inline]
+    fn digit_required(&self) -> Result<(), ScanError> {
+        match self.bytes.get(self.pos) {
+            Some(b'0'..=b'9') => Ok(()),
+            Some(_) => Err(self.error(JsonError::InvalidNumber)),
+            None => Err(self.error(JsonError::EofWhileParsingNumber)),
+        }
+    }
+
+    /// Skips one value of any type, validating it, without recursion: nested
+    /// arrays and objects are tracked by the depth counter and bit stack.
+    pub(crate) fn skip_value(&mut self) -> Result<(), ScanError> {
+        let base = self.depth;
+        'value: loop {
+            // A value starts at the next non-whitespace byte.
+            match self.peek() {
+                None => return Err(self.error(JsonError::EofWhileParsingValue)),
+                Some(b'"') => {
+                    self.string()?;
+                }
+                Some(b'{') => {
+                    self.enter(true)?;
+                    match self.peek() {
+                        Some(b'}') => self.leave(),
+                        Some(b'"') => {
+                            self.string()?;
+                            self.colon()?;
+                            continue 'value;
+                        }
+                        Some(_) => return Err(self.error(JsonError::KeyMustBeAString)),
+                        None => return Err(self.error(JsonError::EofWhileParsingObject)),
+                    }
+                }
+                Some(b'[') => {
+                    self.enter(false)?;
+                    match self.peek() {
+                        Some(b']') => self.leave(),
+                        Some(_) => continue 'value,
+                        None => return Err(self.error(JsonError::EofWhileParsingList)),
+                    }
+                }
+                Some(b't') => self.literal(b"true")?,
+                Some(b'f') => self.literal(b"false")?,
+                Some(b'n') => self.literal(b"null")?,
+                Some(b'-' | b'0'..=b'9') => {
+                    self.number()?;
+                }
+                Some(_) => return Err(self.error(JsonError::ExpectedSomeValue)),
+            }
+            // After a value: close levels until one continues.
+            while self.depth > base {
+                let object = self.in_object();
+                match self.peek() {
+                    Some(b',') => {
+                        self.bump();
+                        match (object, self.peek()) {
+                            (_, None) => return Err(self.error(JsonError::EofWhileParsingValue)),
+                            (true, Some(b'}')) | (false, Some(b']')) => {
+                                return Err(self.error(JsonError::TrailingComma));
+                            }
+                            (true, Some(b'"')) => {
+                                self.string()?;
+                                self.colon()?;
+                            }
+                            (true, Some(_)) => return Err(self.error(JsonError::KeyMustBeAString)),
+                            (false, Some(_)) => {}
+                        }
+                        continue 'value;
+                    }
+                    Some(b'}') if object => self.leave(),
+                    Some(b']') if !object => self.leave(),
+                    Some(_) if object => return Err(self.error(JsonError::ExpectedObjectCommaOrEnd)),
+                    Some(_) => return Err(self.error(JsonError::ExpectedListCommaOrEnd)),
+                    None if object => return Err(self.error(JsonError::EofWhileParsingObject)),
+                    None => return Err(self.error(JsonError::EofWhileParsingList)),
+                }
+            }
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skip(json: &str) -> Result<usize, ScanError> {
+        let mut s = Scanner::new(json.as_bytes(), 16);
+        s.skip_value()?;
+        s.end()?;
+        Ok(s.offset())
+    }
+
+    fn kind(json: &str) -> JsonError {
+        match skip(json) {
+            Err(ScanError::Json { kind, .. }) => kind,
+            other => panic!("{json}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn special_bytes_finds_the_first_special_byte() {
+        for (i, special) in [b'"', b'\\', 0x00, 0x1f, 0x80, 0xff].into_iter().enumerate() {
+            for at in 0..8 {
+                let mut bytes = *b"abcdefgh";
+                bytes[at] = special;
+                // A second special byte after it must not move the first.
+                if at < 7 {
+                    bytes[7] = [b'"', 0x01, 0xc3][i % 3];
+                }
+                let word = u64::from_le_bytes(bytes);
+                assert_eq!(special_bytes(word).trailing_zeros() / 8, at as u32, "{bytes:?}");
+            }
+        }
+        assert_eq!(special_bytes(u64::from_le_bytes(*b" ~!#[]}{")), 0);
+        for b in 0..=255u8 {
+            let word = u64::from_le_bytes([b; 8]);
+            assert_eq!(special_bytes(word) != 0, !is_plain_string_byte(b), "{b:#x}");
+        }
+    }
+
+    #[test]
+    fn valid_values_of_every_type_are_skipped_whole() {
+        for json in [
+            "0",
+            "-0",
+            "-0.0e+0",
+            "12.5E-3",
+            "true",
+            "false",
+            "null",
+            r#""""#,
+            r#""a\"\\\/\b\f\n\r\t\u00e9\uD800 é 😀""#,
+            "[]",
+            "{}",
+            r#" [1, "a", {"k": [true, {"x": null}]}, [], {}] "#,
+            r#"{"a":{"b":{"c":[[[]]]}},"d":-1}"#,
+        ] {
+            assert_eq!(skip(json), Ok(json.len()), "{json}");
+        }
+    }
+
+    #[test]
+    fn invalid_json_is_rejected_with_a_kind() {
+        use JsonError::*;
+        for (json, expected) in [
+            ("", EofWhileParsingValue),
+            ("+1", ExpectedSomeValue),
+            ("01", InvalidNumber),
+            ("1.", EofWhileParsingNumber),
+            ("1.x", InvalidNumber),
+            ("1e", EofWhileParsingNumber),
+            ("1e+", EofWhileParsingNumber),
+            ("-", EofWhileParsingNumber),
+            ("-a", InvalidNumber),
+            (".5", ExpectedSomeValue),
+            ("NaN", ExpectedSomeValue),
+            ("nul", EofWhileParsingValue),
+            ("nan", ExpectedSomeIdent),
+            ("tru e", ExpectedSomeIdent),
+            ("\"a", EofWhileParsingString),
+            ("\"a\\", EofWhileParsingString),
+            ("\"\\x\"", InvalidEscapeSequence),
+            ("\"\\u12g4\"", InvalidEscapeSequence),
+            ("\"\\u12", EofWhileParsingString),
+            ("\"a\tb\"", InvalidUnicodeCodePoint),
+            ("[1,]", TrailingComma),
+            ("[,1]", ExpectedSomeValue),
+            ("[1,,2]", ExpectedSomeValue),
+            ("[1 2]", ExpectedListCommaOrEnd),
+            ("[1}", ExpectedListCommaOrEnd),
+            ("[1", EofWhileParsingList),
+            ("[", EofWhileParsingList),
+            ("{", EofWhileParsingObject),
+            ("{\"a\":1,}", TrailingComma),
+            ("{\"a\" 1}", ExpectedColon),
+            ("{\"a\":1 \"b\":2}", ExpectedObjectCommaOrEnd),
+            ("{\"a\":1]", ExpectedObjectCommaOrEnd),
+            ("{a:1}", KeyMustBeAString),
+            ("{\"a\":1,b:1}", KeyMustBeAString),
+            ("{,}", KeyMustBeAString),
+            ("{\"a\":1", EofWhileParsingObject),
+            ("{\"a\"", EofWhileParsingObject),
+            ("1 2", TrailingCharacters),
+            ("bare", ExpectedSomeValue),
+        ] {
+            assert_eq!(kind(json), expected, "{json}");
+        }
+        // Invalid UTF-8 inside a string, and cut short at the end.
+        let mut s = Scanner::new(b"\"a\xff\"", 16);
+        assert_eq!(s.skip_value(), Err(ScanError::Json { kind: JsonError::InvalidUnicodeCodePoint, offset: 2 }));
+        let mut s = Scanner::new(b"\"\xc3", 16);
+        assert_eq!(s.skip_value(), Err(ScanError::Json { kind: JsonError::EofWhileParsingString, offset: 2 }));
+        let mut s = Scanner::new(b"\"\xed\xa0\x80\"", 16);
+        assert!(s.skip_value().is_err(), "an encoded surrogate is not UTF-8");
+    }
+
+    #[test]
+    fn depth_is_bounded_without_recursion() {
+        let ok = format!("{}{}", "[".repeat(16), "]".repeat(16));
+        assert_eq!(skip(&ok), Ok(32));
+        let deep = "[{\"a\":".repeat(100_000);
+        assert_eq!(skip(&deep), Err(ScanError::TooDeep { offset: 6 * 8 }));
+        let mut s = Scanner::new(b"[[[]]]", 255);
+        assert_eq!(s.skip_value(), Ok(()));
+        let deep = "[".repeat(300);
+        let mut s = Scanner::new(deep.as_bytes(), 255);
+        assert_eq!(s.skip_value(), Err(ScanError::TooDeep { offset: 255 }));
+        let mut s = Scanner::new(b"[]", 0);
+        assert_eq!(s.skip_value(), Err(ScanError::TooDeep { offset: 0 }));
+    }
+
+    #[test]
+    fn numbers_convert_correctly_rounded() {
+        for text in [
+            "0",
+            "-0",
+            "0.25",
+            "1",
+            "16777216",
+            "16777217",
+            "0.1",
+            "3.4028235e38",
+            "3.4028236e38",
+            "1e-45",
+            "7e-46",
+            "1e10",
+            "1e-10",
+            "123456.789",
+            "-2.5e-3",
+            "1e39",
+            "0.000000000000000000000000000001",
+            "99999999999999999999999999",
+            "1.00000000000000000000000000001",
+            "8388609.5",
+            "0e999999999999",
+        ] {
+            let mut s = Scanner::new(text.as_bytes(), 1);
+            let n = s.number().unwrap();
+            assert_eq!(s.offset(), text.len());
+            let got = n.to_f32().unwrap();
+            let want: f32 = text.parse().unwrap();
+            assert_eq!(got.to_bits(), want.to_bits(), "{text}");
+        }
+    }
+}

@@ -20,9 +20,10 @@ use serde::Deserialize;
 
 const N: usize = 200;
 
-/// A realistic 200-feature file, with producer metadata per entry.
-fn feature_file() -> String {
-    let entries: Vec<String> = (0..N)
+/// A realistic 200-feature file, with producer metadata per entry; entry
+/// `k` is feature `order[k]`.
+fn feature_file(order: impl Iterator<Item = usize>) -> String {
+    let entries: Vec<String> = order
         .map(|i| format!(r#"{{"name":"feature_{i:03}.ua","default":{}.25,"source":"r0.features"}}"#, i % 5))
         .collect();
     format!(r#"{{"version":42,"generated_by":"bot-features-query","features":[{}]}}"#, entries.join(","))
@@ -68,21 +69,30 @@ fn std_ingest(bytes: &[u8]) -> Result<StdTable, String> {
     Ok((file.version, file.features, index))
 }
 
-fn bench<M: Measurement>(c: &mut Criterion<M>, group: &str) {
-    let file = feature_file();
-    let bytes = file.as_bytes();
-    let mut table = Box::new(FeatureTable::<N>::new(0));
-    ingest(bytes, &mut table, Limits::DEFAULT).unwrap();
-    let (_, entries, _) = std_ingest(bytes).unwrap();
-    assert_eq!(table.len(), entries.len());
+/// A fixed permutation of `0..N` (multiplication by 7 modulo the prime
+/// 211, keeping what falls below N).
+fn shuffled() -> impl Iterator<Item = usize> {
+    (1..=211).map(|k| (k * 7) % 211).filter(|&i| i < N)
+}
 
-    let mut group = c.benchmark_group(group);
-    group.throughput(criterion::Throughput::Bytes(bytes.len() as u64));
-    group.bench_function("feature_table_ingest", |b| {
-        b.iter(|| ingest(black_box(bytes), &mut table, Limits::DEFAULT).unwrap())
-    });
-    group.bench_function("serde_json_vec_hashmap", |b| b.iter(|| std_ingest(black_box(bytes)).unwrap()));
-    group.finish();
+fn bench<M: Measurement>(c: &mut Criterion<M>, group: &str) {
+    // Names in sorted order (a file generated from sorted rows: the table
+    // appends each name without a search) and in no particular order.
+    for (order, file) in [("sorted", feature_file(0..N)), ("shuffled", feature_file(shuffled()))] {
+        let bytes = file.as_bytes();
+        let mut table = Box::new(FeatureTable::<N>::new(0));
+        ingest(bytes, &mut table, Limits::DEFAULT).unwrap();
+        let (_, entries, _) = std_ingest(bytes).unwrap();
+        assert_eq!(table.len(), entries.len());
+
+        let mut group = c.benchmark_group(format!("{group}_{order}"));
+        group.throughput(criterion::Throughput::Bytes(bytes.len() as u64));
+        group.bench_function("feature_table_ingest", |b| {
+            b.iter(|| ingest(black_box(bytes), &mut table, Limits::DEFAULT).unwrap())
+        });
+        group.bench_function("serde_json_vec_hashmap", |b| b.iter(|| std_ingest(black_box(bytes)).unwrap()));
+        group.finish();
+    }
 }
 
 wall_and_cpu_main!(bench, "ingest_200_features");

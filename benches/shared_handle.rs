@@ -51,8 +51,10 @@ impl Churn {
     fn start(engine: &Arc<Engine>, pause: Option<std::time::Duration>) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let (engine, flag) = (Arc::clone(engine), Arc::clone(&stop));
+        // Start above the serving version: an earlier churn left it higher.
+        let serving = engine.with_current(|pair| pair.map_or(1, |pair| pair.features.table.version()));
         let thread = thread::spawn(move || {
-            let mut version = 1;
+            let mut version = serving;
             while !flag.load(Ordering::Relaxed) {
                 version += 1;
                 engine.reload_features(&service::feature_file(version, 1, 0)).unwrap();
@@ -61,7 +63,7 @@ impl Churn {
                     thread::sleep(pause);
                 }
             }
-            version
+            version - serving
         });
         Self { stop, thread: Some(thread) }
     }
@@ -71,8 +73,8 @@ impl Drop for Churn {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(thread) = self.thread.take() {
-            let reloads = thread.join().unwrap();
-            eprintln!("  (churn thread published {} feature files)", reloads - 1);
+            let published = thread.join().unwrap();
+            eprintln!("  (churn thread published {published} feature files)");
         }
     }
 }

@@ -111,13 +111,13 @@ const POW10_F32: [f32; 11] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 
 
 impl Number<'_> {
     /// The number as the nearest `f32` (correctly rounded, ties to even;
-    /// `±inf` past the range), or `None` if the standard library declines
-    /// the text, which a validated JSON number never is.
+    /// `±inf` past the range), or `None` if the text is not a number, which
+    /// a validated JSON number never is.
     ///
     /// Fast path (Clinger): a mantissa of at most 2^24 is exact in `f32`,
     /// and so is 10^k for k <= 10, so one IEEE multiplication or division
-    /// rounds the exact value once, correctly. Anything else goes to
-    /// `core`'s parser.
+    /// rounds the exact value once, correctly. Anything else goes to the
+    /// exact big-integer conversion in [`decimal`](crate::decimal).
     #[inline]
     pub(crate) fn to_f32(self) -> Option<f32> {
         if let Some(m) = self.mantissa {
@@ -135,11 +135,14 @@ impl Number<'_> {
     }
 }
 
-/// `core`'s correctly rounded parser, for what the fast path cannot do.
+/// The exact, compact conversion of [`decimal`](crate::decimal), for what
+/// the fast path cannot do: bit for bit what `str::parse::<f32>` returns,
+/// without linking `core`'s float parser (about 15 KB of flash, and panic
+/// branches) into ingest.
 #[cold]
 #[inline(never)]
 fn parse_f32_slow(text: &[u8]) -> Option<f32> {
-    core::str::from_utf8(text).ok()?.parse::<f32>().ok()
+    crate::decimal::parse_f32(text)
 }
 
 /// The scanner: a position in the input, the nesting depth and the bracket

@@ -87,6 +87,7 @@
 )]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
+mod decimal;
 pub mod extract;
 pub mod ingest;
 mod json;

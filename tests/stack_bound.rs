@@ -42,6 +42,22 @@ fn the_deepest_nesting_the_default_limits_allow_parses_on_a_64_kib_stack() {
 }
 
 #[test]
+fn defaults_that_need_the_exact_conversion_parse_on_a_64_kib_stack() {
+    // Past the fast path (more than 24 bits of digits, or 10^k beyond
+    // 10^10): the big-integer conversion, whose numbers live on the stack.
+    let defaults = [
+        "1.00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001e-45",
+        "3.40282356779733661637539395458142568447e38",
+        "7.00649232162408535461864791644958065640130970938257885878534141944895541342930300743319094181060791015625e-46",
+        "-123456789012345678901234567890e-60",
+    ];
+    let entries: Vec<String> =
+        defaults.iter().enumerate().map(|(i, d)| format!(r#"{{"name": "f{i}", "default": {d}}}"#)).collect();
+    let bytes = format!(r#"{{"version": 1, "features": [{}]}}"#, entries.join(",")).into_bytes();
+    assert_eq!(ingest_on_stack(SMALL_STACK, bytes, Limits::DEFAULT), Ok(defaults.len()));
+}
+
+#[test]
 fn one_level_more_than_the_default_limit_is_too_deep_at_its_bracket() {
     let depth = usize::from(Limits::DEFAULT.max_depth);
     assert_eq!(

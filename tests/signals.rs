@@ -132,3 +132,34 @@ fn the_copy_lane_reads_defaults_for_non_finite_signals_and_switched_off_features
     assert_eq!(engine.set_feature_enabled("s7", true), Ok(true));
     assert_eq!(engine.score_signals(&[10.0; 2]).unwrap().raw, 0.25 + 20.0 + (2..E).map(|i| i as f64).sum::<f64>());
 }
+
+/// The multi-threaded handle's signals lane: the same verdicts as its
+/// extractor lane, and both counted.
+#[cfg(feature = "std")]
+#[test]
+fn the_shared_handle_gives_the_same_verdicts_on_both_lanes() {
+    use feature_table::shared::SharedEngine;
+
+    let engine =
+        SharedEngine::<Request, Logistic<E>, E>::new(EXTRACTORS, Policy { max_growth: None, ..Policy::DEFAULT });
+    let signals = [1.5_f32; E];
+    let request = Request { signals };
+    assert_eq!(engine.score_signals(&signals), engine.score(&request)); // both NoValidTable
+    // In the binary's order (in place) and reversed (gathered), with a NaN.
+    for (version, order) in [(0..E).collect::<Vec<_>>(), (0..E).rev().collect()].into_iter().enumerate() {
+        let entries: Vec<String> = order.iter().map(|i| format!(r#"{{"name":"s{i}","default":{i}}}"#)).collect();
+        let file = format!(r#"{{"version":{},"features":[{}]}}"#, version + 1, entries.join(","));
+        let weights: Vec<String> = order.iter().map(|i| format!("{}", *i as f32 / 10.0)).collect();
+        let model = format!(r#"{{"bias":0.5,"weights":[{}]}}"#, weights.join(","));
+        engine.reload(file.as_bytes(), model.as_bytes()).unwrap();
+        let mut signals = signals;
+        signals[4] = f32::NAN;
+        let request = Request { signals };
+        let by_extractors = engine.score(&request).unwrap();
+        assert_eq!(engine.score_signals(&signals).unwrap(), by_extractors);
+        let mut vector = FeatureVector::new();
+        assert_eq!(engine.score_signals_into(&signals, &mut vector).unwrap(), by_extractors);
+        assert_eq!(vector.as_slice()[order.iter().position(|&i| i == 4).unwrap()], 4.0);
+    }
+    assert_eq!(engine.stats().scored, 6);
+}

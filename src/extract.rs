@@ -4,7 +4,7 @@
 use core::fmt;
 
 use crate::reload::ReloadError;
-use crate::table::FeatureTable;
+use crate::table::{Feature, FeatureTable};
 
 /// A feature the host binary can compute: a name and a function over the
 /// host's own request type. A host declares its extractors once, as a
@@ -177,14 +177,27 @@ impl<const N: usize> FeatureVector<N> {
         extractors: &[Extractor<R>],
         request: &R,
     ) {
+        self.fill_by(table, bindings, |feature, index| match extractors.get(index) {
+            Some(extractor) if feature.is_enabled() => extractor.compute(request),
+            _ => f32::NAN,
+        });
+    }
+
+    /// Feature `i` of `table` reads `value(feature, its extractor index)`,
+    /// resolved through the feature's switch and default: the loop shared
+    /// by [`fill`](Self::fill) and the general case of
+    /// [`fill_signals`](Self::fill_signals).
+    #[inline]
+    fn fill_by(
+        &mut self,
+        table: &FeatureTable<N>,
+        bindings: &Bindings<N>,
+        mut value: impl FnMut(&Feature, usize) -> f32,
+    ) {
         let features = table.features().iter().zip(bindings.extractors.iter());
         let mut len: u16 = 0;
         for (slot, (feature, &index)) in self.values.iter_mut().zip(features) {
-            let computed = match extractors.get(usize::from(index)) {
-                Some(extractor) if feature.is_enabled() => extractor.compute(request),
-                _ => f32::NAN,
-            };
-            *slot = feature.resolve(computed);
+            *slot = feature.resolve(value(feature, usize::from(index)));
             len = len.wrapping_add(1);
         }
         self.len = len;
@@ -210,14 +223,7 @@ impl<const N: usize> FeatureVector<N> {
         if self.gather_unresolved(table, bindings, signals) {
             self.resolve(table);
         } else {
-            let features = table.features().iter().zip(bindings.extractors.iter());
-            let mut len: u16 = 0;
-            for (slot, (feature, &index)) in self.values.iter_mut().zip(features) {
-                let signal = signals.get(usize::from(index)).copied().unwrap_or(f32::NAN);
-                *slot = feature.resolve(signal);
-                len = len.wrapping_add(1);
-            }
-            self.len = len;
+            self.fill_by(table, bindings, |_, index| signals.get(index).copied().unwrap_or(f32::NAN));
         }
     }
 

@@ -244,11 +244,7 @@ pub fn ingest<const N: usize>(bytes: &[u8], table: &mut FeatureTable<N>, limits:
     let mut s = Scanner::new(bytes, limits.max_depth);
     let mut at = Position { limit: limits.max_depth, entry: None, field: None };
 
-    match s.peek() {
-        Some(b'{') => s.enter(true).map_err(|e| at.error(e))?,
-        Some(_) => return Err(at.error(s.error(JsonError::InvalidType))),
-        None => return Err(at.error(s.error(JsonError::EofWhileParsingValue))),
-    }
+    open(&mut s, true).map_err(|e| at.error(e))?;
     let mut version: Option<u64> = None;
     let mut entries: Option<usize> = None;
     // The first invalid entry; reported after counting the whole list,
@@ -327,6 +323,17 @@ impl Position {
     }
 }
 
+/// Opens the object (`object`) or array the scanner must be at:
+/// `InvalidType` at any other value, `EofWhileParsingValue` at the end.
+fn open(s: &mut Scanner<'_>, object: bool) -> Result<(), ScanError> {
+    let bracket = if object { b'{' } else { b'[' };
+    match s.peek() {
+        Some(b) if b == bracket => s.enter(object),
+        Some(_) => Err(s.error(JsonError::InvalidType)),
+        None => Err(s.error(JsonError::EofWhileParsingValue)),
+    }
+}
+
 /// The `version`: a JSON integer that fits a `u64`. A sign, a fraction or an
 /// exponent is an error (`InvalidNumber` for `-` and for overflow,
 /// `ExpectedObjectCommaOrEnd` at the `.` or `e` after the digits), as with
@@ -350,11 +357,7 @@ fn parse_list<const N: usize>(
     table: &mut FeatureTable<N>,
     first_bad_entry: &mut Option<IngestError>,
 ) -> Result<usize, IngestError> {
-    match s.peek() {
-        Some(b'[') => s.enter(false).map_err(|e| at.error(e))?,
-        Some(_) => return Err(at.error(s.error(JsonError::InvalidType))),
-        None => return Err(at.error(s.error(JsonError::EofWhileParsingValue))),
-    }
+    open(s, false).map_err(|e| at.error(e))?;
     let mut count: usize = 0;
     let mut first = true;
     loop {
@@ -405,11 +408,7 @@ fn parse_entry<'a>(
     at: &mut Position,
     index: usize,
 ) -> Result<((&'a [u8], usize), f32), IngestError> {
-    match s.peek() {
-        Some(b'{') => s.enter(true).map_err(|e| at.error(e))?,
-        Some(_) => return Err(at.error(s.error(JsonError::InvalidType))),
-        None => return Err(at.error(s.error(JsonError::EofWhileParsingValue))),
-    }
+    open(s, true).map_err(|e| at.error(e))?;
     let entry = Some(index);
     let mut name: Option<(&'a [u8], usize)> = None;
     let mut default: Option<f32> = None;

@@ -66,7 +66,7 @@ impl FeatureName {
     #[inline]
     pub(crate) fn from_raw(name: &[u8]) -> Result<Self, NameError> {
         let mut bytes = [0; MAX_NAME_LEN];
-        // Fast path: a name that fits, checked with a branch-free table scan.
+        // Fast path: a name that fits, every byte checked without a branch.
         if let (Some(slots), Ok(len)) = (bytes.get_mut(..name.len()), u8::try_from(name.len())) {
             if let (Some(len), true) = (NonZeroU8::new(len), name.iter().all(|&b| is_name_byte(b))) {
                 slots.copy_from_slice(name);

@@ -457,6 +457,7 @@ fn parse_entry<'a>(
 
 /// A `default`: a JSON number as the nearest `f32`, or `null` as NaN. Any
 /// other value is `InvalidNumber`.
+#[inline(always)]
 fn parse_f32(s: &mut Scanner<'_>) -> Result<f32, ScanError> {
     match s.peek() {
         None => Err(s.error(JsonError::EofWhileParsingValue)),

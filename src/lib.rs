@@ -36,7 +36,7 @@
 //! Everything is sized at compile time by const generics, and the table side
 //! is identical on 32- and 64-bit targets (lengths are `u16`):
 //!
-//! - [`FeatureTable<N>`]: `42·N + 16` bytes, rounded up to 8 (8,416 for
+//! - [`FeatureTable<N>`]: `44·N + 16` bytes, rounded up to 8 (8,816 for
 //!   `N = 200`);
 //! - [`Reloader<N>`]: two tables (active and staging) plus a fixed ~100 bytes
 //!   of policy and statistics;
@@ -54,7 +54,7 @@
 //! - [`name`]: a validated [`FeatureName`] (ASCII `[a-z0-9_.-]`, at most
 //!   [`MAX_NAME_LEN`] bytes).
 //! - [`table`]: the fixed-capacity [`FeatureTable`], with O(1) lookup by index
-//!   and O(log N) by name, and per-feature kill switches.
+//!   and by name (a hash index; O(N) at worst), and per-feature kill switches.
 //! - [`ingest`](mod@ingest): bytes → validated table, in one strict,
 //!   non-recursive pass with size and nesting bounds.
 //! - [`reload`]: [`Reloader`] — staging, the [`Policy`] guards (growth,

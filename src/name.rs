@@ -106,17 +106,26 @@ impl FeatureName {
         core::str::from_utf8(bytes).unwrap_or("")
     }
 
-    /// The comparison key of this name.
+    /// The comparison key of this name: its words in big-endian order, so
+    /// that comparing keys compares names byte by byte.
     #[inline]
     pub(crate) fn key(&self) -> NameKey {
         key_of(&self.bytes)
     }
+
+    /// The name's identity for equality and hashing: two names are equal
+    /// exactly when their words are (a name is zero-padded and holds no
+    /// zero byte, so the words also encode its length).
+    #[inline]
+    pub(crate) fn words(&self) -> NameKey {
+        words_of(&self.bytes)
+    }
 }
 
-/// The comparison key of `name`, or `None` if it is too long to be a
-/// feature name. O(1).
+/// The identity of `name` as [`FeatureName::words`] gives it, or `None` if
+/// it is too long to be a feature name. O(1).
 #[inline]
-pub(crate) fn key_of_str(name: &str) -> Option<NameKey> {
+pub(crate) fn words_of_str(name: &str) -> Option<NameKey> {
     if name.len() > MAX_NAME_LEN {
         return None;
     }
@@ -124,7 +133,19 @@ pub(crate) fn key_of_str(name: &str) -> Option<NameKey> {
     for (slot, &b) in bytes.iter_mut().zip(name.as_bytes()) {
         *slot = b;
     }
-    Some(key_of(&bytes))
+    Some(words_of(&bytes))
+}
+
+/// The zero-padded bytes as little-endian words: no byte swaps, so the
+/// cheapest identity for equality and hashing (not for ordering).
+#[inline]
+fn words_of(bytes: &[u8; MAX_NAME_LEN]) -> NameKey {
+    let mut words = [0; MAX_NAME_LEN / 8];
+    for (word, chunk) in words.iter_mut().zip(bytes.chunks_exact(8)) {
+        // `chunks_exact(8)` yields 8-byte chunks only.
+        *word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+    }
+    words
 }
 
 #[inline]
@@ -276,8 +297,9 @@ mod tests {
         parsed.sort_unstable();
         let parsed: Vec<&str> = parsed.iter().map(FeatureName::as_str).collect();
         assert_eq!(parsed, names);
-        assert_eq!(key_of_str("ab"), Some(FeatureName::new("ab").unwrap().key()));
-        assert_eq!(key_of_str(&"a".repeat(MAX_NAME_LEN + 1)), None);
+        assert_eq!(words_of_str("ab"), Some(FeatureName::new("ab").unwrap().words()));
+        assert_ne!(words_of_str("ab"), Some(FeatureName::new("abc").unwrap().words()));
+        assert_eq!(words_of_str(&"a".repeat(MAX_NAME_LEN + 1)), None);
     }
 
     #[test]

@@ -497,7 +497,7 @@ impl<const N: usize> Reloader<N> {
     /// Switches the feature called `name` in the active table on or off; the
     /// setting carries over to later tables that have the same name.
     ///
-    /// Cost: O(log N). Fails with [`Unscored::NoValidTable`] before the first
+    /// Cost: one lookup by name (see [`FeatureTable::index_of`]). Fails with [`Unscored::NoValidTable`] before the first
     /// accepted file, and returns `Ok(false)` if no feature has that name.
     pub fn set_feature_enabled(&mut self, name: &str, enabled: bool) -> Result<bool, Unscored> {
         let table = match self.active {

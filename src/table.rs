@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::name::{FeatureName, MAX_NAME_LEN, NameKey, key_of_str};
+use crate::name::{FeatureName, NameKey, words_of_str};
 
 /// One feature of a [`FeatureTable`]: a validated name, a finite default and a
 /// per-feature kill switch.
@@ -47,13 +47,18 @@ impl Feature {
 /// Memory is fixed by `N` and identical on 32- and 64-bit targets (lengths and
 /// indices are stored as `u16`):
 ///
-/// `size_of::<FeatureTable<N>>() = 40·N + 2·N + 16`, rounded up to 8
+/// `size_of::<FeatureTable<N>>() = 40·N + 4·N + 16`, rounded up to 8
 ///
 /// (40 bytes per [`Feature`]: a 33-byte inline name, an `f32` default and a
-/// switch, padded; 2 bytes per name-index slot; a `u64` version, two `u16`
-/// lengths, 2 bytes of padding and a `u16` count of switched-off features).
-/// `FeatureTable<200>` is 8,416 bytes. `N` must be at most
-/// `u16::MAX`; a larger `N` is a compile-time error.
+/// switch, padded; 4 bytes per feature for the name index, a hash table of
+/// `2·N` two-byte slots; a `u64` version, a `u16` length, padding and a `u16`
+/// count of switched-off features). `FeatureTable<200>` is 8,816 bytes. `N`
+/// must be at most `u16::MAX`; a larger `N` is a compile-time error.
+///
+/// The name index hashes each name once; a lookup or a push then costs one
+/// or two probes on average, in whatever order the names come. Names built
+/// to collide can make each O(N): bounded, so a hostile file costs at most
+/// O(N²) compares to ingest, never more memory.
 ///
 /// A table only ever holds valid features: names are unique and valid,
 /// defaults are finite. Build one with [`FeatureTable::push`] or from a feature
@@ -76,11 +81,29 @@ impl Feature {
 pub struct FeatureTable<const N: usize> {
     version: u64,
     features: heapless::Vec<Feature, N, u16>,
-    /// Indices into `features`, sorted by name.
-    by_name: heapless::Vec<u16, N, u16>,
+    /// The index by name: an open-addressing hash table of `2·N` slots
+    /// (linear probing, at most half full), each 0 for empty or 1 + the
+    /// index of a feature. Two halves because `[u16; 2 * N]` needs unstable
+    /// const arithmetic; [`Self::slots`] joins them.
+    slots: [[u16; N]; 2],
     /// How many features are switched off: when 0, the request path can
     /// skip every per-feature switch.
     switched_off: u16,
+}
+
+/// Where a name's probe for a slot starts, in `0..slots`: a multiplicative
+/// hash of its words (two independent products, so the latency is two
+/// multiplications, not four), mapped by the high half of a 128-bit product,
+/// which needs no division and no power-of-two size. The high bits of each
+/// product depend on every bit of its operand.
+#[inline]
+fn home_slot(words: &NameKey, slots: usize) -> usize {
+    const K0: u64 = 0x517c_c1b7_2722_0a95;
+    const K1: u64 = 0x9e37_79b9_7f4a_7c15;
+    let [a, b, c, d] = *words;
+    let h = (a ^ b.rotate_left(29)).wrapping_mul(K0) ^ (c ^ d.rotate_left(29)).wrapping_mul(K1);
+    // `slots` fits a u64 and the product's high half is below it.
+    ((u128::from(h) * slots as u128) >> 64) as usize
 }
 
 impl<const N: usize> FeatureTable<N> {
@@ -89,14 +112,15 @@ impl<const N: usize> FeatureTable<N> {
 
     /// An empty table for file `version`. `const`, so it can live in a `static`.
     pub const fn new(version: u64) -> Self {
-        Self { version, features: heapless::Vec::new(), by_name: heapless::Vec::new(), switched_off: 0 }
+        const { assert!(N <= u16::MAX as usize, "FeatureTable capacity must be at most u16::MAX") };
+        Self { version, features: heapless::Vec::new(), slots: [[0; N]; 2], switched_off: 0 }
     }
 
     /// Empties the table and sets its version, keeping the storage.
     pub(crate) fn reset(&mut self, version: u64) {
         self.version = version;
         self.features.clear();
-        self.by_name.clear();
+        self.slots.as_flattened_mut().fill(0);
         self.switched_off = 0;
     }
 
@@ -131,71 +155,61 @@ impl<const N: usize> FeatureTable<N> {
         self.features.get(index)
     }
 
-    /// The index of the feature called `name`. O(log N) byte comparisons, no
-    /// allocation.
+    /// The index of the feature called `name`. No allocation; O(1) expected
+    /// (one hash, under two probes on average), O(N) at worst, for names
+    /// built to collide.
     pub fn index_of(&self, name: &str) -> Option<usize> {
-        let key = key_of_str(name)?;
-        self.search(&key).ok().and_then(|slot| self.by_name.get(slot)).map(|&i| usize::from(i))
+        let words = words_of_str(name)?;
+        self.find(&words).ok()
     }
 
-    /// The feature called `name`. O(log N), no allocation.
+    /// The feature called `name`. Same cost as [`Self::index_of`].
     pub fn by_name(&self, name: &str) -> Option<&Feature> {
         self.index_of(name).and_then(|i| self.get(i))
     }
 
-    /// Binary search of the name index: `Ok(slot)` when found, `Err(slot)`
-    /// with the insertion slot otherwise.
-    fn search(&self, key: &NameKey) -> Result<usize, usize> {
-        self.by_name.binary_search_by(|&i| {
-            self.features.get(usize::from(i)).map_or([0; MAX_NAME_LEN / 8], |f| f.name.key()).cmp(key)
-        })
+    /// Probes the name index for `words`: `Ok(index)` of the feature with
+    /// that name, or `Err(slot)` with the empty slot where it would go. At
+    /// most `N` of the `2·N` slots are used, so a probe always ends at an
+    /// empty slot; the loop bound only makes that evident.
+    fn find(&self, words: &NameKey) -> Result<usize, usize> {
+        let slots = self.slots.as_flattened();
+        let mut slot = home_slot(words, slots.len());
+        for _ in 0..slots.len() {
+            match slots.get(slot) {
+                Some(&used) if used != 0 => {
+                    let index = usize::from(used - 1);
+                    if self.features.get(index).is_some_and(|f| f.name.words() == *words) {
+                        return Ok(index);
+                    }
+                }
+                _ => return Err(slot),
+            }
+            slot = if slot + 1 == slots.len() { 0 } else { slot + 1 };
+        }
+        Err(slot)
     }
 
     /// Appends a feature with a finite `default`.
     ///
-    /// Cost: O(N) in the worst case (the name index is kept sorted by
-    /// insertion), O(1) when names come in ascending order (as files
-    /// generated from sorted data have them), no allocation. Fails, leaving
-    /// the table unchanged, when the table is full, the name is already
-    /// present, or `default` is not finite.
+    /// Cost: O(1) expected (one probe of the name index, whatever order
+    /// names come in), O(N) at worst, for names built to collide; no
+    /// allocation. Fails, leaving the table unchanged, when the table is
+    /// full, the name is already present, or `default` is not finite.
     pub fn push(&mut self, name: FeatureName, default: f32) -> Result<(), TableError> {
         if !default.is_finite() {
             return Err(TableError::NonFiniteDefault { index: self.len() });
         }
-        let key = name.key();
-        // Names often arrive in order: one compare with the greatest name
-        // so far, and a name past it goes at the end without a search.
-        let last = self.by_name.last().and_then(|&i| self.features.get(usize::from(i)));
-        let sorted = last.is_none_or(|f| f.name.key() < key);
-        let found = if sorted { Err(self.by_name.len()) } else { self.search(&key) };
-        let slot = match found {
-            Ok(slot) => {
-                let first = self.by_name.get(slot).map_or(0, |&i| usize::from(i));
-                return Err(TableError::DuplicateName { name, first, second: self.len() });
-            }
+        let slot = match self.find(&name.words()) {
+            Ok(first) => return Err(TableError::DuplicateName { name, first, second: self.len() }),
             Err(slot) => slot,
         };
-        let index = u16::try_from(self.len()).map_err(|_| TableError::CapacityExceeded { capacity: N })?;
-        self.features
-            .push(Feature { default, name, enabled: true })
-            .map_err(|_| TableError::CapacityExceeded { capacity: N })?;
-        // `features` had room, and `by_name` has the same capacity and length,
-        // so this push cannot fail; undo the first push if it somehow does.
-        if self.by_name.push(index).is_err() {
-            self.features.pop();
-            return Err(TableError::CapacityExceeded { capacity: N });
-        }
-        // Move the new index from the end to its sorted slot. Not
-        // `heapless::Vec::insert`: it panics on an index past the length and
-        // on a length overflowing `u16`, and the optimizer cannot prove either
-        // impossible, so the panic would stay in the binary
-        // (examples/no-panic-check fails to link).
-        if let Some(tail) = self.by_name.get_mut(slot..) {
-            // One element (the new index, already at its slot) needs no move.
-            if tail.len() > 1 {
-                tail.rotate_right(1);
-            }
-        }
+        // The slot holds 1 + index: at most N <= u16::MAX.
+        let full = TableError::CapacityExceeded { capacity: N };
+        let Some(used) = u16::try_from(self.len()).ok().and_then(|i| i.checked_add(1)) else { return Err(full) };
+        let Some(empty) = self.slots.as_flattened_mut().get_mut(slot) else { return Err(full) };
+        self.features.push(Feature { default, name, enabled: true }).map_err(|_| full)?;
+        *empty = used;
         Ok(())
     }
 
@@ -416,13 +430,13 @@ mod tests {
     #[test]
     fn memory_formula_holds_and_does_not_depend_on_pointer_width() {
         fn formula(n: usize) -> usize {
-            (42 * n + 16).next_multiple_of(8)
+            (44 * n + 16).next_multiple_of(8)
         }
         assert_eq!(core::mem::size_of::<Feature>(), 40);
         assert_eq!(core::mem::size_of::<FeatureTable<1>>(), formula(1));
         assert_eq!(core::mem::size_of::<FeatureTable<60>>(), formula(60));
         assert_eq!(core::mem::size_of::<FeatureTable<200>>(), formula(200));
-        assert_eq!(core::mem::size_of::<FeatureTable<200>>(), 8416);
+        assert_eq!(core::mem::size_of::<FeatureTable<200>>(), 8816);
         assert_eq!(core::mem::size_of::<FeatureTable<1024>>(), formula(1024));
     }
 }

@@ -1,5 +1,6 @@
 //! Properties over arbitrary input: `ingest` and `Reloader::offer` never
-//! panic, and a rejected offer leaves the active table exactly as it was.
+//! panic, and a rejected offer leaves the active table exactly as it was;
+//! the table's name index agrees with a `HashMap` whatever names come in.
 //!
 //! Inputs are arbitrary bytes and mutations (byte flips, truncations,
 //! insertions, deletions) of a valid generated file, whose producer metadata
@@ -8,7 +9,9 @@
 mod common;
 
 use common::{feature_file, names};
-use feature_table::{FeatureTable, Limits, Policy, Reloader, ingest};
+use std::collections::HashMap;
+
+use feature_table::{FeatureName, FeatureTable, Limits, Policy, Reloader, TableError, ingest};
 use proptest::prelude::*;
 
 const CAPACITY: usize = 16;
@@ -134,6 +137,44 @@ proptest! {
         let _ = ingest(&bytes, &mut table, Limits::DEFAULT);
         let mut reloader = serving();
         offer_keeps_contract(&mut reloader, &bytes)?;
+    }
+
+    /// The hash index against the obvious model: any names, in any order,
+    /// with repeats and past capacity. Short names from a four-letter
+    /// alphabet make repeats and probe collisions (a capacity-16 table has 32
+    /// slots) common; every outcome and every lookup, present or absent,
+    /// must be the model's.
+    #[test]
+    fn the_name_index_agrees_with_a_hash_map(
+        names in prop::collection::vec("[abcd]{1,3}", 0..40),
+        absent in prop::collection::vec("[abcde]{1,4}", 0..8),
+    ) {
+        let mut table = FeatureTable::<CAPACITY>::new(0);
+        let mut model: HashMap<String, usize> = HashMap::new();
+        for name in &names {
+            let result = table.push(FeatureName::new(name).unwrap(), 1.0);
+            let len = model.len();
+            let expected = match model.get(name) {
+                Some(&first) => Err(TableError::DuplicateName {
+                    name: FeatureName::new(name).unwrap(),
+                    first,
+                    second: len,
+                }),
+                None if len == CAPACITY => Err(TableError::CapacityExceeded { capacity: CAPACITY }),
+                None => {
+                    model.insert(name.clone(), len);
+                    Ok(())
+                }
+            };
+            prop_assert_eq!(result, expected);
+            prop_assert_eq!(table.len(), model.len());
+        }
+        for name in names.iter().chain(&absent) {
+            prop_assert_eq!(table.index_of(name), model.get(name).copied(), "{}", name);
+        }
+        for (i, feature) in table.features().iter().enumerate() {
+            prop_assert_eq!(model.get(feature.name().as_str()), Some(&i));
+        }
     }
 
     #[test]

@@ -135,6 +135,19 @@ impl Number<'_> {
     }
 }
 
+impl Number<'_> {
+    /// The number as the nearest `f64` (correctly rounded, ties to even;
+    /// `±inf` past the range), or `None` if the text is not a number, which
+    /// a validated JSON number never is.
+    ///
+    /// For now `core`'s `str::parse::<f64>` (`dec2flt`), as the model
+    /// loaders have always used.
+    #[allow(dead_code)] // the model loaders move onto the scanner next
+    pub(crate) fn to_f64(self) -> Option<f64> {
+        core::str::from_utf8(self.text).ok()?.parse().ok()
+    }
+}
+
 /// The exact, compact conversion of [`decimal`](crate::decimal), for what
 /// the fast path cannot do: bit for bit what `str::parse::<f32>` returns,
 /// without linking `core`'s float parser (about 15 KB of flash, and panic

@@ -383,6 +383,14 @@ mod tests {
     }
 
     #[test]
+    fn a_zero_capacity_table_has_no_slots_and_refuses_every_push() {
+        let mut t = FeatureTable::<0>::new(1);
+        assert_eq!(t.push(name("a"), 0.0), Err(TableError::CapacityExceeded { capacity: 0 }));
+        assert_eq!(t.index_of("a"), None);
+        assert!(t.is_empty());
+    }
+
+    #[test]
     fn non_finite_default_is_refused() {
         let mut t = FeatureTable::<2>::new(1);
         assert_eq!(t.push(name("a"), f32::NAN), Err(TableError::NonFiniteDefault { index: 0 }));

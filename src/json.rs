@@ -56,7 +56,9 @@ pub(crate) enum ScanError {
 pub(crate) struct Number<'a> {
     /// The number's text, exactly as in the input (JSON grammar, ASCII).
     text: &'a [u8],
-    /// Its decimal digits as an integer, if that fits below 2^60.
+    /// Its decimal digits as an integer, if each was taken while the value
+    /// was below 2^60 (so always for up to 18 significant digits; the value
+    /// is below 2^64).
     mantissa: Option<u64>,
     /// The power of ten to scale `mantissa` by (saturated far outside the
     /// `f32` range).
@@ -138,14 +140,32 @@ impl Number<'_> {
 impl Number<'_> {
     /// The number as the nearest `f64` (correctly rounded, ties to even;
     /// `±inf` past the range), or `None` if the text is not a number, which
-    /// a validated JSON number never is.
+    /// a validated JSON number never is: bit for bit what
+    /// `str::parse::<f64>` returns, without `core`'s float parser.
     ///
-    /// For now `core`'s `str::parse::<f64>` (`dec2flt`), as the model
-    /// loaders have always used.
+    /// Fast path ([`decimal::fast_f64`](crate::decimal::fast_f64): Clinger,
+    /// then Eisel-Lemire for powers of ten from 10^-64 to 10^64) when the
+    /// digits fit a `u64`, as the 17 significant digits of a model file do;
+    /// anything else goes to the exact big-integer conversion, which costs
+    /// tens of microseconds at worst (hundreds of digits at a rounding
+    /// boundary). No allocation, no panic.
     #[allow(dead_code)] // the model loaders move onto the scanner next
+    #[inline]
     pub(crate) fn to_f64(self) -> Option<f64> {
-        core::str::from_utf8(self.text).ok()?.parse().ok()
+        if let Some(magnitude) = self.mantissa.and_then(|m| crate::decimal::fast_f64(m, self.exp10)) {
+            return Some(if self.negative { -magnitude } else { magnitude });
+        }
+        parse_f64_slow(self.text)
     }
+}
+
+/// The exact conversion of [`decimal`](crate::decimal) for what
+/// [`Number::to_f64`]'s fast path cannot decide.
+#[cold]
+#[inline(never)]
+#[allow(dead_code)] // the model loaders move onto the scanner next
+fn parse_f64_slow(text: &[u8]) -> Option<f64> {
+    crate::decimal::parse_f64(text)
 }
 
 /// The exact, compact conversion of [`decimal`](crate::decimal), for what

@@ -65,8 +65,14 @@ type Big<const N: usize> = [u32; N];
 /// `a = a · mul + add`. Nothing overflows for the sizes formed here (see
 /// [`LIMBS`], [`LIMBS_F64`]).
 fn mul_add<const N: usize>(a: &mut Big<N>, mul: u32, add: u32) {
+    mul_add_in(a, N, mul, add);
+}
+
+/// [`mul_add`] on the low `width` limbs of `a` only (those above must be,
+/// and stay, zero).
+fn mul_add_in<const N: usize>(a: &mut Big<N>, width: usize, mul: u32, add: u32) {
     let mut carry = u64::from(add);
-    for limb in a.iter_mut() {
+    for limb in a.iter_mut().take(width) {
         let v = u64::from(*limb) * u64::from(mul) + carry;
         *limb = v as u32;
         carry = v >> 32;
@@ -82,24 +88,25 @@ fn mul_pow10<const N: usize>(a: &mut Big<N>, mut n: u32) {
     }
 }
 
-/// `a = a · 5^n`.
-fn mul_pow5<const N: usize>(a: &mut Big<N>, mut n: u32) {
+/// `a = a · 5^n`, on the low `width` limbs.
+fn mul_pow5<const N: usize>(a: &mut Big<N>, width: usize, mut n: u32) {
     while n > 0 {
         // 5^13 < 2^32.
         let step = n.min(13);
-        mul_add(a, 5u32.pow(step), 0);
+        mul_add_in(a, width, 5u32.pow(step), 0);
         n -= step;
     }
 }
 
-/// `a · m` for a 64-bit `m`: `a · lo + (a · hi) · 2^32`.
-fn mul_u64<const N: usize>(a: &Big<N>, m: u64) -> Big<N> {
+/// `a · m` for a 64-bit `m`, on the low `width` limbs: `a · lo + (a · hi) ·
+/// 2^32`.
+fn mul_u64<const N: usize>(a: &Big<N>, width: usize, m: u64) -> Big<N> {
     let mut out = *a;
-    mul_add(&mut out, m as u32, 0);
+    mul_add_in(&mut out, width, m as u32, 0);
     let mut high = *a;
-    mul_add(&mut high, (m >> 32) as u32, 0);
+    mul_add_in(&mut high, width, (m >> 32) as u32, 0);
     let mut carry = 0u64;
-    for (o, h) in out.iter_mut().skip(1).zip(high.iter()) {
+    for (o, h) in out.iter_mut().take(width).skip(1).zip(high.iter()) {
         let v = u64::from(*o) + u64::from(*h) + carry;
         *o = v as u32;
         carry = v >> 32;
@@ -109,10 +116,15 @@ fn mul_u64<const N: usize>(a: &Big<N>, m: u64) -> Big<N> {
 
 /// `a · 2^shift` (bits past the top are dropped; none are set here).
 fn shl<const N: usize>(a: &Big<N>, shift: u32) -> Big<N> {
+    shl_in(a, N, shift)
+}
+
+/// [`shl`] into the low `width` limbs (bits past them are dropped).
+fn shl_in<const N: usize>(a: &Big<N>, width: usize, shift: u32) -> Big<N> {
     let limbs = (shift / 32) as usize;
     let bits = shift % 32;
     let mut out = [0; N];
-    for (i, o) in out.iter_mut().enumerate().skip(limbs) {
+    for (i, o) in out.iter_mut().enumerate().take(width).skip(limbs) {
         let hi = a.get(i - limbs).copied().unwrap_or(0);
         let lo = if bits == 0 { 0 } else { i.checked_sub(limbs + 1).and_then(|j| a.get(j)).copied().unwrap_or(0) };
         *o = if bits == 0 { hi } else { hi << bits | lo >> (32 - bits) };
@@ -137,15 +149,17 @@ fn bit_len<const N: usize>(a: &Big<N>) -> u64 {
     0
 }
 
-/// Compares `a · 2^shift` with `b`, for any `shift`: a product that would
-/// not fit is larger than any `b`.
-fn cmp_shifted<const N: usize>(a: &Big<N>, shift: u64, b: &Big<N>) -> Ordering {
+/// Compares `a · 2^shift` with `b`, for any `shift`, where both fit in
+/// the low `width` limbs: a product that would not is larger than `b`.
+fn cmp_shifted<const N: usize>(a: &Big<N>, width: usize, shift: u64, b: &Big<N>) -> Ordering {
     let bits = bit_len(a);
     if bits == 0 {
         return if bit_len(b) == 0 { Ordering::Equal } else { Ordering::Less };
     }
     match u32::try_from(shift) {
-        Ok(shift) if bits.saturating_add(u64::from(shift)) <= 32 * N as u64 => cmp(&shl(a, shift), b),
+        Ok(shift) if bits.saturating_add(u64::from(shift)) <= 32 * width as u64 => {
+            shl_in(a, width, shift).iter().take(width).rev().cmp(b.iter().take(width).rev())
+        }
         _ => Ordering::Greater,
     }
 }
@@ -193,7 +207,9 @@ fn read<const N: usize>(text: &[u8], max_digits: i64) -> Option<Digits<N>> {
                     chunk = chunk * 10 + digit;
                     chunk_len += 1;
                     if chunk_len == 9 {
-                        mul_add(&mut d, 1_000_000_000, chunk);
+                        // `d < 10^kept < 2^(32 · (kept / 9 + 1))` before and
+                        // after (9 digits < 30 bits).
+                        mul_add_in(&mut d, usize::try_from(kept / 9 + 2).unwrap_or(N), 1_000_000_000, chunk);
                         (chunk, chunk_len) = (0, 0);
                     }
                     kept += 1;
@@ -368,7 +384,11 @@ fn nearest_f64(d: Big<LIMBS_F64>, kept: i64, q: i64) -> u64 {
     let mut p: Big<LIMBS_F64> = [0; LIMBS_F64];
     mul_add(&mut p, 0, 1);
     let scale = u32::try_from(q.unsigned_abs()).unwrap_or(u32::MAX);
-    mul_pow5(if q >= 0 { &mut a } else { &mut p }, scale);
+    // Limbs enough for a and p · (2m + 1): d < 10^kept, 5^k < 2^(2.33 k),
+    // 2m + 1 < 2^54. Arithmetic on the rest would be on zeros.
+    let bits = (kept * 3322 + q.max(0) * 2322).max(q.min(0) * -2322 + 54_000) / 1000 + 1;
+    let width = usize::try_from(bits / 32 + 1).unwrap_or(LIMBS_F64).min(LIMBS_F64);
+    mul_pow5(if q >= 0 { &mut a } else { &mut p }, width, scale);
 
     // Whether x rounds to bit pattern `k` or above: x > b_k, or x == b_k and
     // k is even. b_k = (v_{k-1} + v_k) / 2 = (2m + 1) · 2^(e - 1), where
@@ -379,11 +399,11 @@ fn nearest_f64(d: Big<LIMBS_F64>, kept: i64, q: i64) -> u64 {
         let m = below & ((1 << 52) - 1) | u64::from(field > 0) << 52;
         // e - 1 = max(field, 1) - 1075 - 1.
         let exp = field.max(1) as i64 - 1076;
-        let boundary = mul_u64(&p, 2 * m + 1);
+        let boundary = mul_u64(&p, width, 2 * m + 1);
         // a · 2^q against boundary · 2^exp.
         let order = match q.wrapping_sub(exp) {
-            t if t >= 0 => cmp_shifted(&a, t.unsigned_abs(), &boundary),
-            t => cmp_shifted(&boundary, t.unsigned_abs(), &a).reverse(),
+            t if t >= 0 => cmp_shifted(&a, width, t.unsigned_abs(), &boundary),
+            t => cmp_shifted(&boundary, width, t.unsigned_abs(), &a).reverse(),
         };
         order == Ordering::Greater || (order == Ordering::Equal && k % 2 == 0)
     };
@@ -553,8 +573,8 @@ const fn pow5_128(q: i64) -> (u64, u64) {
 
 /// Powers of ten exactly representable as `f64` (5^22 < 2^53).
 const POW10_F64: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
-    1e20, 1e21, 1e22,
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22,
 ];
 
 /// `w · 10^q` as the nearest `f64`, if it can be had fast and for certain;
@@ -895,7 +915,8 @@ mod tests_f64 {
     /// The exact decimal digits of `odd · 2^e` and the power of ten they
     /// are scaled by (base-10^9 limbs, little-endian).
     fn exact_decimal(odd: u64, e: i32) -> (String, i32) {
-        let mut limbs: Vec<u64> = vec![odd % 1_000_000_000, odd / 1_000_000_000 % 1_000_000_000, odd / 1_000_000_000_000_000_000];
+        let mut limbs: Vec<u64> =
+            vec![odd % 1_000_000_000, odd / 1_000_000_000 % 1_000_000_000, odd / 1_000_000_000_000_000_000];
         let (factor, count) = if e >= 0 { (2, e) } else { (5, -e) };
         for _ in 0..count {
             let mut carry = 0;
@@ -1017,14 +1038,17 @@ mod tests_f64 {
             mul_add(&mut next, 1, 1);
             let mut power: Big<16> = [0; 16];
             mul_add(&mut power, 0, 1);
-            mul_pow5(&mut power, q.unsigned_abs() as u32);
+            mul_pow5(&mut power, 16, q.unsigned_abs() as u32);
             if q >= 0 {
                 // t = floor(5^q · 2^s): t · 2^-s <= 5^q < (t + 1) · 2^-s.
                 let s = bit_len(&power) as i64 - 128;
                 let (order_t, order_next) = if s >= 0 {
-                    (cmp_shifted(&mantissa, s as u64, &power), cmp_shifted(&next, s as u64, &power))
+                    (cmp_shifted(&mantissa, 16, s as u64, &power), cmp_shifted(&next, 16, s as u64, &power))
                 } else {
-                    (cmp_shifted(&power, (-s) as u64, &mantissa).reverse(), cmp_shifted(&power, (-s) as u64, &next).reverse())
+                    (
+                        cmp_shifted(&power, 16, (-s) as u64, &mantissa).reverse(),
+                        cmp_shifted(&power, 16, (-s) as u64, &next).reverse(),
+                    )
                 };
                 assert!(order_t != Ordering::Greater && order_next == Ordering::Greater, "{q}");
             } else {
@@ -1032,8 +1056,8 @@ mod tests_f64 {
                 let s = 127 + bit_len(&power);
                 let mut low = mantissa;
                 let mut high = next;
-                mul_pow5(&mut low, q.unsigned_abs() as u32);
-                mul_pow5(&mut high, q.unsigned_abs() as u32);
+                mul_pow5(&mut low, 16, q.unsigned_abs() as u32);
+                mul_pow5(&mut high, 16, q.unsigned_abs() as u32);
                 let mut two_s: Big<16> = [0; 16];
                 mul_add(&mut two_s, 0, 1);
                 let two_s = shl(&two_s, s as u32);
@@ -1046,7 +1070,7 @@ mod tests_f64 {
                         borrow = u64::from(v > u64::from(*limb));
                         *limb = v as u32;
                     }
-                    mul_pow5(&mut prev, q.unsigned_abs() as u32);
+                    mul_pow5(&mut prev, 16, q.unsigned_abs() as u32);
                     assert_eq!(cmp(&prev, &two_s), Ordering::Less, "{q}");
                     assert_eq!(cmp(&low, &two_s), Ordering::Greater, "{q}");
                 } else {
@@ -1149,8 +1173,8 @@ mod tests_f64 {
         assert!(bit_len(&d) <= 2595);
         let mut boundary: Big<LIMBS_F64> = [0; LIMBS_F64];
         mul_add(&mut boundary, 0, 1);
-        mul_pow5(&mut boundary, 323 + MAX_DIGITS_F64 as u32 + 1);
-        let boundary = mul_u64(&boundary, (1 << 54) - 1);
+        mul_pow5(&mut boundary, LIMBS_F64, 323 + MAX_DIGITS_F64 as u32 + 1);
+        let boundary = mul_u64(&boundary, LIMBS_F64, (1 << 54) - 1);
         assert!(bit_len(&boundary) <= 2618 && 2618 < 32 * LIMBS_F64 as u64);
     }
 
@@ -1159,7 +1183,7 @@ mod tests_f64 {
         for field in 0..=2046u64 {
             let base = field << 52;
             for k in [base, base + 1, base + (1 << 51), base + (1 << 52) - 1] {
-                if field % 16 == 0 || field < 4 || field > 2040 || (1070..1080).contains(&field) || k == base + 1 {
+                if field % 16 == 0 || !(4..=2040).contains(&field) || (1070..1080).contains(&field) || k == base + 1 {
                     check_midpoint(k);
                 }
                 let v = f64::from_bits(k);
@@ -1178,7 +1202,7 @@ mod tests_f64 {
         for q in 0..=23u32 {
             let p = 5u64.pow(q);
             let (first, last) = (((1u64 << 53) / p + 1) | 1, ((1u64 << 54) - 1) / p);
-            for w in [first, first + 2, last - (last + 1) % 2, (first + last) / 2 | 1] {
+            for w in [first, first + 2, last - (last + 1) % 2, ((first + last) / 2) | 1] {
                 if w <= last && (w * p) % 2 == 1 {
                     check(&format!("{w}e{q}"));
                     check(&format!("{}e{q}", w + 1));
@@ -1187,6 +1211,16 @@ mod tests_f64 {
                     check(&format!("{}.99999999999999999999e{q}", w - 1));
                     check(&format!("-{w}e{q}"));
                 }
+            }
+        }
+        // (2m + 1) · 2^-j = (2m + 1) · 5^j · 10^-j: 19 or 20 digits.
+        for j in 1..=4u32 {
+            for odd in [(1u64 << 53) + 1, (1 << 53) + 3, (3 << 52) + 1, (1 << 54) - 1, (1 << 54) - 3] {
+                let w = odd * 5u64.pow(j);
+                check(&format!("{w}e-{j}"));
+                check(&format!("{}.{:0width$}", w / 10u64.pow(j), w % 10u64.pow(j), width = j as usize));
+                check(&format!("{}e-{j}", w + 1));
+                check(&format!("{}e-{j}", w - 1));
             }
         }
     }

@@ -56,12 +56,15 @@ pub(crate) enum ScanError {
 pub(crate) struct Number<'a> {
     /// The number's text, exactly as in the input (JSON grammar, ASCII).
     text: &'a [u8],
-    /// Its decimal digits as an integer, if each was taken while the value
-    /// was below 2^60 (so always for up to 18 significant digits; the value
-    /// is below 2^64).
-    mantissa: Option<u64>,
-    /// The power of ten to scale `mantissa` by (saturated far outside the
-    /// `f32` range).
+    /// Its leading decimal digits as an integer: each digit taken while the
+    /// value was below 2^60 (so all of them up to 18 significant digits, at
+    /// least 18 otherwise; the value is below 2^64 - 1).
+    mantissa: u64,
+    /// Whether a digit did not fit in `mantissa` (then the number lies
+    /// between `mantissa · 10^exp10` and `(mantissa + 1) · 10^exp10`).
+    truncated: bool,
+    /// The power of ten to scale `mantissa` by (saturated far outside any
+    /// float range).
     exp10: i64,
     /// A leading `-`.
     negative: bool,
@@ -122,7 +125,8 @@ impl Number<'_> {
     /// exact big-integer conversion in [`decimal`](crate::decimal).
     #[inline]
     pub(crate) fn to_f32(self) -> Option<f32> {
-        if let Some(m) = self.mantissa {
+        if !self.truncated {
+            let m = self.mantissa;
             if m <= 1 << 24 {
                 let k = usize::try_from(self.exp10.unsigned_abs()).unwrap_or(usize::MAX);
                 if let Some(&pow) = POW10_F32.get(k) {
@@ -144,18 +148,28 @@ impl Number<'_> {
     /// `str::parse::<f64>` returns, without `core`'s float parser.
     ///
     /// Fast path ([`decimal::fast_f64`](crate::decimal::fast_f64): Clinger,
-    /// then Eisel-Lemire for powers of ten from 10^-64 to 10^64) when the
-    /// digits fit a `u64`, as the 17 significant digits of a model file do;
-    /// anything else goes to the exact big-integer conversion, which costs
-    /// tens of microseconds at worst (hundreds of digits at a rounding
-    /// boundary). No allocation, no panic.
+    /// then Eisel-Lemire for powers of ten from 10^-64 to 10^64), tens of
+    /// nanoseconds: when the digits fit a `u64`, as the 17 significant digits
+    /// of a model file do, or else when the leading 18 or 19 digits and the
+    /// same plus one in the last place round to the same `f64` (the number
+    /// lies between them). Anything else goes to the exact big-integer
+    /// conversion, which costs microseconds, tens at worst (hundreds of
+    /// digits at a rounding boundary). No allocation, no panic.
     #[allow(dead_code)] // the model loaders move onto the scanner next
     #[inline]
     pub(crate) fn to_f64(self) -> Option<f64> {
-        if let Some(magnitude) = self.mantissa.and_then(|m| crate::decimal::fast_f64(m, self.exp10)) {
-            return Some(if self.negative { -magnitude } else { magnitude });
+        let fast = if self.truncated {
+            // `mantissa < 2^64 - 1`: the increment does not overflow.
+            let low = crate::decimal::fast_f64(self.mantissa, self.exp10);
+            let high = crate::decimal::fast_f64(self.mantissa.wrapping_add(1), self.exp10);
+            low.filter(|low| high.is_some_and(|high| high.to_bits() == low.to_bits()))
+        } else {
+            crate::decimal::fast_f64(self.mantissa, self.exp10)
+        };
+        match fast {
+            Some(magnitude) => Some(if self.negative { -magnitude } else { magnitude }),
+            None => parse_f64_slow(self.text),
         }
-        parse_f64_slow(self.text)
     }
 }
 
@@ -508,6 +522,7 @@ impl<'a> Scanner<'a> {
         }
         let mut mantissa: u64 = 0;
         let mut exact = true;
+        let mut exp10: i64 = 0;
         let digit = |m: &mut u64, exact: &mut bool, d: u8| {
             if *m < CAP {
                 *m = *m * 10 + u64::from(d - b'0');
@@ -527,6 +542,8 @@ impl<'a> Scanner<'a> {
                 digit(&mut mantissa, &mut exact, d);
                 self.bump();
                 while let Some(&d @ b'0'..=b'9') = self.bytes.get(self.pos) {
+                    // A dropped integer digit scales the digits kept.
+                    exp10 += i64::from(mantissa >= CAP);
                     digit(&mut mantissa, &mut exact, d);
                     self.bump();
                 }
@@ -534,7 +551,6 @@ impl<'a> Scanner<'a> {
             Some(_) => return Err(self.error(JsonError::InvalidNumber)),
             None => return Err(self.error(JsonError::EofWhileParsingNumber)),
         }
-        let mut exp10: i64 = 0;
         // Fraction.
         if self.bytes.get(self.pos) == Some(&b'.') {
             self.bump();
@@ -571,7 +587,7 @@ impl<'a> Scanner<'a> {
             exp10 = if minus { exp10 - e } else { exp10 + e };
         }
         let text = self.bytes.get(start..self.pos).unwrap_or(&[]);
-        Ok(Number { text, mantissa: exact.then_some(mantissa), exp10, negative })
+        Ok(Number { text, mantissa, truncated: !exact, exp10, negative })
     }
 
     /// The digits of a JSON integer that must fit a `u64`, with the scanner

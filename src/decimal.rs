@@ -11,7 +11,7 @@
 //! number, most of them 17 significant digits, so `f64` also has a fast path
 //! here, [`fast_f64`]: Clinger's, then Eisel-Lemire's over a 2 KB table of
 //! powers of five (10^-64 to 10^64, computed at compile time), and
-//! [`parse_f64`] for what it cannot decide.
+//! [`parse_f64_within`] for what it cannot decide.
 //!
 //! # How the exact conversion works
 //!
@@ -330,26 +330,28 @@ fn nearest(d: &Big<LIMBS>, kept: i64, q: i64) -> f32 {
     f32::from_bits(lo)
 }
 
+/// [`parse_f64_within`] with nothing known: the tests' entry point.
+#[cfg(test)]
+pub(crate) fn parse_f64(text: &[u8]) -> Option<f64> {
+    parse_f64_within(text, 0.0, f64::INFINITY)
+}
+
 /// The decimal number `text` (JSON grammar, as [`parse_f32`]) as the
 /// nearest `f64`: correctly rounded, ties to even, `±inf` from
 /// `2^1024 - 2^970` up, `±0` up to `2^-1075`: bit for bit what
 /// `str::parse::<f64>` returns. `None` if `text` is not a number (a
 /// validated JSON number never is).
 ///
+/// The magnitude must be known to round to between `low` and `high` (both
+/// included, non-negative; `0` and `inf` if nothing is known): the search
+/// starts from there, so when they are adjacent it takes one comparison.
+/// Bounds that are wrong give a wrong result.
+///
 /// Cost: no allocation; about 3 KB of stack (a few 2,688-bit integers: a
 /// 2.1 KB frame and 0.7 KB below it on thumbv7m); time linear in the digits
 /// read plus at most 56 comparisons of integers sized to the input, up to
-/// 2,688 bits: 25 us at worst on a 2020s x86-64 core (800 digits near
+/// 2,688 bits: 25 us at worst on an x86-64 server core (800 digits near
 /// 10^-308), about 1 us for a 20-digit number. Use [`fast_f64`] first.
-#[cfg(test)] // the library calls `parse_f64_within`
-pub(crate) fn parse_f64(text: &[u8]) -> Option<f64> {
-    parse_f64_within(text, 0.0, f64::INFINITY)
-}
-
-/// [`parse_f64`] for a number whose magnitude is known to round to between
-/// `low` and `high` (both included, non-negative): the search starts from
-/// there, so when they are adjacent it takes one comparison. Bounds that
-/// are wrong give a wrong result.
 pub(crate) fn parse_f64_within(text: &[u8], low: f64, high: f64) -> Option<f64> {
     let Digits { d, kept, q, negative } = read::<LIMBS_F64>(text, MAX_DIGITS_F64)?;
     let known = (low.to_bits(), high.to_bits());
@@ -594,7 +596,7 @@ const POW10_F64: [f64; 23] = [
 ];
 
 /// `w · 10^q` as the nearest `f64`, if it can be had fast and for certain;
-/// `None` sends the caller to [`parse_f64`]. No allocation, no loop: tens
+/// `None` sends the caller to [`parse_f64_within`]. No allocation, no loop: tens
 /// of nanoseconds.
 ///
 /// 1. Clinger: `w <= 2^53` and `10^|q|` with `|q| <= 22` are exact in

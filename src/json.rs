@@ -57,8 +57,8 @@ pub(crate) struct Number<'a> {
     /// The number's text, exactly as in the input (JSON grammar, ASCII).
     text: &'a [u8],
     /// Its leading decimal digits as an integer: each digit taken while the
-    /// value was below 2^60 (so all of them up to 18 significant digits, at
-    /// least 18 otherwise; the value is below 2^64 - 1).
+    /// value was below 2^60 (so all of them up to 18 significant digits, 19
+    /// or 20 otherwise; the value is below 2^64 - 1).
     mantissa: u64,
     /// Whether a digit did not fit in `mantissa` (then the number lies
     /// between `mantissa · 10^exp10` and `(mantissa + 1) · 10^exp10`).
@@ -150,7 +150,7 @@ impl Number<'_> {
     /// Fast path ([`decimal::fast_f64`](crate::decimal::fast_f64): Clinger,
     /// then Eisel-Lemire for powers of ten from 10^-64 to 10^64), tens of
     /// nanoseconds: when the digits fit a `u64`, as the 17 significant digits
-    /// of a model file do, or else when the leading 18 or 19 digits and the
+    /// of a model file do, or else when the leading 19 or 20 digits and the
     /// same plus one in the last place round to the same `f64` (the number
     /// lies between them; rounding is monotone). Anything else goes to the
     /// exact big-integer conversion: about a microsecond when those two

@@ -423,13 +423,19 @@ fn truncated_file_is_malformed_and_says_which_tree_and_field() {
         load(cut).unwrap_err(),
         ModelError::Malformed {
             kind: JsonError::EofWhileParsingList,
+            offset: cut.len(),
             field: Some(ModelField::LeafValues),
             index: Some(3)
         }
     );
     assert_eq!(
         load(&text[..text.len() - 1]).unwrap_err(),
-        ModelError::Malformed { kind: JsonError::EofWhileParsingObject, field: None, index: None }
+        ModelError::Malformed {
+            kind: JsonError::EofWhileParsingObject,
+            offset: text.len() - 1,
+            field: None,
+            index: None
+        }
     );
 }
 
@@ -530,10 +536,14 @@ fn rejected_file_leaves_the_model_empty() {
 fn errors_display_what_and_where() {
     let err = ModelError::Malformed {
         kind: JsonError::EofWhileParsingList,
+        offset: 1234,
         field: Some(ModelField::LeafValues),
         index: Some(3),
     };
-    assert_eq!(err.to_string(), "malformed CatBoost JSON in tree 3 at field `leaf_values`: EOF while parsing a list.");
+    assert_eq!(
+        err.to_string(),
+        "malformed CatBoost JSON at byte 1234 in tree 3 at field `leaf_values`: EOF while parsing a list."
+    );
     assert_eq!(ModelError::TooManyTrees { capacity: 50, found: 100 }.to_string(), "100 trees for capacity 50");
     assert_eq!(
         ModelError::NonFinite { field: ModelField::Borders, index: Some(2) }.to_string(),

@@ -5,8 +5,8 @@
 #   2. the QEMU Cortex-M3 example runs the 2025-11-18 sequence, scoring 32
 #      requests with an embedded CatBoost model, and exits 0; so do the two
 #      footprint firmwares;
-#   3. the link-time no-panic proof (feature-file ingest and reload, lookups,
-#      switches and scoring; model parsing excluded) links;
+#   3. the link-time no-panic proof (feature-file ingest and reload, model
+#      loading, lookups, switches and scoring) links;
 #   4. the footprint (flash and RAM) is printed.
 # Installs what it needs (qemu-system-arm, rustup targets, llvm-tools,
 # defmt-print) when missing. Run from anywhere: bash .ci/embedded.sh

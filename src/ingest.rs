@@ -37,9 +37,8 @@ pub struct Limits {
     pub max_bytes: u32,
     /// Deepest accepted nesting of arrays and objects. A feature file needs 3
     /// (document, `features` list, entry); the rest is for producers'
-    /// metadata. [`ingest`] does not recurse, so a level costs it no stack;
-    /// the model loaders, which share this type, spend a few hundred bytes
-    /// of stack per level.
+    /// metadata. [`ingest`] and the model loaders, which share this type,
+    /// do not recurse, so a level costs them no stack.
     pub max_depth: u8,
 }
 
@@ -89,8 +88,8 @@ impl fmt::Display for Field {
 }
 
 /// The kind of a JSON syntax error: `serde-json-core`'s error type, which
-/// ingest reuses (with the same kinds for the same faults) and the model
-/// loaders still produce.
+/// ingest and the model loaders reuse (with the same kinds for the same
+/// faults).
 pub use serde_json_core::de::Error as JsonError;
 
 /// Why a feature file was rejected by [`ingest`]. Every variant says what is
@@ -473,8 +472,9 @@ fn parse_f32(s: &mut Scanner<'_>) -> Result<f32, ScanError> {
 /// Rejects input whose arrays/objects nest deeper than `max_depth`, in one
 /// flat pass that understands strings and escapes. O(len), O(1) stack.
 ///
-/// The model loaders run this before their recursive `serde-json-core`
-/// parse; [`ingest`] does not need it (it never recurses).
+/// For callers that hand the bytes to a recursive parser of their own:
+/// neither [`ingest`] nor the model loaders need it (they never recurse),
+/// and they report depth themselves, at the same bracket.
 ///
 /// Other syntax errors are left to the parser; this only guarantees that the
 /// parser's recursion is bounded. To do so it reads the bytes as the parser
@@ -643,8 +643,8 @@ mod tests {
 
     #[test]
     fn check_depth_reads_a_bare_value_as_serde_json_core_skips_it() {
-        // The model loaders still parse with serde-json-core after this
-        // check: a quote inside a skipped bare value must not hide nesting.
+        // A recursive parser that skips a bare value as serde-json-core
+        // does: a quote inside it must not hide nesting.
         let deep = format!(r#"{{"x": a", "y": {}{}}}"#, "[".repeat(20), "]".repeat(20));
         assert_eq!(check_depth(deep.as_bytes(), 16), Err(IngestError::TooDeep { limit: 16, offset: 30 }));
         let in_list = format!(r#"{{"x": [a:"q, {}{}]}}"#, "[".repeat(20), "]".repeat(20));

@@ -331,9 +331,32 @@ fn real_exports_pass_depth_limit_16_and_nest_deeper_than_8() {
 }
 
 #[test]
-fn hostile_nesting_is_rejected_before_parsing() {
+fn hostile_nesting_is_too_deep_at_the_bracket_that_crosses_the_limit() {
     let json = format!(r#"{{"model_info":{}{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
     assert_eq!(load(json.as_bytes()).unwrap_err(), ModelError::TooDeep { limit: 16, offset: 29 });
+}
+
+#[test]
+fn non_json_in_a_skipped_section_is_malformed_where_it_starts() {
+    // serde-json-core skipped a bare value up to the next `,`, `]` or `}`
+    // and read `+1` and `1.` as numbers; the scanner is strict JSON
+    // everywhere, the sections the loader skips included.
+    let text = String::from_utf8(fixture("depth1_rmse_bias.json")).unwrap();
+    let model_info = text.find("\"model_info\":").unwrap() + "\"model_info\":".len();
+    for (value, kind, at) in [
+        ("bare", JsonError::ExpectedSomeValue, 0),
+        ("+1", JsonError::ExpectedSomeValue, 0),
+        ("01", JsonError::InvalidNumber, 1),
+        ("1.", JsonError::InvalidNumber, 2),
+        ("NaN", JsonError::ExpectedSomeValue, 0),
+        ("[,1]", JsonError::ExpectedSomeValue, 1),
+        ("\"\\x\"", JsonError::InvalidEscapeSequence, 2),
+    ] {
+        let json = format!("{}{value},\"skipped\":{}", &text[..model_info], &text[model_info..]);
+        let offset = model_info + at;
+        let expected = ModelError::Malformed { kind, offset, field: None, index: None };
+        assert_eq!(load(json.as_bytes()).unwrap_err(), expected, "{value}");
+    }
 }
 
 #[test]
@@ -423,13 +446,19 @@ fn truncated_file_is_malformed_and_says_which_tree_and_field() {
         load(cut).unwrap_err(),
         ModelError::Malformed {
             kind: JsonError::EofWhileParsingList,
+            offset: cut.len(),
             field: Some(ModelField::LeafValues),
             index: Some(3)
         }
     );
     assert_eq!(
         load(&text[..text.len() - 1]).unwrap_err(),
-        ModelError::Malformed { kind: JsonError::EofWhileParsingObject, field: None, index: None }
+        ModelError::Malformed {
+            kind: JsonError::EofWhileParsingObject,
+            offset: text.len() - 1,
+            field: None,
+            index: None
+        }
     );
 }
 
@@ -530,10 +559,14 @@ fn rejected_file_leaves_the_model_empty() {
 fn errors_display_what_and_where() {
     let err = ModelError::Malformed {
         kind: JsonError::EofWhileParsingList,
+        offset: 1234,
         field: Some(ModelField::LeafValues),
         index: Some(3),
     };
-    assert_eq!(err.to_string(), "malformed CatBoost JSON in tree 3 at field `leaf_values`: EOF while parsing a list.");
+    assert_eq!(
+        err.to_string(),
+        "malformed CatBoost JSON at byte 1234 in tree 3 at field `leaf_values`: EOF while parsing a list."
+    );
     assert_eq!(ModelError::TooManyTrees { capacity: 50, found: 100 }.to_string(), "100 trees for capacity 50");
     assert_eq!(
         ModelError::NonFinite { field: ModelField::Borders, index: Some(2) }.to_string(),

@@ -86,6 +86,16 @@ fn load(error: ModelError) -> ModelRejected<ModelError> {
     ModelRejected::Load(error)
 }
 
+/// The byte offset marked by `|` in `pattern`, which occurs in the corpus
+/// file `file` without the `|`: where a `Malformed` error must point.
+fn at(file: &str, pattern: &str) -> usize {
+    let (before, after) = pattern.split_once('|').unwrap();
+    let needle = format!("{before}{after}");
+    let bytes = corpus(file);
+    let found = bytes.windows(needle.len()).position(|w| w == needle.as_bytes());
+    found.unwrap_or_else(|| panic!("{needle:?} not in {file}")) + before.len()
+}
+
 #[test]
 fn the_good_pair_scores_the_real_export_as_catboost_does() {
     let engine = serving::<Cb>(REAL);
@@ -113,20 +123,23 @@ fn ends_inside_string(prefix: &[u8]) -> bool {
 #[test]
 fn every_truncation_of_a_real_export_is_malformed_at_its_end_and_changes_nothing() {
     let mut engine = serving::<Cb>(REAL);
-    let mut invalid_numbers = 0;
+    let mut numbers_cut = 0;
     for len in 0..REAL.len() {
         let prefix = &REAL[..len];
-        // Every strict prefix ends while parsing something; a prefix that
-        // ends inside a number (`-`, `1.`, `1e`) may instead be an invalid
-        // number, and nothing else may.
+        // Every strict prefix ends while parsing something, and the error
+        // points at the end. A prefix that ends inside a number where it
+        // needs a digit (`-`, `1.`, `1e`) ends while parsing that number
+        // (serde-json-core called these `InvalidNumber`; the scanner knows
+        // the input ended).
         let number_tail = prefix.iter().rev().take_while(|b| b"0123456789.eE+-".contains(b)).count();
         let inside_number = !ends_inside_string(prefix)
             && prefix.get(len - number_tail).is_some_and(|b| b"-0123456789".contains(b))
             && matches!(prefix.last(), Some(b'-' | b'+' | b'.' | b'e' | b'E'));
         let error = engine.offer_model(prefix).unwrap_err();
-        let ModelRejected::Load(ModelError::Malformed { kind, .. }) = error else {
+        let ModelRejected::Load(ModelError::Malformed { kind, offset, .. }) = error else {
             panic!("prefix of {len} bytes: {error:?}");
         };
+        assert_eq!(offset, len, "prefix of {len} bytes: {kind:?}");
         let eof = matches!(
             kind,
             JsonError::EofWhileParsingList
@@ -134,14 +147,17 @@ fn every_truncation_of_a_real_export_is_malformed_at_its_end_and_changes_nothing
                 | JsonError::EofWhileParsingString
                 | JsonError::EofWhileParsingValue
         );
-        assert!(eof || (inside_number && kind == JsonError::InvalidNumber), "prefix of {len} bytes: {kind:?}");
-        invalid_numbers += usize::from(!eof);
+        let in_number = kind == JsonError::EofWhileParsingNumber;
+        assert!(eof || in_number, "prefix of {len} bytes: {kind:?}");
+        assert_eq!(in_number, inside_number, "prefix of {len} bytes: {kind:?}");
+        numbers_cut += usize::from(in_number);
         if len % 1000 == 0 {
             assert_eq!(verdicts(&engine), verdicts(&serving::<Cb>(REAL)), "prefix of {len} bytes");
         }
     }
-    // Cuts after a `-` or `e` are invalid numbers (counted on this file).
-    assert_eq!(invalid_numbers, 26);
+    // Cuts after a `-`, `.` or `e` (counted on this file). 26 before the
+    // scanner: serde-json-core took `1.` for a whole number.
+    assert_eq!(numbers_cut, 82);
     assert_eq!(engine.model_stats().rejected, u32::try_from(REAL.len()).unwrap());
     assert_eq!(engine.model_stats().accepted, 1);
     assert_eq!(verdicts(&engine), verdicts(&serving::<Cb>(REAL)));
@@ -161,8 +177,9 @@ fn the_truncations_name_the_field_they_end_in() {
         ("9.781", ModelField::ScaleAndBias, None, JsonError::EofWhileParsingList),
     ];
     for (marker, field, index, kind) in cases {
-        let expected = load(ModelError::Malformed { kind, field: Some(field), index });
-        assert_rejected_and_pair_unchanged(&mut engine, cut_in(marker), &expected, marker);
+        let cut = cut_in(marker);
+        let expected = load(ModelError::Malformed { kind, offset: cut.len(), field: Some(field), index });
+        assert_rejected_and_pair_unchanged(&mut engine, cut, &expected, marker);
     }
 }
 
@@ -170,40 +187,104 @@ fn the_truncations_name_the_field_they_end_in() {
 fn every_hostile_catboost_file_is_rejected_with_its_exact_error() {
     use ModelError::*;
     use ModelField::*;
-    let malformed = |kind, field, index| Malformed { kind, field, index };
+    // Each malformed file with the spot its error points at, marked by `|`.
+    let malformed = |name, pattern, kind, field, index| {
+        let offset = at(&format!("catboost_{name}.json"), pattern);
+        (name, Malformed { kind, offset, field, index })
+    };
     let cases: Vec<(&str, ModelError)> = vec![
         // NaN and Infinity are not JSON; 1e999 parses to infinity.
-        ("border_nan", malformed(JsonError::InvalidNumber, Some(Borders), Some(1))),
-        ("border_infinity", malformed(JsonError::InvalidNumber, Some(Borders), Some(1))),
+        malformed("border_nan", r#"[|NaN]"#, JsonError::InvalidNumber, Some(Borders), Some(1)),
+        malformed("border_infinity", r#"[|Infinity]"#, JsonError::InvalidNumber, Some(Borders), Some(1)),
         ("border_1e999", NonFinite { field: Borders, index: Some(1) }),
         ("border_f32_overflow", NonFinite { field: Borders, index: Some(1) }),
         ("split_border_1e999", NonFinite { field: Border, index: Some(0) }),
         ("leaf_1e999", NonFinite { field: LeafValues, index: Some(0) }),
         ("leaf_minus_1e999", NonFinite { field: LeafValues, index: Some(0) }),
-        ("leaf_nan", malformed(JsonError::InvalidNumber, Some(LeafValues), Some(0))),
+        malformed("leaf_nan", r#"[|NaN,"#, JsonError::InvalidNumber, Some(LeafValues), Some(0)),
         ("leaf_null", NonFinite { field: LeafValues, index: Some(0) }),
         ("scale_1e999", NonFinite { field: ScaleAndBias, index: None }),
         ("bias_1e999", NonFinite { field: ScaleAndBias, index: None }),
-        ("bias_nan", malformed(JsonError::InvalidNumber, Some(ScaleAndBias), None)),
+        malformed("bias_nan", r#"[|NaN]"#, JsonError::InvalidNumber, Some(ScaleAndBias), None),
         // Wrong types, one field at a time.
-        ("type_flat_feature_index_string", malformed(JsonError::InvalidType, Some(FlatFeatureIndex), Some(1))),
-        ("type_feature_index_negative", malformed(JsonError::InvalidNumber, Some(FeatureIndex), Some(1))),
-        ("type_nan_value_treatment_number", malformed(JsonError::InvalidType, Some(NanValueTreatment), Some(1))),
-        ("type_borders_string", malformed(JsonError::InvalidType, Some(Borders), Some(1))),
-        ("type_borders_bool", malformed(JsonError::InvalidNumber, Some(Borders), Some(1))),
-        ("type_float_features_object", malformed(JsonError::InvalidType, Some(FloatFeatures), None)),
-        ("type_features_info_list", malformed(JsonError::InvalidType, Some(FeaturesInfo), None)),
-        ("type_oblivious_trees_object", malformed(JsonError::InvalidType, Some(ObliviousTrees), None)),
-        ("type_leaf_values_string", malformed(JsonError::InvalidType, Some(LeafValues), Some(0))),
-        ("type_splits_object", malformed(JsonError::InvalidType, Some(Splits), Some(0))),
+        malformed(
+            "type_flat_feature_index_string",
+            r#""flat_feature_index":|"1""#,
+            JsonError::InvalidType,
+            Some(FlatFeatureIndex),
+            Some(1),
+        ),
+        malformed(
+            "type_feature_index_negative",
+            r#""feature_index":|-1"#,
+            JsonError::InvalidNumber,
+            Some(FeatureIndex),
+            Some(1),
+        ),
+        malformed(
+            "type_nan_value_treatment_number",
+            r#""nan_value_treatment":|3"#,
+            JsonError::InvalidType,
+            Some(NanValueTreatment),
+            Some(1),
+        ),
+        malformed("type_borders_string", r#""borders":|"x""#, JsonError::InvalidType, Some(Borders), Some(1)),
+        malformed("type_borders_bool", r#""borders":[|true]"#, JsonError::InvalidNumber, Some(Borders), Some(1)),
+        malformed(
+            "type_float_features_object",
+            r#""float_features":|{}"#,
+            JsonError::InvalidType,
+            Some(FloatFeatures),
+            None,
+        ),
+        malformed(
+            "type_features_info_list",
+            r#""features_info":|[]"#,
+            JsonError::InvalidType,
+            Some(FeaturesInfo),
+            None,
+        ),
+        malformed(
+            "type_oblivious_trees_object",
+            r#""oblivious_trees":|{}"#,
+            JsonError::InvalidType,
+            Some(ObliviousTrees),
+            None,
+        ),
+        malformed(
+            "type_leaf_values_string",
+            r#""leaf_values":|"x""#,
+            JsonError::InvalidType,
+            Some(LeafValues),
+            Some(0),
+        ),
+        malformed("type_splits_object", r#""splits":|{}"#, JsonError::InvalidType, Some(Splits), Some(0)),
         // `0` parses as the index; the parser then trips on `.5` after the
         // field is done, so only the tree is known.
-        ("type_float_feature_index_fraction", malformed(JsonError::ExpectedObjectCommaOrEnd, None, Some(0))),
-        ("type_border_string", malformed(JsonError::InvalidNumber, Some(Border), Some(0))),
-        ("type_split_type_number", malformed(JsonError::InvalidType, Some(SplitType), Some(0))),
-        ("type_scale_and_bias_string", malformed(JsonError::InvalidType, Some(ScaleAndBias), None)),
-        ("type_scale_and_bias_flat", malformed(JsonError::InvalidType, Some(ScaleAndBias), None)),
-        ("type_root_list", malformed(JsonError::InvalidType, None, None)),
+        malformed(
+            "type_float_feature_index_fraction",
+            r#""float_feature_index":0|.5"#,
+            JsonError::ExpectedObjectCommaOrEnd,
+            None,
+            Some(0),
+        ),
+        malformed("type_border_string", r#""border":|"x""#, JsonError::InvalidNumber, Some(Border), Some(0)),
+        malformed("type_split_type_number", r#""split_type":|1"#, JsonError::InvalidType, Some(SplitType), Some(0)),
+        malformed(
+            "type_scale_and_bias_string",
+            r#""scale_and_bias":|"x""#,
+            JsonError::InvalidType,
+            Some(ScaleAndBias),
+            None,
+        ),
+        malformed(
+            "type_scale_and_bias_flat",
+            r#""scale_and_bias":[1,|0]"#,
+            JsonError::InvalidType,
+            Some(ScaleAndBias),
+            None,
+        ),
+        malformed("type_root_list", r#"|[{"#, JsonError::InvalidType, None, None),
         // What the evaluator cannot compute exactly.
         ("nan_value_treatment_unknown", UnknownNanTreatment { feature: 1 }),
         ("split_type_online_ctr", UnsupportedSplitType { tree: 0, split: 0 }),
@@ -302,11 +383,11 @@ fn every_hostile_logistic_file_is_rejected_with_its_exact_error() {
     use LogisticError::*;
     let cases: Vec<(&str, ModelRejected<LogisticError>)> = vec![
         ("weight_1e999", ModelRejected::Load(NonFinite { weight: Some(1) })),
-        ("weight_nan", ModelRejected::Load(Malformed { kind: JsonError::InvalidNumber, weight: Some(1) })),
+        ("weight_nan", ModelRejected::Load(Malformed { kind: JsonError::InvalidNumber, offset: 23, weight: Some(1) })),
         ("weight_null", ModelRejected::Load(NonFinite { weight: Some(1) })),
         ("bias_1e999", ModelRejected::Load(NonFinite { weight: None })),
-        ("bias_string", ModelRejected::Load(Malformed { kind: JsonError::InvalidNumber, weight: None })),
-        ("weights_object", ModelRejected::Load(Malformed { kind: JsonError::InvalidType, weight: None })),
+        ("bias_string", ModelRejected::Load(Malformed { kind: JsonError::InvalidNumber, offset: 8, weight: None })),
+        ("weights_object", ModelRejected::Load(Malformed { kind: JsonError::InvalidType, offset: 20, weight: None })),
         ("duplicate_weights", ModelRejected::Load(DuplicateField { field: "weights" })),
         ("missing_bias", ModelRejected::Load(MissingField { field: "bias" })),
         ("no_weights", ModelRejected::Load(NoWeights)),

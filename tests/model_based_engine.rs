@@ -79,7 +79,9 @@ impl BadModel {
 
     fn error(self) -> LogisticError {
         match self {
-            Self::Truncated => LogisticError::Malformed { kind: JsonError::EofWhileParsingList, weight: Some(2) },
+            Self::Truncated => {
+                LogisticError::Malformed { kind: JsonError::EofWhileParsingList, offset: 24, weight: Some(2) }
+            }
             Self::NonFiniteWeight => LogisticError::NonFinite { weight: Some(1) },
             Self::NoWeights => LogisticError::NoWeights,
             Self::NoBias => LogisticError::MissingField { field: "bias" },

@@ -2,10 +2,9 @@
 //!
 //! Feature-file ingest does not recurse at all: its scanner tracks nesting
 //! with a counter and a bit per level, so its stack use does not depend on
-//! the depth. The CatBoost loader's parser recurses once per nesting level;
-//! its flat depth check runs first, so hostile nesting is rejected before
-//! any recursion. These tests run ingest on threads with small stacks: an
-//! overflow would abort the test process, not fail an assertion.
+//! the depth. The model loaders read their files with the same scanner, so
+//! they do not recurse either. These tests run ingest on threads with small
+//! stacks: an overflow would abort the test process, not fail an assertion.
 
 use std::process::Command;
 

@@ -20,17 +20,19 @@
 //! multi-dimensional models (`MultiClass`, multi-target), and anything over
 //! the compile-time capacities.
 //!
-//! Like [`crate::ingest()`], bytes pass three gates, none of which allocates:
-//! the size limit, a flat nesting-depth scan
-//! ([`check_depth`]) *before* the recursive
-//! parser runs, and a streaming `serde-json-core` parse straight into the
-//! model's arrays.
+//! Like [`crate::ingest()`], the bytes are checked against the size limit,
+//! then read once, straight into the model's arrays, by the crate's strict
+//! JSON scanner: RFC 8259 JSON, including the skipped sections (a bare word,
+//! a leading comma, `+1`, `01` or `NaN` anywhere is
+//! [`ModelError::Malformed`], with its byte offset). It does not allocate and
+//! does not recurse: nesting is bounded by a counter
+//! ([`Limits::max_depth`]) and a bit per level.
 
 use core::fmt;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-
-use crate::ingest::{IngestError, JsonError, Limits, check_depth};
+use super::read;
+use crate::ingest::{JsonError, Limits};
+use crate::json::{Key, KnownKey, ScanError, Scanner};
 
 mod table;
 
@@ -40,7 +42,8 @@ use table::{Block, Fast};
 /// Limits suited to CatBoost exports: 64 MiB and nesting depth 16.
 ///
 /// Real exports nest 9 levels deep (`model_info.params` is the deepest
-/// part), so 16 leaves room without letting hostile input exhaust the stack.
+/// part), so 16 leaves room. The parser does not recurse, so the limit costs
+/// no stack; it bounds what a hostile file can make the parser track.
 /// A 1024-tree, depth-8 export with `leaf_weights` is about 7 MB.
 pub const DEFAULT_LIMITS: Limits = Limits { max_bytes: 64 << 20, max_depth: 16 };
 
@@ -172,6 +175,9 @@ pub enum ModelError {
     Malformed {
         /// What the parser found.
         kind: JsonError,
+        /// Byte offset where it found it: the offending byte, or the input
+        /// length if the input ended early.
+        offset: usize,
         /// The field being parsed, if known.
         field: Option<ModelField>,
         /// The tree or float feature being parsed, if any.
@@ -300,8 +306,8 @@ impl fmt::Display for ModelError {
         match self {
             Self::TooLarge { len, limit } => write!(f, "model is {len} bytes, the limit is {limit}"),
             Self::TooDeep { limit, offset } => write!(f, "nesting deeper than {limit} levels at byte {offset}"),
-            Self::Malformed { kind, field, index } => {
-                f.write_str("malformed CatBoost JSON")?;
+            Self::Malformed { kind, offset, field, index } => {
+                write!(f, "malformed CatBoost JSON at byte {offset}")?;
                 place(f, *field, *index)?;
                 if let Some(field) = field {
                     write!(f, " at field {field}")?;
@@ -656,7 +662,8 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
 /// is left empty (no trees, [`raw`](CatBoost::raw) returns 0), so parse into
 /// a staging model, never the serving one.
 ///
-/// Checks, in order: size and nesting depth (before parsing), JSON shape,
+/// Checks, in order: size (before parsing), JSON syntax, nesting depth and
+/// shape (in one pass, so the first of these in the file is reported),
 /// unsupported feature kinds and tree kinds, dimension, tree count, then the
 /// first bad tree or float feature in file order, the leaf total, and that
 /// every split names a defined float feature. Use [`DEFAULT_LIMITS`] unless
@@ -667,10 +674,9 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
 /// fit it; either way the result of [`raw`](CatBoost::raw) is the same up
 /// to summation rounding.
 ///
-/// Cost: O(len + `FEATURES` + `TREES·DEPTH`) time (plus O(`TREES·DEPTH·(log
-/// + k)`) and up to `16·BLOCKS` bytes written for the table), no heap
-/// allocation; stack
-/// bounded by [`Limits::max_depth`].
+/// Cost: O(len + `FEATURES` + `TREES·DEPTH`) time (plus
+/// O(`TREES·DEPTH·(log + k)`) and up to `16·BLOCKS` bytes written for the
+/// table), no heap allocation, no recursion: O(1) stack whatever the input.
 pub fn ingest<
     const TREES: usize,
     const DEPTH: usize,
@@ -698,21 +704,10 @@ fn parse<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LE
     if bytes.len() > limits.max_bytes as usize {
         return Err(ModelError::TooLarge { len: bytes.len(), limit: limits.max_bytes });
     }
-    check_depth(bytes, limits.max_depth).map_err(|e| match e {
-        IngestError::TooDeep { limit, offset } => ModelError::TooDeep { limit, offset },
-        // check_depth reports nothing else; keep the limit if it ever does.
-        _ => ModelError::TooDeep { limit: limits.max_depth, offset: 0 },
-    })?;
-
-    let mut ctx = Context::default();
-    let mut de = serde_json_core::de::Deserializer::new(bytes, None);
-    let parsed = ModelSeed { model: &mut *model, ctx: &mut ctx }.deserialize(&mut de).and_then(|()| de.end());
-    if let Some(error) = ctx.error.take() {
-        return Err(error);
-    }
-    if let Err(kind) = parsed {
-        return Err(ModelError::Malformed { kind, field: ctx.field, index: ctx.index });
-    }
+    let mut s = Scanner::new(bytes, limits.max_depth);
+    let mut ctx = Context::new(limits.max_depth);
+    parse_model(&mut s, model, &mut ctx)?;
+    ctx.at(s.end())?;
     if let Some(error) = ctx.unsupported.take() {
         return Err(error);
     }
@@ -756,14 +751,15 @@ fn parse<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LE
     Ok(())
 }
 
-/// What the parse learned, kept outside serde's error channel (which
-/// `serde-json-core` reduces to an opaque `CustomError`).
+/// What the parse has learned, and where it is.
 struct Context {
-    /// Where the parser is, for `Malformed` errors.
+    /// [`Limits::max_depth`], for `TooDeep`.
+    limit: u8,
+    /// The field whose value is being read, for `Malformed` errors: set when
+    /// a key this parser reads is found, cleared after its value.
     field: Option<ModelField>,
+    /// The tree or float feature being read, for `Malformed` errors.
     index: Option<usize>,
-    /// An error that aborts the parse.
-    error: Option<ModelError>,
     /// Categorical/text/embedding features or non-symmetric trees.
     unsupported: Option<ModelError>,
     /// The first bad tree or float feature, reported after counting trees.
@@ -774,42 +770,45 @@ struct Context {
     leaves: usize,
     /// Largest column + 1.
     width: u32,
-    seen_features_info: bool,
-    seen_float_features: bool,
     scale: f64,
     bias: f64,
     /// Number of biases; 0 until `scale_and_bias` is read.
     dimension: usize,
-    seen_scale_and_bias: bool,
 }
 
-impl Default for Context {
-    fn default() -> Self {
+impl Context {
+    const fn new(limit: u8) -> Self {
         Self {
+            limit,
             field: None,
             index: None,
-            error: None,
             unsupported: None,
             first_bad: None,
             trees: None,
             leaves: 0,
             width: 0,
-            seen_features_info: false,
-            seen_float_features: false,
             scale: 1.0,
             bias: 0.0,
             dimension: 0,
-            seen_scale_and_bias: false,
         }
     }
-}
 
-impl Context {
-    /// Records an aborting error and returns the opaque serde error that
-    /// unwinds the parser.
-    fn abort<E: de::Error>(&mut self, error: ModelError) -> E {
-        self.error = Some(error);
-        E::custom("")
+    /// The scanner's error, placed: `Malformed` at the current field and
+    /// index, or `TooDeep`.
+    #[cold]
+    fn json(&self, error: ScanError) -> ModelError {
+        match error {
+            ScanError::Json { kind, offset } => {
+                ModelError::Malformed { kind, offset, field: self.field, index: self.index }
+            }
+            ScanError::TooDeep { offset } => ModelError::TooDeep { limit: self.limit, offset },
+        }
+    }
+
+    /// A scanner result with its error placed (see [`json`](Self::json)).
+    #[inline(always)]
+    fn at<T>(&self, result: Result<T, ScanError>) -> Result<T, ModelError> {
+        result.map_err(|e| self.json(e))
     }
 
     /// Remembers `error` if it is the first bad tree or feature.
@@ -819,677 +818,452 @@ impl Context {
         }
     }
 
-    /// Errors with `DuplicateField` if `seen`, and marks it seen.
-    fn once<E: de::Error>(&mut self, seen: &mut bool, field: ModelField, index: Option<usize>) -> Result<(), E> {
+    /// Errors with `DuplicateField` if `seen`, and marks it seen; then the
+    /// parse is at `field` of `index`.
+    fn once(&mut self, seen: &mut bool, field: ModelField, index: Option<usize>) -> Result<(), ModelError> {
         if *seen {
-            return Err(self.abort(ModelError::DuplicateField { field, index }));
+            return Err(ModelError::DuplicateField { field, index });
         }
         *seen = true;
         self.field = Some(field);
         self.index = index;
         Ok(())
     }
-}
 
-/// Counts the elements of a list without interpreting them.
-struct CountSeed;
-
-impl<'de> DeserializeSeed<'de> for CountSeed {
-    type Value = usize;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
-        deserializer.deserialize_seq(self)
+    /// An object member this parser does not read: its value is validated
+    /// and skipped, and belongs to no field.
+    fn skip(&mut self, s: &mut Scanner<'_>) -> Result<(), ModelError> {
+        self.field = None;
+        self.at(s.colon())?;
+        self.at(s.skip_value())
     }
 }
 
-impl<'de> Visitor<'de> for CountSeed {
-    type Value = usize;
+// The keys the parser reads. Keys of up to 14 bytes are matched by the
+// scanner in one compare ([`KnownKey`]); longer ones as raw bytes.
 
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
-        let mut count: usize = 0;
-        while seq.next_element::<IgnoredAny>()?.is_some() {
-            count = count.saturating_add(1);
-        }
-        Ok(count)
-    }
-}
+/// Top level: `features_info`, `trees`, `scale_and_bias` (and
+/// `oblivious_trees`).
+const MODEL_KEYS: [KnownKey; 3] =
+    [KnownKey::new(b"features_info"), KnownKey::new(b"trees"), KnownKey::new(b"scale_and_bias")];
+/// `features_info`: `float_features`, `text_features` (and
+/// `categorical_features`, `embedding_features`).
+const FEATURES_INFO_KEYS: [KnownKey; 2] = [KnownKey::new(b"float_features"), KnownKey::new(b"text_features")];
+/// A float feature: `feature_index`, `borders` (and `flat_feature_index`,
+/// `nan_value_treatment`).
+const FLOAT_FEATURE_KEYS: [KnownKey; 2] = [KnownKey::new(b"feature_index"), KnownKey::new(b"borders")];
+/// A tree: `leaf_values`, `splits`.
+const TREE_KEYS: [KnownKey; 2] = [KnownKey::new(b"leaf_values"), KnownKey::new(b"splits")];
+/// A split: `border`, `split_type` (and `float_feature_index`).
+const SPLIT_KEYS: [KnownKey; 2] = [KnownKey::new(b"border"), KnownKey::new(b"split_type")];
 
 /// The top-level object.
-struct ModelSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> {
-    model: &'a mut CatBoost<T, D, F, L, B>,
-    ctx: &'a mut Context,
-}
-
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> DeserializeSeed<'de>
-    for ModelSeed<'_, T, D, F, L, B>
-{
-    type Value = ();
-
-    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<(), De::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de>
-    for ModelSeed<'_, T, D, F, L, B>
-{
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a CatBoost JSON model")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut seen_trees = false;
-        while let Some(key) = map.next_key::<&str>()? {
-            match key {
-                "features_info" => {
-                    let mut seen = self.ctx.seen_features_info;
-                    self.ctx.once(&mut seen, ModelField::FeaturesInfo, None)?;
-                    self.ctx.seen_features_info = seen;
-                    map.next_value_seed(FeaturesInfoSeed { model: &mut *self.model, ctx: &mut *self.ctx })?;
-                }
-                "oblivious_trees" => {
-                    self.ctx.once(&mut seen_trees, ModelField::ObliviousTrees, None)?;
-                    let found = map.next_value_seed(TreesSeed { model: &mut *self.model, ctx: &mut *self.ctx })?;
-                    self.ctx.trees = Some(found);
-                }
-                "trees" => {
-                    self.ctx.field = Some(ModelField::Trees);
-                    map.next_value::<IgnoredAny>()?;
-                    if self.ctx.unsupported.is_none() {
-                        self.ctx.unsupported = Some(ModelError::NonSymmetricTrees);
-                    }
-                }
-                "scale_and_bias" => {
-                    let mut seen = self.ctx.seen_scale_and_bias;
-                    self.ctx.once(&mut seen, ModelField::ScaleAndBias, None)?;
-                    self.ctx.seen_scale_and_bias = seen;
-                    map.next_value_seed(ScaleAndBiasSeed { ctx: &mut *self.ctx })?;
-                }
-                _ => {
-                    self.ctx.field = None;
-                    map.next_value::<IgnoredAny>()?;
+fn parse_model<const T: usize, const D: usize, const F: usize, const L: usize, const B: usize>(
+    s: &mut Scanner<'_>,
+    model: &mut CatBoost<T, D, F, L, B>,
+    ctx: &mut Context,
+) -> Result<(), ModelError> {
+    ctx.at(read::open(s, true))?;
+    let (mut seen_info, mut seen_trees, mut seen_scale) = (false, false, false);
+    let mut first = true;
+    while let Some(key) = ctx.at(s.key(&mut first, &MODEL_KEYS))? {
+        match key {
+            Key::Known(0) => {
+                ctx.once(&mut seen_info, ModelField::FeaturesInfo, None)?;
+                ctx.at(s.colon())?;
+                parse_features_info(s, model, ctx)?;
+            }
+            Key::Other(b"oblivious_trees") => {
+                ctx.once(&mut seen_trees, ModelField::ObliviousTrees, None)?;
+                ctx.at(s.colon())?;
+                ctx.trees = Some(parse_trees(s, model, ctx)?);
+            }
+            Key::Known(1) => {
+                ctx.field = Some(ModelField::Trees);
+                ctx.at(s.colon())?;
+                ctx.at(s.skip_value())?;
+                if ctx.unsupported.is_none() {
+                    ctx.unsupported = Some(ModelError::NonSymmetricTrees);
                 }
             }
-            self.ctx.field = None;
-            self.ctx.index = None;
+            Key::Known(_) => {
+                ctx.once(&mut seen_scale, ModelField::ScaleAndBias, None)?;
+                ctx.at(s.colon())?;
+                parse_scale_and_bias(s, ctx)?;
+            }
+            Key::Other(_) => ctx.skip(s)?,
         }
-        Ok(())
+        ctx.field = None;
+        ctx.index = None;
     }
+    Ok(())
 }
 
 /// `features_info`.
-struct FeaturesInfoSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> {
-    model: &'a mut CatBoost<T, D, F, L, B>,
-    ctx: &'a mut Context,
-}
-
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> DeserializeSeed<'de>
-    for FeaturesInfoSeed<'_, T, D, F, L, B>
-{
-    type Value = ();
-
-    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<(), De::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de>
-    for FeaturesInfoSeed<'_, T, D, F, L, B>
-{
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a features_info object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<&str>()? {
-            let unsupported = match key {
-                "float_features" => {
-                    let mut seen = self.ctx.seen_float_features;
-                    self.ctx.once(&mut seen, ModelField::FloatFeatures, None)?;
-                    self.ctx.seen_float_features = seen;
-                    map.next_value_seed(FloatFeaturesSeed { model: &mut *self.model, ctx: &mut *self.ctx })?;
-                    None
-                }
-                "categorical_features" => Some(ModelField::CategoricalFeatures),
-                "text_features" => Some(ModelField::TextFeatures),
-                "embedding_features" => Some(ModelField::EmbeddingFeatures),
-                _ => {
-                    self.ctx.field = None;
-                    map.next_value::<IgnoredAny>()?;
-                    None
-                }
-            };
-            if let Some(field) = unsupported {
-                self.ctx.field = Some(field);
-                let count = map.next_value_seed(CountSeed)?;
-                if count > 0 && self.ctx.unsupported.is_none() {
-                    self.ctx.unsupported = Some(ModelError::UnsupportedFeatures { field, count });
-                }
+fn parse_features_info<const T: usize, const D: usize, const F: usize, const L: usize, const B: usize>(
+    s: &mut Scanner<'_>,
+    model: &mut CatBoost<T, D, F, L, B>,
+    ctx: &mut Context,
+) -> Result<(), ModelError> {
+    ctx.at(read::open(s, true))?;
+    let mut seen_float = false;
+    let mut first = true;
+    while let Some(key) = ctx.at(s.key(&mut first, &FEATURES_INFO_KEYS))? {
+        let unsupported = match key {
+            Key::Known(0) => {
+                ctx.once(&mut seen_float, ModelField::FloatFeatures, None)?;
+                ctx.at(s.colon())?;
+                parse_float_features(s, model, ctx)?;
+                None
             }
-            self.ctx.field = None;
-            self.ctx.index = None;
+            Key::Known(_) => Some(ModelField::TextFeatures),
+            Key::Other(b"categorical_features") => Some(ModelField::CategoricalFeatures),
+            Key::Other(b"embedding_features") => Some(ModelField::EmbeddingFeatures),
+            Key::Other(_) => {
+                ctx.skip(s)?;
+                None
+            }
+        };
+        if let Some(field) = unsupported {
+            ctx.field = Some(field);
+            ctx.at(s.colon())?;
+            let count = ctx.at(read::count(s))?;
+            if count > 0 && ctx.unsupported.is_none() {
+                ctx.unsupported = Some(ModelError::UnsupportedFeatures { field, count });
+            }
         }
-        Ok(())
+        ctx.field = None;
+        ctx.index = None;
     }
+    Ok(())
 }
 
 /// `features_info.float_features`.
-struct FloatFeaturesSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> {
-    model: &'a mut CatBoost<T, D, F, L, B>,
-    ctx: &'a mut Context,
-}
-
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> DeserializeSeed<'de>
-    for FloatFeaturesSeed<'_, T, D, F, L, B>
-{
-    type Value = ();
-
-    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<(), De::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de>
-    for FloatFeaturesSeed<'_, T, D, F, L, B>
-{
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of float features")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut position: usize = 0;
-        loop {
-            self.ctx.index = Some(position);
-            self.ctx.field = None;
-            let Some(feature) = seq.next_element_seed(FloatFeatureSeed { position, ctx: &mut *self.ctx })? else {
-                break;
-            };
-            match feature {
-                Ok((flat, index, nan)) => {
-                    let column = u16::try_from(flat).ok().filter(|_| flat < F);
-                    match (column, self.model.float_columns.get_mut(index), self.model.nan_replacement.get_mut(flat)) {
-                        (Some(column), Some(slot), Some(replacement)) => {
-                            *slot = column;
-                            *replacement = if nan == NanTreatment::AsTrue { f32::INFINITY } else { f32::NAN };
-                            self.ctx.width = self.ctx.width.max(u32::from(column) + 1);
-                        }
-                        _ => self.ctx.bad(ModelError::FeatureIndexOutOfRange {
-                            feature: position,
-                            index: if flat >= F { flat } else { index },
-                            capacity: F,
-                        }),
-                    }
-                }
-                Err(error) => self.ctx.bad(error),
-            }
-            position = position.saturating_add(1);
+fn parse_float_features<const T: usize, const D: usize, const F: usize, const L: usize, const B: usize>(
+    s: &mut Scanner<'_>,
+    model: &mut CatBoost<T, D, F, L, B>,
+    ctx: &mut Context,
+) -> Result<(), ModelError> {
+    ctx.at(read::open(s, false))?;
+    let mut position: usize = 0;
+    let mut first = true;
+    loop {
+        ctx.index = Some(position);
+        ctx.field = None;
+        if !ctx.at(s.element(&mut first))? {
+            break;
         }
-        self.ctx.index = None;
-        Ok(())
+        match parse_float_feature(s, ctx, position)? {
+            Ok((flat, index, nan)) => {
+                let column = u16::try_from(flat).ok().filter(|_| flat < F);
+                match (column, model.float_columns.get_mut(index), model.nan_replacement.get_mut(flat)) {
+                    (Some(column), Some(slot), Some(replacement)) => {
+                        *slot = column;
+                        *replacement = if nan == NanTreatment::AsTrue { f32::INFINITY } else { f32::NAN };
+                        ctx.width = ctx.width.max(u32::from(column) + 1);
+                    }
+                    _ => ctx.bad(ModelError::FeatureIndexOutOfRange {
+                        feature: position,
+                        index: if flat >= F { flat } else { index },
+                        capacity: F,
+                    }),
+                }
+            }
+            Err(error) => ctx.bad(error),
+        }
+        position = position.saturating_add(1);
     }
+    ctx.index = None;
+    Ok(())
 }
 
-/// One float feature; its value is `(flat_feature_index, feature_index,
-/// treatment)` or the entry's error.
-struct FloatFeatureSeed<'a> {
+/// One float feature: `(flat_feature_index, feature_index, treatment)`, or
+/// the entry's error (reported after counting trees).
+fn parse_float_feature(
+    s: &mut Scanner<'_>,
+    ctx: &mut Context,
     position: usize,
-    ctx: &'a mut Context,
-}
-
-impl<'de> DeserializeSeed<'de> for FloatFeatureSeed<'_> {
-    type Value = Result<(usize, usize, NanTreatment), ModelError>;
-
-    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<Self::Value, De::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for FloatFeatureSeed<'_> {
-    type Value = Result<(usize, usize, NanTreatment), ModelError>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a float feature object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let index = Some(self.position);
-        let mut flat: Option<usize> = None;
-        let mut feature_index: Option<usize> = None;
-        let mut nan: Option<Option<NanTreatment>> = None;
-        let mut borders_ok: Option<bool> = None;
-        while let Some(key) = map.next_key::<&str>()? {
-            match key {
-                "flat_feature_index" => {
-                    let mut seen = flat.is_some();
-                    self.ctx.once(&mut seen, ModelField::FlatFeatureIndex, index)?;
-                    flat = Some(map.next_value::<usize>()?);
-                }
-                "feature_index" => {
-                    let mut seen = feature_index.is_some();
-                    self.ctx.once(&mut seen, ModelField::FeatureIndex, index)?;
-                    feature_index = Some(map.next_value::<usize>()?);
-                }
-                "nan_value_treatment" => {
-                    let mut seen = nan.is_some();
-                    self.ctx.once(&mut seen, ModelField::NanValueTreatment, index)?;
-                    nan = Some(match map.next_value::<&str>()? {
-                        "AsIs" => Some(NanTreatment::AsIs),
-                        "AsFalse" => Some(NanTreatment::AsFalse),
-                        "AsTrue" => Some(NanTreatment::AsTrue),
-                        _ => None,
-                    });
-                }
-                "borders" => {
-                    let mut seen = borders_ok.is_some();
-                    self.ctx.once(&mut seen, ModelField::Borders, index)?;
-                    borders_ok = Some(map.next_value_seed(FiniteF32sSeed)?);
-                }
-                _ => {
-                    self.ctx.field = None;
-                    map.next_value::<IgnoredAny>()?;
-                }
+) -> Result<Result<(usize, usize, NanTreatment), ModelError>, ModelError> {
+    ctx.at(read::open(s, true))?;
+    let index = Some(position);
+    let mut flat: Option<usize> = None;
+    let mut feature_index: Option<usize> = None;
+    let mut nan: Option<Option<NanTreatment>> = None;
+    let mut borders_ok: Option<bool> = None;
+    let mut first = true;
+    while let Some(key) = ctx.at(s.key(&mut first, &FLOAT_FEATURE_KEYS))? {
+        match key {
+            Key::Other(b"flat_feature_index") => {
+                ctx.once(&mut flat.is_some(), ModelField::FlatFeatureIndex, index)?;
+                ctx.at(s.colon())?;
+                flat = Some(ctx.at(read::index(s))?);
             }
-            self.ctx.field = None;
-        }
-        let Some(flat) = flat else {
-            return Err(self.ctx.abort(ModelError::MissingField { field: ModelField::FlatFeatureIndex, index }));
-        };
-        let feature_index = feature_index.unwrap_or(self.position);
-        Ok(match (nan.unwrap_or(Some(NanTreatment::AsIs)), borders_ok) {
-            (None, _) => Err(ModelError::UnknownNanTreatment { feature: self.position }),
-            (_, Some(false)) => Err(ModelError::NonFinite { field: ModelField::Borders, index }),
-            (Some(nan), _) => Ok((flat, feature_index, nan)),
-        })
-    }
-}
-
-/// A list of numbers; its value is whether all are finite `f32`s.
-struct FiniteF32sSeed;
-
-impl<'de> DeserializeSeed<'de> for FiniteF32sSeed {
-    type Value = bool;
-
-    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<bool, De::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for FiniteF32sSeed {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of numbers")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
-        let mut finite = true;
-        while let Some(value) = seq.next_element::<f32>()? {
-            finite &= value.is_finite();
-        }
-        Ok(finite)
-    }
-}
-
-/// `oblivious_trees`; its value is the true number of trees.
-struct TreesSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> {
-    model: &'a mut CatBoost<T, D, F, L, B>,
-    ctx: &'a mut Context,
-}
-
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> DeserializeSeed<'de>
-    for TreesSeed<'_, T, D, F, L, B>
-{
-    type Value = usize;
-
-    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<usize, De::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de>
-    for TreesSeed<'_, T, D, F, L, B>
-{
-    type Value = usize;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of oblivious trees")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
-        let mut count: usize = 0;
-        loop {
-            self.ctx.index = Some(count);
-            self.ctx.field = None;
-            let seed = TreeSeed { tree: count, model: &mut *self.model, ctx: &mut *self.ctx };
-            if seq.next_element_seed(seed)?.is_none() {
-                break;
+            Key::Known(0) => {
+                ctx.once(&mut feature_index.is_some(), ModelField::FeatureIndex, index)?;
+                ctx.at(s.colon())?;
+                feature_index = Some(ctx.at(read::index(s))?);
             }
-            count = count.saturating_add(1);
+            Key::Other(b"nan_value_treatment") => {
+                ctx.once(&mut nan.is_some(), ModelField::NanValueTreatment, index)?;
+                ctx.at(s.colon())?;
+                nan = Some(match ctx.at(read::string(s))? {
+                    b"AsIs" => Some(NanTreatment::AsIs),
+                    b"AsFalse" => Some(NanTreatment::AsFalse),
+                    b"AsTrue" => Some(NanTreatment::AsTrue),
+                    _ => None,
+                });
+            }
+            Key::Known(_) => {
+                ctx.once(&mut borders_ok.is_some(), ModelField::Borders, index)?;
+                ctx.at(s.colon())?;
+                borders_ok = Some(parse_finite_f32s(s, ctx)?);
+            }
+            Key::Other(_) => ctx.skip(s)?,
         }
-        self.ctx.index = None;
-        Ok(count)
+        ctx.field = None;
     }
+    let Some(flat) = flat else {
+        return Err(ModelError::MissingField { field: ModelField::FlatFeatureIndex, index });
+    };
+    let feature_index = feature_index.unwrap_or(position);
+    Ok(match (nan.unwrap_or(Some(NanTreatment::AsIs)), borders_ok) {
+        (None, _) => Err(ModelError::UnknownNanTreatment { feature: position }),
+        (_, Some(false)) => Err(ModelError::NonFinite { field: ModelField::Borders, index }),
+        (Some(nan), _) => Ok((flat, feature_index, nan)),
+    })
 }
 
-/// One tree. Past capacity it is parsed only to be counted.
-struct TreeSeed<'a, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> {
+/// A list of numbers (`borders`): whether all are finite `f32`s.
+fn parse_finite_f32s(s: &mut Scanner<'_>, ctx: &Context) -> Result<bool, ModelError> {
+    ctx.at(read::open(s, false))?;
+    let mut finite = true;
+    let mut first = true;
+    while ctx.at(s.element(&mut first))? {
+        finite &= ctx.at(read::f32(s))?.is_finite();
+    }
+    Ok(finite)
+}
+
+/// `oblivious_trees`: the true number of trees. Past capacity a tree is
+/// parsed only to be counted.
+fn parse_trees<const T: usize, const D: usize, const F: usize, const L: usize, const B: usize>(
+    s: &mut Scanner<'_>,
+    model: &mut CatBoost<T, D, F, L, B>,
+    ctx: &mut Context,
+) -> Result<usize, ModelError> {
+    ctx.at(read::open(s, false))?;
+    let mut count: usize = 0;
+    let mut first = true;
+    loop {
+        ctx.index = Some(count);
+        ctx.field = None;
+        if !ctx.at(s.element(&mut first))? {
+            break;
+        }
+        parse_tree(s, model, ctx, count)?;
+        count = count.saturating_add(1);
+    }
+    ctx.index = None;
+    Ok(count)
+}
+
+/// Tree `tree`.
+fn parse_tree<const T: usize, const D: usize, const F: usize, const L: usize, const B: usize>(
+    s: &mut Scanner<'_>,
+    model: &mut CatBoost<T, D, F, L, B>,
+    ctx: &mut Context,
     tree: usize,
-    model: &'a mut CatBoost<T, D, F, L, B>,
-    ctx: &'a mut Context,
-}
-
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> DeserializeSeed<'de>
-    for TreeSeed<'_, T, D, F, L, B>
-{
-    type Value = ();
-
-    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<(), De::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de, const T: usize, const D: usize, const F: usize, const L: usize, const B: usize> Visitor<'de>
-    for TreeSeed<'_, T, D, F, L, B>
-{
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an oblivious tree object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let tree = self.tree;
-        let index = Some(tree);
-        let first_leaf = self.ctx.leaves;
-        let mut leaves: Option<(usize, bool)> = None;
-        let mut depth: Option<usize> = None;
-        while let Some(key) = map.next_key::<&str>()? {
-            match key {
-                "leaf_values" => {
-                    let mut seen = leaves.is_some();
-                    self.ctx.once(&mut seen, ModelField::LeafValues, index)?;
-                    let pool = if tree < T { self.model.leaves.get_mut(first_leaf..) } else { None };
-                    leaves = Some(map.next_value_seed(LeavesSeed { pool })?);
-                }
-                "splits" => {
-                    let mut seen = depth.is_some();
-                    self.ctx.once(&mut seen, ModelField::Splits, index)?;
-                    let slots = (&mut self.model.split_columns, &mut self.model.split_borders);
-                    depth = Some(map.next_value_seed(SplitsSeed { tree, slots, ctx: &mut *self.ctx })?);
-                }
-                _ => {
-                    self.ctx.field = None;
-                    map.next_value::<IgnoredAny>()?;
-                }
+) -> Result<(), ModelError> {
+    ctx.at(read::open(s, true))?;
+    let index = Some(tree);
+    let first_leaf = ctx.leaves;
+    let mut leaves: Option<(usize, bool)> = None;
+    let mut depth: Option<usize> = None;
+    let mut first = true;
+    while let Some(key) = ctx.at(s.key(&mut first, &TREE_KEYS))? {
+        match key {
+            Key::Known(0) => {
+                ctx.once(&mut leaves.is_some(), ModelField::LeafValues, index)?;
+                ctx.at(s.colon())?;
+                let pool = if tree < T { model.leaves.get_mut(first_leaf..) } else { None };
+                leaves = Some(parse_leaves(s, ctx, pool)?);
             }
-            self.ctx.field = None;
-        }
-        let Some((found, leaves_finite)) = leaves else {
-            return Err(self.ctx.abort(ModelError::MissingField { field: ModelField::LeafValues, index }));
-        };
-        let Some(depth) = depth else {
-            return Err(self.ctx.abort(ModelError::MissingField { field: ModelField::Splits, index }));
-        };
-        self.ctx.leaves = self.ctx.leaves.saturating_add(found);
-        if tree >= T {
-            return Ok(());
-        }
-        if depth > D {
-            self.ctx.bad(ModelError::TreeTooDeep { tree, depth, max: D });
-        } else if found != 1_usize << depth {
-            self.ctx.bad(ModelError::LeafCountMismatch { tree, depth, found });
-        } else if !leaves_finite {
-            self.ctx.bad(ModelError::NonFinite { field: ModelField::LeafValues, index });
-        }
-        if let Some(slot) = self.model.depths.get_mut(tree) {
-            *slot = u8::try_from(depth).unwrap_or(u8::MAX);
-        }
-        Ok(())
-    }
-}
-
-/// `leaf_values`, written into `pool` while it lasts; its value is the
-/// count and whether all were finite.
-struct LeavesSeed<'a> {
-    pool: Option<&'a mut [f64]>,
-}
-
-impl<'de> DeserializeSeed<'de> for LeavesSeed<'_> {
-    type Value = (usize, bool);
-
-    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<Self::Value, De::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for LeavesSeed<'_> {
-    type Value = (usize, bool);
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of leaf values")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut slots = self.pool.into_iter().flat_map(|pool| pool.iter_mut());
-        let mut count: usize = 0;
-        let mut finite = true;
-        while let Some(value) = seq.next_element::<f64>()? {
-            finite &= value.is_finite();
-            if let Some(slot) = slots.next() {
-                *slot = value;
+            Key::Known(_) => {
+                ctx.once(&mut depth.is_some(), ModelField::Splits, index)?;
+                ctx.at(s.colon())?;
+                depth = Some(parse_splits(s, ctx, tree, &mut model.split_columns, &mut model.split_borders)?);
             }
-            count = count.saturating_add(1);
+            Key::Other(_) => ctx.skip(s)?,
         }
-        Ok((count, finite))
+        ctx.field = None;
     }
+    let Some((found, leaves_finite)) = leaves else {
+        return Err(ModelError::MissingField { field: ModelField::LeafValues, index });
+    };
+    let Some(depth) = depth else {
+        return Err(ModelError::MissingField { field: ModelField::Splits, index });
+    };
+    ctx.leaves = ctx.leaves.saturating_add(found);
+    if tree >= T {
+        return Ok(());
+    }
+    if depth > D {
+        ctx.bad(ModelError::TreeTooDeep { tree, depth, max: D });
+    } else if found != 1_usize << depth {
+        ctx.bad(ModelError::LeafCountMismatch { tree, depth, found });
+    } else if !leaves_finite {
+        ctx.bad(ModelError::NonFinite { field: ModelField::LeafValues, index });
+    }
+    if let Some(slot) = model.depths.get_mut(tree) {
+        *slot = u8::try_from(depth).unwrap_or(u8::MAX);
+    }
+    Ok(())
 }
 
-/// A tree's `splits`, written into its slots while they last; its value is
-/// the tree's depth.
-struct SplitsSeed<'a, const T: usize, const D: usize> {
+/// `leaf_values`, written into `pool` while it lasts: the count, and
+/// whether all were finite.
+fn parse_leaves(s: &mut Scanner<'_>, ctx: &Context, pool: Option<&mut [f64]>) -> Result<(usize, bool), ModelError> {
+    ctx.at(read::open(s, false))?;
+    let mut slots = pool.into_iter().flat_map(|pool| pool.iter_mut());
+    let mut count: usize = 0;
+    let mut finite = true;
+    let mut first = true;
+    while ctx.at(s.element(&mut first))? {
+        let value = ctx.at(read::f64(s))?;
+        finite &= value.is_finite();
+        if let Some(slot) = slots.next() {
+            *slot = value;
+        }
+        count = count.saturating_add(1);
+    }
+    Ok((count, finite))
+}
+
+/// A tree's `splits`, written into its slots while they last: the tree's
+/// depth.
+fn parse_splits<const T: usize, const D: usize>(
+    s: &mut Scanner<'_>,
+    ctx: &mut Context,
     tree: usize,
-    slots: (&'a mut [[u8; T]; D], &'a mut [[f32; T]; D]),
-    ctx: &'a mut Context,
-}
-
-impl<'de, const T: usize, const D: usize> DeserializeSeed<'de> for SplitsSeed<'_, T, D> {
-    type Value = usize;
-
-    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<usize, De::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de, const T: usize, const D: usize> Visitor<'de> for SplitsSeed<'_, T, D> {
-    type Value = usize;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of splits")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
-        let tree = self.tree;
-        let (columns, borders) = self.slots;
-        // This tree's slot on each level; none past capacity.
-        let mut columns = columns.iter_mut().filter_map(|level| level.get_mut(tree));
-        let mut borders = borders.iter_mut().filter_map(|level| level.get_mut(tree));
-        let mut count: usize = 0;
-        loop {
-            let seed = SplitSeed { tree, ctx: &mut *self.ctx };
-            let Some(split) = seq.next_element_seed(seed)? else {
-                break;
-            };
-            match split {
-                Some((feature, border)) => {
-                    if !border.is_finite() {
-                        self.ctx.bad(ModelError::NonFinite { field: ModelField::Border, index: Some(tree) });
+    columns: &mut [[u8; T]; D],
+    borders: &mut [[f32; T]; D],
+) -> Result<usize, ModelError> {
+    ctx.at(read::open(s, false))?;
+    // This tree's slot on each level; none past capacity.
+    let mut columns = columns.iter_mut().filter_map(|level| level.get_mut(tree));
+    let mut borders = borders.iter_mut().filter_map(|level| level.get_mut(tree));
+    let mut count: usize = 0;
+    let mut first = true;
+    while ctx.at(s.element(&mut first))? {
+        match parse_split(s, ctx, tree)? {
+            Some((feature, border)) => {
+                if !border.is_finite() {
+                    ctx.bad(ModelError::NonFinite { field: ModelField::Border, index: Some(tree) });
+                }
+                // A float feature index is below FEATURES ≤ 256; resolved
+                // to a column after the parse.
+                match u8::try_from(feature) {
+                    Ok(feature) => {
+                        if let (Some(column), Some(slot)) = (columns.next(), borders.next()) {
+                            *column = feature;
+                            *slot = border;
+                        }
                     }
-                    // A float feature index is below FEATURES ≤ 256; resolved
-                    // to a column after the parse.
-                    let Ok(feature) = u8::try_from(feature) else {
-                        self.ctx.bad(ModelError::UnknownFloatFeature { tree, split: count, index: feature });
-                        count = count.saturating_add(1);
-                        continue;
-                    };
-                    if let (Some(column), Some(slot)) = (columns.next(), borders.next()) {
-                        *column = feature;
-                        *slot = border;
-                    }
-                }
-                None => self.ctx.bad(ModelError::UnsupportedSplitType { tree, split: count }),
-            }
-            count = count.saturating_add(1);
-        }
-        Ok(count)
-    }
-}
-
-/// One split; its value is `(float_feature_index, border)`, or `None` for a
-/// split type other than `FloatFeature`.
-struct SplitSeed<'a> {
-    tree: usize,
-    ctx: &'a mut Context,
-}
-
-impl<'de> DeserializeSeed<'de> for SplitSeed<'_> {
-    type Value = Option<(usize, f32)>;
-
-    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<Self::Value, De::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for SplitSeed<'_> {
-    type Value = Option<(usize, f32)>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a split object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let index = Some(self.tree);
-        let mut feature: Option<usize> = None;
-        let mut border: Option<f32> = None;
-        let mut float_split: Option<bool> = None;
-        while let Some(key) = map.next_key::<&str>()? {
-            match key {
-                "float_feature_index" => {
-                    let mut seen = feature.is_some();
-                    self.ctx.once(&mut seen, ModelField::FloatFeatureIndex, index)?;
-                    feature = Some(map.next_value::<usize>()?);
-                }
-                "border" => {
-                    let mut seen = border.is_some();
-                    self.ctx.once(&mut seen, ModelField::Border, index)?;
-                    border = Some(map.next_value::<f32>()?);
-                }
-                "split_type" => {
-                    let mut seen = float_split.is_some();
-                    self.ctx.once(&mut seen, ModelField::SplitType, index)?;
-                    float_split = Some(map.next_value::<&str>()? == "FloatFeature");
-                }
-                _ => {
-                    self.ctx.field = None;
-                    map.next_value::<IgnoredAny>()?;
+                    Err(_) => ctx.bad(ModelError::UnknownFloatFeature { tree, split: count, index: feature }),
                 }
             }
-            self.ctx.field = None;
+            None => ctx.bad(ModelError::UnsupportedSplitType { tree, split: count }),
         }
-        match (float_split, feature, border) {
-            (Some(false), _, _) => Ok(None),
-            (_, Some(feature), Some(border)) => Ok(Some((feature, border))),
-            (_, None, _) => {
-                Err(self.ctx.abort(ModelError::MissingField { field: ModelField::FloatFeatureIndex, index }))
+        count = count.saturating_add(1);
+    }
+    Ok(count)
+}
+
+/// One split: `(float_feature_index, border)`, or `None` for a split type
+/// other than `FloatFeature`.
+fn parse_split(s: &mut Scanner<'_>, ctx: &mut Context, tree: usize) -> Result<Option<(usize, f32)>, ModelError> {
+    ctx.at(read::open(s, true))?;
+    let index = Some(tree);
+    let mut feature: Option<usize> = None;
+    let mut border: Option<f32> = None;
+    let mut float_split: Option<bool> = None;
+    let mut first = true;
+    while let Some(key) = ctx.at(s.key(&mut first, &SPLIT_KEYS))? {
+        match key {
+            Key::Other(b"float_feature_index") => {
+                ctx.once(&mut feature.is_some(), ModelField::FloatFeatureIndex, index)?;
+                ctx.at(s.colon())?;
+                feature = Some(ctx.at(read::index(s))?);
             }
-            (_, _, None) => Err(self.ctx.abort(ModelError::MissingField { field: ModelField::Border, index })),
+            Key::Known(0) => {
+                ctx.once(&mut border.is_some(), ModelField::Border, index)?;
+                ctx.at(s.colon())?;
+                border = Some(ctx.at(read::f32(s))?);
+            }
+            Key::Known(_) => {
+                ctx.once(&mut float_split.is_some(), ModelField::SplitType, index)?;
+                ctx.at(s.colon())?;
+                float_split = Some(ctx.at(read::string(s))? == b"FloatFeature");
+            }
+            Key::Other(_) => ctx.skip(s)?,
         }
+        ctx.field = None;
+    }
+    match (float_split, feature, border) {
+        (Some(false), _, _) => Ok(None),
+        (_, Some(feature), Some(border)) => Ok(Some((feature, border))),
+        (_, None, _) => Err(ModelError::MissingField { field: ModelField::FloatFeatureIndex, index }),
+        (_, _, None) => Err(ModelError::MissingField { field: ModelField::Border, index }),
     }
 }
 
 /// `scale_and_bias`: `[scale, [bias, ...]]`.
-struct ScaleAndBiasSeed<'a> {
-    ctx: &'a mut Context,
+fn parse_scale_and_bias(s: &mut Scanner<'_>, ctx: &mut Context) -> Result<(), ModelError> {
+    ctx.at(read::open(s, false))?;
+    let missing = ModelError::MissingField { field: ModelField::ScaleAndBias, index: None };
+    let mut first = true;
+    if !ctx.at(s.element(&mut first))? {
+        return Err(missing);
+    }
+    let scale = ctx.at(read::f64(s))?;
+    if !ctx.at(s.element(&mut first))? {
+        return Err(missing);
+    }
+    let (dimension, bias, finite) = parse_biases(s, ctx)?;
+    if ctx.at(s.element(&mut first))? {
+        // A third element: validated, then rejected where it starts.
+        let offset = s.offset();
+        ctx.at(s.skip_value())?;
+        return Err(ModelError::Malformed {
+            kind: JsonError::TrailingCharacters,
+            offset,
+            field: Some(ModelField::ScaleAndBias),
+            index: None,
+        });
+    }
+    if !(scale.is_finite() && finite) {
+        return Err(ModelError::NonFinite { field: ModelField::ScaleAndBias, index: None });
+    }
+    ctx.scale = scale;
+    ctx.bias = bias;
+    ctx.dimension = dimension;
+    Ok(())
 }
 
-impl<'de> DeserializeSeed<'de> for ScaleAndBiasSeed<'_> {
-    type Value = ();
-
-    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<(), De::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ScaleAndBiasSeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[scale, [bias]]")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let missing = ModelError::MissingField { field: ModelField::ScaleAndBias, index: None };
-        let Some(scale) = seq.next_element::<f64>()? else {
-            return Err(self.ctx.abort(missing));
-        };
-        let Some((dimension, bias, finite)) = seq.next_element_seed(BiasSeed)? else {
-            return Err(self.ctx.abort(missing));
-        };
-        if seq.next_element::<IgnoredAny>()?.is_some() {
-            return Err(self.ctx.abort(ModelError::Malformed {
-                kind: JsonError::TrailingCharacters,
-                field: Some(ModelField::ScaleAndBias),
-                index: None,
-            }));
+/// The bias list: `(count, first, all finite)`.
+fn parse_biases(s: &mut Scanner<'_>, ctx: &Context) -> Result<(usize, f64, bool), ModelError> {
+    ctx.at(read::open(s, false))?;
+    let mut count: usize = 0;
+    let mut bias = 0.0;
+    let mut finite = true;
+    let mut first = true;
+    while ctx.at(s.element(&mut first))? {
+        let value = ctx.at(read::f64(s))?;
+        if count == 0 {
+            bias = value;
         }
-        if !(scale.is_finite() && finite) {
-            return Err(self.ctx.abort(ModelError::NonFinite { field: ModelField::ScaleAndBias, index: None }));
-        }
-        self.ctx.scale = scale;
-        self.ctx.bias = bias;
-        self.ctx.dimension = dimension;
-        Ok(())
+        finite &= value.is_finite();
+        count = count.saturating_add(1);
     }
-}
-
-/// The bias list; its value is `(count, first, all finite)`.
-struct BiasSeed;
-
-impl<'de> DeserializeSeed<'de> for BiasSeed {
-    type Value = (usize, f64, bool);
-
-    fn deserialize<De: de::Deserializer<'de>>(self, deserializer: De) -> Result<Self::Value, De::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for BiasSeed {
-    type Value = (usize, f64, bool);
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of biases")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut count: usize = 0;
-        let mut first = 0.0;
-        let mut finite = true;
-        while let Some(value) = seq.next_element::<f64>()? {
-            if count == 0 {
-                first = value;
-            }
-            finite &= value.is_finite();
-            count = count.saturating_add(1);
-        }
-        Ok((count, first, finite))
-    }
+    Ok((count, bias, finite))
 }

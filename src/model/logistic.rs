@@ -8,9 +8,9 @@
 
 use core::fmt;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-
-use crate::ingest::{JsonError, Limits, check_depth};
+use super::read;
+use crate::ingest::{JsonError, Limits};
+use crate::json::{Key, KnownKey, ScanError, Scanner};
 use crate::model::Model;
 
 /// Bias plus at most `F` weights.
@@ -48,28 +48,31 @@ impl<const F: usize> Logistic<F> {
     }
 
     /// Parses and validates a model file into `self` with explicit limits.
-    /// Cost: O(len), no allocation, stack bounded by `limits.max_depth`.
+    ///
+    /// The file is read once by the crate's strict JSON scanner (RFC 8259
+    /// JSON, unknown fields included), straight into the weights. Fails
+    /// with a [`LogisticError`] that says what and where; on failure `self`
+    /// is unspecified (but valid).
+    ///
+    /// Cost: O(len), no allocation, no recursion: O(1) stack whatever the
+    /// input.
     pub fn load_with(&mut self, bytes: &[u8], limits: Limits) -> Result<(), LogisticError> {
         if bytes.len() > limits.max_bytes as usize {
             return Err(LogisticError::TooLarge { len: bytes.len(), limit: limits.max_bytes });
         }
-        check_depth(bytes, limits.max_depth).map_err(|_| LogisticError::TooDeep { limit: limits.max_depth })?;
         self.bias = 0.0;
         self.weights.clear();
-        let mut ctx = Ctx::default();
-        let mut de = serde_json_core::de::Deserializer::new(bytes, None);
-        let parsed = FileSeed { model: &mut *self, ctx: &mut ctx }.deserialize(&mut de).and_then(|()| de.end());
-        if let Some(error) = ctx.error.take() {
-            return Err(error);
-        }
-        parsed.map_err(|kind| LogisticError::Malformed { kind, weight: ctx.weight })?;
-        let (Some(bias), Some(found)) = (ctx.bias, ctx.found) else {
-            return Err(LogisticError::MissingField { field: if ctx.bias.is_none() { "bias" } else { "weights" } });
+        let mut s = Scanner::new(bytes, limits.max_depth);
+        let mut at = Position { limit: limits.max_depth, weight: None };
+        let (bias, found, non_finite) = self.parse(&mut s, &mut at)?;
+        at.error(s.end())?;
+        let (Some(bias), Some(found)) = (bias, found) else {
+            return Err(LogisticError::MissingField { field: if bias.is_none() { "bias" } else { "weights" } });
         };
         if found > F {
             return Err(LogisticError::TooManyWeights { capacity: F, found });
         }
-        if let Some(weight) = ctx.non_finite {
+        if let Some(weight) = non_finite {
             return Err(LogisticError::NonFinite { weight: Some(weight) });
         }
         if !bias.is_finite() {
@@ -190,15 +193,20 @@ pub enum LogisticError {
         /// The limit.
         limit: u32,
     },
-    /// Nesting deeper than `limit`.
+    /// Arrays/objects nest deeper than `limit` at byte `offset`.
     TooDeep {
         /// The limit.
         limit: u8,
+        /// Offset of the bracket that crossed the limit.
+        offset: usize,
     },
     /// Not well-formed JSON of the expected shape.
     Malformed {
         /// What the parser found.
         kind: JsonError,
+        /// Byte offset where it found it: the offending byte, or the input
+        /// length if the input ended early.
+        offset: usize,
         /// The weight being parsed, if any.
         weight: Option<usize>,
     },
@@ -232,9 +240,13 @@ impl fmt::Display for LogisticError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::TooLarge { len, limit } => write!(f, "model is {len} bytes, the limit is {limit}"),
-            Self::TooDeep { limit } => write!(f, "nesting deeper than {limit} levels"),
-            Self::Malformed { kind, weight: Some(i) } => write!(f, "malformed model JSON at weight {i}: {kind}"),
-            Self::Malformed { kind, weight: None } => write!(f, "malformed model JSON: {kind}"),
+            Self::TooDeep { limit, offset } => write!(f, "nesting deeper than {limit} levels at byte {offset}"),
+            Self::Malformed { kind, offset, weight: Some(i) } => {
+                write!(f, "malformed model JSON at byte {offset} in weight {i}: {kind}")
+            }
+            Self::Malformed { kind, offset, weight: None } => {
+                write!(f, "malformed model JSON at byte {offset}: {kind}")
+            }
             Self::MissingField { field } => write!(f, "the model has no `{field}`"),
             Self::DuplicateField { field } => write!(f, "the model has `{field}` twice"),
             Self::TooManyWeights { capacity, found } => write!(f, "{found} weights for capacity {capacity}"),
@@ -247,92 +259,77 @@ impl fmt::Display for LogisticError {
 
 impl core::error::Error for LogisticError {}
 
-#[derive(Default)]
-struct Ctx {
-    bias: Option<f32>,
-    found: Option<usize>,
+/// The keys a logistic model file has.
+const KEYS: [KnownKey; 2] = [KnownKey::new(b"bias"), KnownKey::new(b"weights")];
+
+/// Where the parse is, for errors.
+struct Position {
+    /// [`Limits::max_depth`], for `TooDeep`.
+    limit: u8,
+    /// The weight being read, inside the `weights` list.
     weight: Option<usize>,
-    non_finite: Option<usize>,
-    error: Option<LogisticError>,
 }
 
-struct FileSeed<'a, const F: usize> {
-    model: &'a mut Logistic<F>,
-    ctx: &'a mut Ctx,
-}
-
-impl<'de, const F: usize> DeserializeSeed<'de> for FileSeed<'_, F> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
+impl Position {
+    /// A scanner result with its error placed: `Malformed` at the current
+    /// weight, or `TooDeep`.
+    #[inline(always)]
+    fn error<T>(&self, result: Result<T, ScanError>) -> Result<T, LogisticError> {
+        result.map_err(|e| match e {
+            ScanError::Json { kind, offset } => LogisticError::Malformed { kind, offset, weight: self.weight },
+            ScanError::TooDeep { offset } => LogisticError::TooDeep { limit: self.limit, offset },
+        })
     }
 }
 
-impl<'de, const F: usize> Visitor<'de> for FileSeed<'_, F> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a logistic model object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<&str>()? {
+impl<const F: usize> Logistic<F> {
+    /// The top-level object, weights pushed while they fit: the bias, the
+    /// true number of weights, and the first non-finite weight.
+    #[allow(clippy::type_complexity)] // three plain results, named in the doc
+    fn parse(
+        &mut self,
+        s: &mut Scanner<'_>,
+        at: &mut Position,
+    ) -> Result<(Option<f32>, Option<usize>, Option<usize>), LogisticError> {
+        at.error(read::open(s, true))?;
+        let (mut bias, mut found, mut non_finite) = (None, None, None);
+        let mut first = true;
+        while let Some(key) = at.error(s.key(&mut first, &KEYS))? {
             match key {
-                "bias" if self.ctx.bias.is_some() => {
-                    self.ctx.error = Some(LogisticError::DuplicateField { field: "bias" });
-                    return Err(de::Error::custom(""));
+                Key::Known(0) if bias.is_some() => return Err(LogisticError::DuplicateField { field: "bias" }),
+                Key::Known(0) => {
+                    at.error(s.colon())?;
+                    bias = Some(at.error(read::f32(s))?);
                 }
-                "bias" => self.ctx.bias = Some(map.next_value::<f32>()?),
-                "weights" if self.ctx.found.is_some() => {
-                    self.ctx.error = Some(LogisticError::DuplicateField { field: "weights" });
-                    return Err(de::Error::custom(""));
+                Key::Known(_) if found.is_some() => return Err(LogisticError::DuplicateField { field: "weights" }),
+                Key::Known(_) => {
+                    at.error(s.colon())?;
+                    at.error(read::open(s, false))?;
+                    let mut count = 0_usize;
+                    let mut first = true;
+                    loop {
+                        at.weight = Some(count);
+                        if !at.error(s.element(&mut first))? {
+                            break;
+                        }
+                        let weight = at.error(read::f32(s))?;
+                        if !weight.is_finite() && non_finite.is_none() {
+                            non_finite = Some(count);
+                        }
+                        // Past capacity, keep parsing to report the true count.
+                        let _ = self.weights.push(weight);
+                        count = count.saturating_add(1);
+                    }
+                    at.weight = None;
+                    found = Some(count);
                 }
-                "weights" => {
-                    let found = map.next_value_seed(WeightsSeed { model: &mut *self.model, ctx: &mut *self.ctx })?;
-                    self.ctx.found = Some(found);
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
+                Key::Other(_) => {
+                    at.error(s.colon())?;
+                    at.error(s.skip_value())?;
                 }
             }
         }
-        Ok(())
-    }
-}
-
-struct WeightsSeed<'a, const F: usize> {
-    model: &'a mut Logistic<F>,
-    ctx: &'a mut Ctx,
-}
-
-impl<'de, const F: usize> DeserializeSeed<'de> for WeightsSeed<'_, F> {
-    type Value = usize;
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de, const F: usize> Visitor<'de> for WeightsSeed<'_, F> {
-    type Value = usize;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of weights")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
-        let mut count = 0_usize;
-        loop {
-            self.ctx.weight = Some(count);
-            let Some(weight) = seq.next_element::<f32>()? else { break };
-            if !weight.is_finite() && self.ctx.non_finite.is_none() {
-                self.ctx.non_finite = Some(count);
-            }
-            // Past capacity, keep parsing to report the true count.
-            let _ = self.model.weights.push(weight);
-            count = count.saturating_add(1);
-        }
-        self.ctx.weight = None;
-        Ok(count)
+        Ok((bias, found, non_finite))
     }
 }
 
@@ -391,9 +388,32 @@ mod tests {
         );
         assert_eq!(
             load::<4>(r#"{"bias":1,"weights":[1,"x"]}"#),
-            Err(LogisticError::Malformed { kind: JsonError::InvalidNumber, weight: Some(1) })
+            Err(LogisticError::Malformed { kind: JsonError::InvalidNumber, offset: 23, weight: Some(1) })
         );
-        assert!(matches!(load::<4>(r#"{"bias":1,"weights":[1"#), Err(LogisticError::Malformed { .. })));
+        assert_eq!(
+            load::<4>(r#"{"bias":1,"weights":[1"#),
+            Err(LogisticError::Malformed { kind: JsonError::EofWhileParsingList, offset: 22, weight: Some(1) })
+        );
+        assert_eq!(
+            LogisticError::Malformed { kind: JsonError::EofWhileParsingList, offset: 22, weight: Some(1) }.to_string(),
+            "malformed model JSON at byte 22 in weight 1: EOF while parsing a list."
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_strict_json_and_nesting_is_bounded_where_it_crosses() {
+        // serde-json-core skipped a bare word up to the next comma; the
+        // scanner rejects it where it starts.
+        assert_eq!(
+            load::<4>(r#"{"meta":abc,"bias":1,"weights":[2]}"#),
+            Err(LogisticError::Malformed { kind: JsonError::ExpectedSomeValue, offset: 8, weight: None })
+        );
+        let deep = format!(r#"{{"meta":{}{},"bias":1,"weights":[2]}}"#, "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(load::<4>(&deep), Err(LogisticError::TooDeep { limit: 16, offset: 8 + 15 }));
+        assert_eq!(
+            LogisticError::TooDeep { limit: 16, offset: 23 }.to_string(),
+            "nesting deeper than 16 levels at byte 23"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod catboost;
 pub mod logistic;
+mod read;
 
 /// A model the [`Engine`](crate::Engine) can load, check against a feature
 /// table and evaluate.

@@ -29,15 +29,20 @@
 //! committing it ([`Reloader::offer_table`]), parsing a feature file whose
 //! bytes are opaque ([`ingest`], [`Reloader::offer`],
 //! [`Engine::offer_features`]: the whole reload path, JSON scanner and
-//! number conversion included), and the per-request and operator calls
-//! ([`Reloader::active`], [`FeatureTable::get`], [`FeatureTable::index_of`],
-//! [`FeatureTable::by_name`], [`Feature::resolve`], kill switches,
-//! [`Reloader::stats`], [`Reloader::warning`]). Feature-file numbers are
-//! converted by the crate's own exact decimal-to-`f32` code, not by `core`'s
-//! float parser (`dec2flt`), whose panic branches the optimizer cannot
-//! remove: with `str::parse::<f32>` in ingest this proof fails to link. Not
-//! covered: model parsing (`Engine::offer_model`, the model loaders), which
-//! goes through `serde-json-core` and so through `dec2flt`.
+//! number conversion included), parsing model files whose bytes are opaque
+//! ([`Logistic::load_with`], [`catboost::ingest`] into a split-evaluator and
+//! a table-evaluator model, [`Engine::offer_model`] for both kinds: the
+//! model reload path, the table build included), and the per-request and
+//! operator calls ([`Reloader::active`], [`FeatureTable::get`],
+//! [`FeatureTable::index_of`], [`FeatureTable::by_name`],
+//! [`Feature::resolve`], kill switches, [`Reloader::stats`],
+//! [`Reloader::warning`]). Numbers are converted by the crate's own exact
+//! decimal-to-float code, not by `core`'s float parser (`dec2flt`), whose
+//! panic branches the optimizer cannot remove: with `str::parse` anywhere on
+//! these paths this proof fails to link (and `llvm-symbolizer` then names
+//! `core::num::dec2flt` at every panic call). The table build sorts with the
+//! crate's own heapsort for the same reason: `core`'s sorts keep a
+//! `panic_on_ord_violation` branch.
 //!
 //! Scoring is covered too: [`Bindings::bind`], and per request
 //! [`FeatureVector::fill`], [`score_with`] and [`Engine::score`] with a
@@ -46,22 +51,20 @@
 //! [`Engine::score_signals`]), hence [`Model::raw`] of both and
 //! [`BotScore::from_logit`], and the engine's kill switches.
 //!
-//! The models are never parsed: parsing would link `serde-json-core` and
-//! `dec2flt`, whose panic branches would fail the proof for a reason it
-//! already excludes. They
-//! are made by their `const fn new()` (empty) and then passed through
-//! [`black_box`] by `&mut`, so the optimizer must assume any content a safe
-//! caller could have put there, as if a file had been loaded at run time:
-//! `raw` is compiled for an arbitrary model, not for an empty one. The same
-//! holds for the engine, whose tables and models are opaque to the optimizer
-//! after `black_box(&mut engine)`. No library API was added for the proof.
+//! The models scored are made by their `const fn new()` (empty) and then
+//! passed through [`black_box`] by `&mut`, so the optimizer must assume any
+//! content a safe caller could have put there, as if a file had been loaded
+//! at run time: `raw` is compiled for an arbitrary model, not for an empty
+//! one (the files parsed into them are opaque too). The same holds for the
+//! engine, whose tables and models are opaque to the optimizer after
+//! `black_box(&mut engine)`. No library API was added for the proof.
 #![no_std]
 #![no_main]
 
 use core::hint::black_box;
 
 use cortex_m_rt::entry;
-use feature_table::model::catboost::table_blocks;
+use feature_table::model::catboost::{self, table_blocks};
 use feature_table::{
     Bindings, BotScore, CatBoost, Engine, Extractor, Feature, FeatureName, FeatureTable, FeatureVector, Limits,
     Logistic, Policy, Reloader, Unscored, Verdict, ingest, score_signals_with, score_with,
@@ -71,6 +74,17 @@ const CAPACITY: usize = 200;
 
 /// A feature file; its bytes are opaque to the optimizer (`black_box`).
 const FILE: &[u8] = br#"{"version": 2, "features": [{"name": "ua_entropy", "default": 0.1e-3}]}"#;
+
+/// A logistic model file; opaque bytes, like [`FILE`].
+const LOGISTIC_FILE: &[u8] = br#"{"bias": -0.5, "weights": [1.0, -2.5e-1]}"#;
+
+/// A CatBoost export (abridged); opaque bytes, like [`FILE`].
+const CATBOOST_FILE: &[u8] = br#"{"model_info": {"params": "{\"depth\": 1}"},
+ "features_info": {"float_features": [{"borders": [0.5], "feature_index": 0, "flat_feature_index": 0,
+   "nan_value_treatment": "AsTrue"}]},
+ "oblivious_trees": [{"leaf_values": [-1.0, 2.0], "leaf_weights": [3, 4],
+   "splits": [{"border": 0.5, "float_feature_index": 0, "split_type": "FloatFeature"}]}],
+ "scale_and_bias": [1, [0.25]]}"#;
 
 /// Names chosen at run time, as far as the optimizer knows.
 const NAMES: [&str; 4] = ["ua_entropy", "path_depth", "tls_ja4", "header_order"];
@@ -97,7 +111,7 @@ type FastTrees = CatBoost<16, 6, 64, { 16 << 6 }, { table_blocks(16, 6, 64) }>;
 fn main() -> ! {
     let mut reloader = Reloader::<CAPACITY>::new(Policy::DEFAULT);
     let mut bindings = Bindings::<CAPACITY>::new();
-    // Never parsed: empty, then opaque (see the crate docs).
+    // Empty, then opaque (see the crate docs); parsed into below.
     let mut logistic = Logistic::<CAPACITY>::new();
     let mut trees = Trees::new();
     let mut fast_trees = FastTrees::new();
@@ -133,6 +147,14 @@ fn main() -> ! {
         let _ = black_box(reloader.offer(black_box(FILE)));
         let _ = black_box(logistic_engine.offer_features(black_box(FILE)));
         let _ = black_box(trees_engine.offer_features(black_box(FILE)));
+        // Operator: parse model files (opaque bytes) into staging models,
+        // and offer them to both engines.
+        let _ = black_box(logistic.load_with(black_box(LOGISTIC_FILE), black_box(Limits::DEFAULT)));
+        let _ = black_box(catboost::ingest(black_box(CATBOOST_FILE), &mut trees, black_box(catboost::DEFAULT_LIMITS)));
+        let _ =
+            black_box(catboost::ingest(black_box(CATBOOST_FILE), &mut fast_trees, black_box(catboost::DEFAULT_LIMITS)));
+        let _ = black_box(logistic_engine.offer_model(black_box(LOGISTIC_FILE)));
+        let _ = black_box(trees_engine.offer_model(black_box(CATBOOST_FILE)));
         version = version.wrapping_add(1);
         if let Ok(active) = reloader.active() {
             let _ = black_box(bindings.bind(active, EXTRACTORS));

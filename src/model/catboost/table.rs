@@ -145,7 +145,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             let Some(segment) = scratch.get_mut(from as usize..to as usize) else {
                 return;
             };
-            segment.sort_unstable_by(|a, b| f32::from_bits(*a).total_cmp(&f32::from_bits(*b)));
+            heapsort(segment, |a, b| f32::from_bits(*a).total_cmp(&f32::from_bits(*b)).is_lt());
             let first = write;
             let mut last: Option<f32> = None;
             for read in from as usize..to as usize {
@@ -180,7 +180,8 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         let Some(order) = order.get_mut(..used) else {
             return;
         };
-        order.sort_unstable_by_key(|&c| (core::cmp::Reverse(unique.get(usize::from(c)).copied().unwrap_or(0)), c));
+        let key = |c: u8| (core::cmp::Reverse(unique.get(usize::from(c)).copied().unwrap_or(0)), c);
+        heapsort(order, |&a, &b| key(a) < key(b));
         let rows: usize = order.iter().map(|&c| unique.get(usize::from(c)).map_or(0, |&k| k as usize + 1)).sum();
         let blocks = trees.div_ceil(16);
         let group = group_for(blocks);
@@ -406,4 +407,83 @@ fn leaf_sum<const N: usize>(leaves: &[f64], indices: &[u8], sums: [f64; 4]) -> [
         *sum += leaf(rest, t, index);
     }
     sums
+}
+
+/// Sorts `v` by `less` (a strict weak order), in place: heapsort, O(n log n)
+/// time, O(1) stack, no allocation.
+///
+/// Not `sort_unstable_by`: core's sorts keep a branch that panics on an
+/// inconsistent order (`panic_on_ord_violation`), which the optimizer cannot
+/// remove even for a total order, and so would put a panic on the model
+/// loading path (see `examples/no-panic-check`). The orders sorted here are
+/// total and their equal elements identical, so the result is the same.
+fn heapsort<T: Copy>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
+    for root in (0..v.len() / 2).rev() {
+        sift_down(v, root, &less);
+    }
+    for end in (1..v.len()).rev() {
+        // Move the largest to `end`, then restore the heap before it.
+        if let (Some(&top), Some(&last)) = (v.first(), v.get(end)) {
+            if let Some(slot) = v.first_mut() {
+                *slot = last;
+            }
+            if let Some(slot) = v.get_mut(end) {
+                *slot = top;
+            }
+        }
+        if let Some(heap) = v.get_mut(..end) {
+            sift_down(heap, 0, &less);
+        }
+    }
+}
+
+/// Moves `v[root]` down the max-heap `v` until neither child is larger.
+fn sift_down<T: Copy>(v: &mut [T], mut root: usize, less: &impl Fn(&T, &T) -> bool) {
+    loop {
+        let left = root.saturating_mul(2).saturating_add(1);
+        let Some(&left_value) = v.get(left) else {
+            return;
+        };
+        let (child, child_value) = match v.get(left + 1) {
+            Some(&right) if less(&left_value, &right) => (left + 1, right),
+            _ => (left, left_value),
+        };
+        let Some(&value) = v.get(root) else {
+            return;
+        };
+        if !less(&value, &child_value) {
+            return;
+        }
+        if let Some(slot) = v.get_mut(root) {
+            *slot = child_value;
+        }
+        if let Some(slot) = v.get_mut(child) {
+            *slot = value;
+        }
+        root = child;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::heapsort;
+
+    proptest::proptest! {
+        #[test]
+        fn heapsort_sorts_like_sort_unstable(mut v in proptest::collection::vec(proptest::num::u32::ANY, 0..300)) {
+            let mut want = v.clone();
+            want.sort_unstable();
+            heapsort(&mut v, |a, b| a < b);
+            proptest::prop_assert_eq!(v, want);
+        }
+
+        #[test]
+        fn heapsort_orders_borders_by_total_cmp(bits in proptest::collection::vec(proptest::num::f32::ANY, 0..100)) {
+            let mut v: Vec<u32> = bits.iter().map(|b| b.to_bits()).collect();
+            let mut want = v.clone();
+            want.sort_unstable_by(|a, b| f32::from_bits(*a).total_cmp(&f32::from_bits(*b)));
+            heapsort(&mut v, |a, b| f32::from_bits(*a).total_cmp(&f32::from_bits(*b)).is_lt());
+            proptest::prop_assert_eq!(v, want);
+        }
+    }
 }

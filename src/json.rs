@@ -157,7 +157,6 @@ impl Number<'_> {
     /// two bound the result, a few microseconds for a few digits beyond
     /// 10^±64, 27 at worst (800 digits near 10^-308; x86-64). No allocation,
     /// no panic.
-    #[allow(dead_code)] // the model loaders move onto the scanner next
     #[inline]
     pub(crate) fn to_f64(self) -> Option<f64> {
         use crate::decimal::fast_f64;
@@ -183,7 +182,6 @@ impl Number<'_> {
 /// rounds to between `low` and `high`.
 #[cold]
 #[inline(never)]
-#[allow(dead_code)] // the model loaders move onto the scanner next
 fn parse_f64_slow(text: &[u8], low: f64, high: f64) -> Option<f64> {
     crate::decimal::parse_f64_within(text, low, high)
 }

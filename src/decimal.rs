@@ -212,8 +212,10 @@ fn read<const N: usize>(text: &[u8], max_digits: i64) -> Option<Digits<N>> {
                     chunk_len += 1;
                     if chunk_len == 9 {
                         // `d < 10^kept < 2^(32 · (kept / 9 + 1))` before and
-                        // after (9 digits < 30 bits).
-                        mul_add_in(&mut d, usize::try_from(kept / 9 + 2).unwrap_or(N), 1_000_000_000, chunk);
+                        // after (9 digits < 30 bits). Unsigned: a signed
+                        // 64-bit division is a libcall on 32-bit targets.
+                        let width = usize::try_from(kept).map_or(N, |kept| kept / 9 + 2);
+                        mul_add_in(&mut d, width, 1_000_000_000, chunk);
                         (chunk, chunk_len) = (0, 0);
                     }
                     kept += 1;

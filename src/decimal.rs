@@ -837,16 +837,20 @@ mod tests {
         }
     }
 
-    /// Random digit strings: 1 to 200 digits with leading zeros, a point
-    /// anywhere, any exponent form.
-    fn digit_strings() -> impl Strategy<Value = String> {
+    /// Random digit strings: 1 to `max_digits` digits after up to 4
+    /// leading zeros, a point anywhere, any exponent form with an exponent
+    /// in `exponents` (shared with the `f64` tests).
+    pub(super) fn digit_strings(
+        max_digits: usize,
+        exponents: core::ops::RangeInclusive<i32>,
+    ) -> impl Strategy<Value = String> {
         (
             any::<bool>(),
             0usize..5,
-            proptest::collection::vec(0u8..10, 1..=200),
+            proptest::collection::vec(0u8..10, 1..=max_digits),
             any::<prop::sample::Index>(),
             any::<bool>(),
-            proptest::option::of((-400i32..=400, any::<bool>(), any::<bool>(), 0usize..3)),
+            proptest::option::of((exponents, any::<bool>(), any::<bool>(), 0usize..3)),
         )
             .prop_map(|(negative, zeros, digits, point, with_point, exponent)| {
                 let mut s = String::new();
@@ -884,7 +888,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(4096))]
 
         #[test]
-        fn random_digit_strings_match_std(text in digit_strings()) {
+        fn random_digit_strings_match_std(text in digit_strings(200, -400..=400)) {
             check(&text);
         }
 
@@ -1247,54 +1251,11 @@ mod tests_f64 {
         }
     }
 
-    /// Random digit strings: 1 to 800 digits with leading zeros, a point
-    /// anywhere, any exponent form.
-    fn digit_strings() -> impl Strategy<Value = String> {
-        (
-            any::<bool>(),
-            0usize..5,
-            proptest::collection::vec(0u8..10, 1..=800),
-            any::<prop::sample::Index>(),
-            any::<bool>(),
-            proptest::option::of((-1200i32..=400, any::<bool>(), any::<bool>(), 0usize..3)),
-        )
-            .prop_map(|(negative, zeros, digits, point, with_point, exponent)| {
-                let mut s = String::new();
-                if negative {
-                    s.push('-');
-                }
-                let digits: String =
-                    core::iter::repeat_n('0', zeros).chain(digits.iter().map(|d| char::from(b'0' + d))).collect();
-                let at = point.index(digits.len());
-                if with_point && at > 0 {
-                    s.push_str(&digits[..at]);
-                    s.push('.');
-                    s.push_str(&digits[at..]);
-                    if at == digits.len() {
-                        s.push('0');
-                    }
-                } else {
-                    s.push_str(&digits);
-                }
-                if let Some((e, upper, plus, pad)) = exponent {
-                    s.push(if upper { 'E' } else { 'e' });
-                    if e < 0 {
-                        s.push('-');
-                    } else if plus {
-                        s.push('+');
-                    }
-                    s.push_str(&"0".repeat(pad));
-                    s.push_str(&e.unsigned_abs().to_string());
-                }
-                s
-            })
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(1024))]
 
         #[test]
-        fn random_digit_strings_match_std(text in digit_strings()) {
+        fn random_digit_strings_match_std(text in super::tests::digit_strings(800, -1200..=400)) {
             check(&text);
         }
 

@@ -243,7 +243,7 @@ pub fn ingest<const N: usize>(bytes: &[u8], table: &mut FeatureTable<N>, limits:
     let mut s = Scanner::new(bytes, limits.max_depth);
     let mut at = Position { limit: limits.max_depth, entry: None, field: None };
 
-    open(&mut s, true).map_err(|e| at.error(e))?;
+    s.open(true).map_err(|e| at.error(e))?;
     let mut version: Option<u64> = None;
     let mut entries: Option<usize> = None;
     // The first invalid entry; reported after counting the whole list,
@@ -322,17 +322,6 @@ impl Position {
     }
 }
 
-/// Opens the object (`object`) or array the scanner must be at:
-/// `InvalidType` at any other value, `EofWhileParsingValue` at the end.
-fn open(s: &mut Scanner<'_>, object: bool) -> Result<(), ScanError> {
-    let bracket = if object { b'{' } else { b'[' };
-    match s.peek() {
-        Some(b) if b == bracket => s.enter(object),
-        Some(_) => Err(s.error(JsonError::InvalidType)),
-        None => Err(s.error(JsonError::EofWhileParsingValue)),
-    }
-}
-
 /// The `version`: a JSON integer that fits a `u64`. A sign, a fraction or an
 /// exponent is an error (`InvalidNumber` for `-` and for overflow,
 /// `ExpectedObjectCommaOrEnd` at the `.` or `e` after the digits), as with
@@ -356,7 +345,7 @@ fn parse_list<const N: usize>(
     table: &mut FeatureTable<N>,
     first_bad_entry: &mut Option<IngestError>,
 ) -> Result<usize, IngestError> {
-    open(s, false).map_err(|e| at.error(e))?;
+    s.open(false).map_err(|e| at.error(e))?;
     let mut count: usize = 0;
     let mut first = true;
     loop {
@@ -407,7 +396,7 @@ fn parse_entry<'a>(
     at: &mut Position,
     index: usize,
 ) -> Result<((&'a [u8], usize), f32), IngestError> {
-    open(s, true).map_err(|e| at.error(e))?;
+    s.open(true).map_err(|e| at.error(e))?;
     let entry = Some(index);
     let mut name: Option<(&'a [u8], usize)> = None;
     let mut default: Option<f32> = None;

@@ -290,6 +290,19 @@ impl<'a> Scanner<'a> {
         self.pos += 1;
     }
 
+    /// Opens the object (`object`) or array a schema requires next:
+    /// `InvalidType` at any other value, `EofWhileParsingValue` at the end
+    /// of the input.
+    #[inline]
+    pub(crate) fn open(&mut self, object: bool) -> Result<(), ScanError> {
+        let bracket = if object { b'{' } else { b'[' };
+        match self.peek() {
+            Some(b) if b == bracket => self.enter(object),
+            Some(_) => Err(self.error(JsonError::InvalidType)),
+            None => Err(self.error(JsonError::EofWhileParsingValue)),
+        }
+    }
+
     /// Consumes the bracket at the current offset and opens a level of the
     /// given kind, or fails if that level is deeper than the limit.
     #[inline]

@@ -863,7 +863,7 @@ fn parse_model<const T: usize, const D: usize, const F: usize, const L: usize, c
     model: &mut CatBoost<T, D, F, L, B>,
     ctx: &mut Context,
 ) -> Result<(), ModelError> {
-    ctx.at(read::open(s, true))?;
+    ctx.at(s.open(true))?;
     let (mut seen_info, mut seen_trees, mut seen_scale) = (false, false, false);
     let mut first = true;
     while let Some(key) = ctx.at(s.key(&mut first, &MODEL_KEYS))? {
@@ -905,7 +905,7 @@ fn parse_features_info<const T: usize, const D: usize, const F: usize, const L: 
     model: &mut CatBoost<T, D, F, L, B>,
     ctx: &mut Context,
 ) -> Result<(), ModelError> {
-    ctx.at(read::open(s, true))?;
+    ctx.at(s.open(true))?;
     let mut seen_float = false;
     let mut first = true;
     while let Some(key) = ctx.at(s.key(&mut first, &FEATURES_INFO_KEYS))? {
@@ -944,7 +944,7 @@ fn parse_float_features<const T: usize, const D: usize, const F: usize, const L:
     model: &mut CatBoost<T, D, F, L, B>,
     ctx: &mut Context,
 ) -> Result<(), ModelError> {
-    ctx.at(read::open(s, false))?;
+    ctx.at(s.open(false))?;
     let mut position: usize = 0;
     let mut first = true;
     loop {
@@ -984,7 +984,7 @@ fn parse_float_feature(
     ctx: &mut Context,
     position: usize,
 ) -> Result<Result<(usize, usize, NanTreatment), ModelError>, ModelError> {
-    ctx.at(read::open(s, true))?;
+    ctx.at(s.open(true))?;
     let index = Some(position);
     let mut flat: Option<usize> = None;
     let mut feature_index: Option<usize> = None;
@@ -1035,7 +1035,7 @@ fn parse_float_feature(
 
 /// A list of numbers (`borders`): whether all are finite `f32`s.
 fn parse_finite_f32s(s: &mut Scanner<'_>, ctx: &Context) -> Result<bool, ModelError> {
-    ctx.at(read::open(s, false))?;
+    ctx.at(s.open(false))?;
     let mut finite = true;
     let mut first = true;
     while ctx.at(s.element(&mut first))? {
@@ -1051,7 +1051,7 @@ fn parse_trees<const T: usize, const D: usize, const F: usize, const L: usize, c
     model: &mut CatBoost<T, D, F, L, B>,
     ctx: &mut Context,
 ) -> Result<usize, ModelError> {
-    ctx.at(read::open(s, false))?;
+    ctx.at(s.open(false))?;
     let mut count: usize = 0;
     let mut first = true;
     loop {
@@ -1074,7 +1074,7 @@ fn parse_tree<const T: usize, const D: usize, const F: usize, const L: usize, co
     ctx: &mut Context,
     tree: usize,
 ) -> Result<(), ModelError> {
-    ctx.at(read::open(s, true))?;
+    ctx.at(s.open(true))?;
     let index = Some(tree);
     let first_leaf = ctx.leaves;
     let mut leaves: Option<(usize, bool)> = None;
@@ -1123,7 +1123,7 @@ fn parse_tree<const T: usize, const D: usize, const F: usize, const L: usize, co
 /// `leaf_values`, written into `pool` while it lasts: the count, and
 /// whether all were finite.
 fn parse_leaves(s: &mut Scanner<'_>, ctx: &Context, pool: Option<&mut [f64]>) -> Result<(usize, bool), ModelError> {
-    ctx.at(read::open(s, false))?;
+    ctx.at(s.open(false))?;
     let mut slots = pool.into_iter().flat_map(|pool| pool.iter_mut());
     let mut count: usize = 0;
     let mut finite = true;
@@ -1148,7 +1148,7 @@ fn parse_splits<const T: usize, const D: usize>(
     columns: &mut [[u8; T]; D],
     borders: &mut [[f32; T]; D],
 ) -> Result<usize, ModelError> {
-    ctx.at(read::open(s, false))?;
+    ctx.at(s.open(false))?;
     // This tree's slot on each level; none past capacity.
     let mut columns = columns.iter_mut().filter_map(|level| level.get_mut(tree));
     let mut borders = borders.iter_mut().filter_map(|level| level.get_mut(tree));
@@ -1182,7 +1182,7 @@ fn parse_splits<const T: usize, const D: usize>(
 /// One split: `(float_feature_index, border)`, or `None` for a split type
 /// other than `FloatFeature`.
 fn parse_split(s: &mut Scanner<'_>, ctx: &mut Context, tree: usize) -> Result<Option<(usize, f32)>, ModelError> {
-    ctx.at(read::open(s, true))?;
+    ctx.at(s.open(true))?;
     let index = Some(tree);
     let mut feature: Option<usize> = None;
     let mut border: Option<f32> = None;
@@ -1219,7 +1219,7 @@ fn parse_split(s: &mut Scanner<'_>, ctx: &mut Context, tree: usize) -> Result<Op
 
 /// `scale_and_bias`: `[scale, [bias, ...]]`.
 fn parse_scale_and_bias(s: &mut Scanner<'_>, ctx: &mut Context) -> Result<(), ModelError> {
-    ctx.at(read::open(s, false))?;
+    ctx.at(s.open(false))?;
     let missing = ModelError::MissingField { field: ModelField::ScaleAndBias, index: None };
     let mut first = true;
     if !ctx.at(s.element(&mut first))? {
@@ -1252,7 +1252,7 @@ fn parse_scale_and_bias(s: &mut Scanner<'_>, ctx: &mut Context) -> Result<(), Mo
 
 /// The bias list: `(count, first, all finite)`.
 fn parse_biases(s: &mut Scanner<'_>, ctx: &Context) -> Result<(usize, f64, bool), ModelError> {
-    ctx.at(read::open(s, false))?;
+    ctx.at(s.open(false))?;
     let mut count: usize = 0;
     let mut bias = 0.0;
     let mut finite = true;

@@ -291,7 +291,7 @@ impl<const F: usize> Logistic<F> {
         s: &mut Scanner<'_>,
         at: &mut Position,
     ) -> Result<(Option<f32>, Option<usize>, Option<usize>), LogisticError> {
-        at.error(read::open(s, true))?;
+        at.error(s.open(true))?;
         let (mut bias, mut found, mut non_finite) = (None, None, None);
         let mut first = true;
         while let Some(key) = at.error(s.key(&mut first, &KEYS))? {
@@ -304,7 +304,7 @@ impl<const F: usize> Logistic<F> {
                 Key::Known(_) if found.is_some() => return Err(LogisticError::DuplicateField { field: "weights" }),
                 Key::Known(_) => {
                     at.error(s.colon())?;
-                    at.error(read::open(s, false))?;
+                    at.error(s.open(false))?;
                     let mut count = 0_usize;
                     let mut first = true;
                     loop {

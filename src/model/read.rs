@@ -13,17 +13,6 @@
 use crate::ingest::JsonError;
 use crate::json::{ScanError, Scanner};
 
-/// Opens the object (`object`) or array the scanner must be at:
-/// `InvalidType` at any other value, `EofWhileParsingValue` at the end.
-pub(super) fn open(s: &mut Scanner<'_>, object: bool) -> Result<(), ScanError> {
-    let bracket = if object { b'{' } else { b'[' };
-    match s.peek() {
-        Some(b) if b == bracket => s.enter(object),
-        Some(_) => Err(s.error(JsonError::InvalidType)),
-        None => Err(s.error(JsonError::EofWhileParsingValue)),
-    }
-}
-
 /// A JSON integer that fits a `usize` (an index): a `-` or a value past
 /// `usize::MAX` is `InvalidNumber`, any other non-number `InvalidType`. It
 /// stops after the digits, so a fraction or exponent is an error of the
@@ -123,7 +112,7 @@ pub(super) fn string<'a>(s: &mut Scanner<'a>) -> Result<&'a [u8], ScanError> {
 
 /// The length of a list whose elements are validated and skipped.
 pub(super) fn count(s: &mut Scanner<'_>) -> Result<usize, ScanError> {
-    open(s, false)?;
+    s.open(false)?;
     let mut count: usize = 0;
     let mut first = true;
     while s.element(&mut first)? {

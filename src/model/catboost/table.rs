@@ -184,7 +184,10 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         heapsort(order, |&a, &b| key(a) < key(b));
         let rows: usize = order.iter().map(|&c| unique.get(usize::from(c)).map_or(0, |&k| k as usize + 1)).sum();
         let blocks = trees.div_ceil(16);
-        let group = group_for(blocks);
+        // At least 1 already; `max` shows the optimizer, so that the
+        // divisions by `group` below keep no division-by-zero panic
+        // (whether it proves it alone depends on inlining).
+        let group = group_for(blocks).max(1);
         let groups = blocks.div_ceil(group);
         let table_blocks = groups * group * rows;
         let k_of = |c: &u8| unique.get(usize::from(*c)).map_or(0, |&k| k as usize);

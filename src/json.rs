@@ -293,7 +293,6 @@ impl<'a> Scanner<'a> {
     /// Opens the object (`object`) or array a schema requires next:
     /// `InvalidType` at any other value, `EofWhileParsingValue` at the end
     /// of the input.
-    #[inline]
     pub(crate) fn open(&mut self, object: bool) -> Result<(), ScanError> {
         let bracket = if object { b'{' } else { b'[' };
         match self.peek() {

@@ -8,7 +8,8 @@
 //! prints rows/s). Two groups: wall time (criterion's default) and this
 //! thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), which stays meaningful
 //! when other processes share the cores; `scripts/bench_catboost.py`
-//! reports both for CatBoost too.
+//! reports both for CatBoost too. The `_load` groups time loading the model
+//! file itself (230 KB), with and without building the table.
 
 use std::hint::black_box;
 
@@ -32,14 +33,14 @@ fn rows() -> Vec<Vec<f32>> {
     csv.lines().map(|line| line.split(',').map(|v| v.parse().unwrap()).collect()).collect()
 }
 
-fn bench<M: Measurement>(c: &mut Criterion<M>, group: &str) {
+fn bench<M: Measurement>(c: &mut Criterion<M>, group_name: &str) {
     let json = std::fs::read(format!("{FIXTURES}/bench_100x6.json")).unwrap();
     let mut model = Box::new(Model::new());
     catboost::ingest(&json, &mut model, DEFAULT_LIMITS).unwrap();
     let mut compact = Box::new(Compact::new());
     catboost::ingest(&json, &mut compact, DEFAULT_LIMITS).unwrap();
     let rows = rows();
-    let mut group = c.benchmark_group(group);
+    let mut group = c.benchmark_group(group_name);
     group.throughput(Throughput::Elements(rows.len() as u64));
     group.bench_function("raw_single_row", |b| {
         b.iter(|| {
@@ -58,6 +59,19 @@ fn bench<M: Measurement>(c: &mut Criterion<M>, group: &str) {
             }
             black_box(sum)
         })
+    });
+    group.finish();
+
+    // Loading: the whole model file (scanner, exact decimal conversion,
+    // validation; and the table build for the table evaluator), as a reload
+    // pays it.
+    let mut group = c.benchmark_group(format!("{group_name}_load"));
+    group.throughput(Throughput::Bytes(json.len() as u64));
+    group.bench_function("ingest_json", |b| {
+        b.iter(|| catboost::ingest(black_box(&json), &mut compact, DEFAULT_LIMITS).unwrap())
+    });
+    group.bench_function("ingest_json_and_build_table", |b| {
+        b.iter(|| catboost::ingest(black_box(&json), &mut model, DEFAULT_LIMITS).unwrap())
     });
     group.finish();
 }

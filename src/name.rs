@@ -123,10 +123,11 @@ impl FeatureName {
 }
 
 /// The identity of `name` as [`FeatureName::words`] gives it, or `None` if
-/// it is too long to be a feature name. O(1).
+/// it cannot be a feature name's: too long, or holding a zero byte (which
+/// the zero padding would make equal to a shorter name). O(len).
 #[inline]
 pub(crate) fn words_of_str(name: &str) -> Option<NameKey> {
-    if name.len() > MAX_NAME_LEN {
+    if name.len() > MAX_NAME_LEN || name.as_bytes().contains(&0) {
         return None;
     }
     let mut bytes = [0; MAX_NAME_LEN];
@@ -300,6 +301,8 @@ mod tests {
         assert_eq!(words_of_str("ab"), Some(FeatureName::new("ab").unwrap().words()));
         assert_ne!(words_of_str("ab"), Some(FeatureName::new("abc").unwrap().words()));
         assert_eq!(words_of_str(&"a".repeat(MAX_NAME_LEN + 1)), None);
+        // Zero padding must not make "a\0" the name "a".
+        assert_eq!(words_of_str("a\0"), None);
     }
 
     #[test]

@@ -361,6 +361,7 @@ mod tests {
         }
         assert_eq!(t.index_of("q"), None);
         assert_eq!(t.index_of(""), None);
+        assert_eq!(t.index_of("m\0"), None);
     }
 
     #[test]

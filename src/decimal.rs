@@ -600,8 +600,8 @@ const POW10_F64: [f64; 23] = [
 ];
 
 /// `w · 10^q` as the nearest `f64`, if it can be had fast and for certain;
-/// `None` sends the caller to [`parse_f64_within`]. No allocation, no loop: tens
-/// of nanoseconds.
+/// `None` sends the caller to [`parse_f64_within`]. No allocation, no loop: a
+/// few multiplications.
 ///
 /// 1. Clinger: `w <= 2^53` and `10^|q|` with `|q| <= 22` are exact in
 ///    `f64`, so one IEEE multiplication or division rounds the exact value

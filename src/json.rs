@@ -148,15 +148,14 @@ impl Number<'_> {
     /// `str::parse::<f64>` returns, without `core`'s float parser.
     ///
     /// Fast path ([`decimal::fast_f64`](crate::decimal::fast_f64): Clinger,
-    /// then Eisel-Lemire for powers of ten from 10^-64 to 10^64), tens of
-    /// nanoseconds: when the digits fit a `u64`, as the 17 significant digits
+    /// then Eisel-Lemire for powers of ten from 10^-64 to 10^64), a few
+    /// multiplications: when the digits fit a `u64`, as the 17 significant digits
     /// of a model file do, or else when the leading 19 or 20 digits and the
     /// same plus one in the last place round to the same `f64` (the number
     /// lies between them; rounding is monotone). Anything else goes to the
-    /// exact big-integer conversion: a quarter of a microsecond when those
-    /// two bound the result, a few microseconds for a few digits beyond
-    /// 10^±64, 27 at worst (800 digits near 10^-308; x86-64). No allocation,
-    /// no panic.
+    /// exact big-integer conversion: one or two comparisons when those two
+    /// bound the result, at most 56 otherwise (integers of at most 84
+    /// 32-bit limbs). No allocation, no panic.
     #[inline]
     pub(crate) fn to_f64(self) -> Option<f64> {
         use crate::decimal::fast_f64;

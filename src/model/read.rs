@@ -50,9 +50,9 @@ pub(super) fn f64(s: &mut Scanner<'_>) -> Result<f64, ScanError> {
 /// Any other value is `InvalidNumber`.
 ///
 /// Through the `f64` conversion, which the loaders link anyway for leaves
-/// and biases, and which is fast on the 17-digit borders CatBoost writes
-/// (the exact `f32` fallback is big-integer arithmetic, ~0.5 µs a number):
-/// see [`narrow`].
+/// and biases, and which takes its fast paths on the 17-digit borders
+/// CatBoost writes (the exact `f32` fallback is a big-integer search, far
+/// slower than those): see [`narrow`].
 #[inline]
 pub(super) fn f32(s: &mut Scanner<'_>) -> Result<f32, ScanError> {
     match s.peek() {

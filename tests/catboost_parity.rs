@@ -40,6 +40,7 @@ fn assert_parity(name: &str) -> f64 {
     let mut table = TABLE.lock().unwrap();
     catboost::ingest(&fixture(&format!("{name}.json")), &mut table, DEFAULT_LIMITS).unwrap();
     assert!(table.uses_table(), "{name}: the table evaluator must take the fixture");
+    assert_eq!(table.uses_avx512(), AVX512_BUILD, "{name}: the AVX-512 evaluator runs exactly in AVX-512 builds");
     let (rows, expected) = (rows(name), expected(name));
     assert_eq!(rows.len(), expected.len(), "{name}: rows and expected values differ in count");
     assert!(rows.len() >= 100, "{name}: too few rows to mean anything");
@@ -188,9 +189,54 @@ fn table_evaluator_matches_split_evaluator() {
         catboost::ingest(json.as_bytes(), &mut split, DEFAULT_LIMITS).unwrap();
         catboost::ingest(json.as_bytes(), &mut fast, DEFAULT_LIMITS).unwrap();
         assert!(fast.uses_table() && !split.uses_table(), "{trees}x{depth}");
+        assert_eq!(fast.uses_avx512(), AVX512_BUILD, "{trees}x{depth}");
         for row in probe_rows(features, 300) {
             let (want, got) = (split.raw(&row), fast.raw(&row));
             assert!((want - got).abs() <= 1e-9 * want.abs().max(1.0), "{trees}x{depth}: {got} vs {want} on {row:?}");
+        }
+    }
+}
+
+/// Whether this build targets a CPU with AVX-512 F, BW and VBMI, where the
+/// AVX-512 evaluator replaces the table evaluator. `bash .ci/run` runs these
+/// tests both ways on such a CPU.
+const AVX512_BUILD: bool = cfg!(all(
+    target_arch = "x86_64",
+    target_feature = "avx512f",
+    target_feature = "avx512bw",
+    target_feature = "avx512vbmi"
+));
+
+/// Wide rows (up to 256 columns; over 64 is the AVX-512 evaluator's general
+/// row path), rows shorter than the model (missing columns read as NaN),
+/// shorter than 16, and 2 columns (whose borders the AVX-512 layout cuts
+/// into several pieces): the fast evaluator agrees with the split evaluator.
+#[test]
+fn fast_evaluator_matches_split_evaluator_on_wide_and_short_rows() {
+    type Split = CatBoost<64, 6, 256, { 64 << 6 }>;
+    type Fast = CatBoost<64, 6, 256, { 64 << 6 }, { table_blocks(64, 6, 256) }>;
+    static SPLIT: Mutex<Split> = Mutex::new(Split::new());
+    static FAST: Mutex<Fast> = Mutex::new(Fast::new());
+    let (mut split, mut fast) = (SPLIT.lock().unwrap(), FAST.lock().unwrap());
+    // The last reads 200 columns: more than the AVX-512 layout's 128 lanes,
+    // so the table evaluator runs.
+    for (trees, depth, features, avx512) in
+        [(30, 4, 250, true), (24, 5, 256, true), (64, 6, 70, true), (64, 6, 2, true), (64, 6, 200, false)]
+    {
+        let json = varied(trees, depth, features);
+        catboost::ingest(json.as_bytes(), &mut split, DEFAULT_LIMITS).unwrap();
+        catboost::ingest(json.as_bytes(), &mut fast, DEFAULT_LIMITS).unwrap();
+        assert!(fast.uses_table(), "{trees}x{depth} on {features}");
+        assert_eq!(fast.uses_avx512(), AVX512_BUILD && avx512, "{trees}x{depth} on {features}");
+        for row in probe_rows(features, 200) {
+            for len in [row.len(), row.len() / 2, 15, 3, 0] {
+                let row = &row[..len.min(row.len())];
+                let (want, got) = (split.raw(row), fast.raw(row));
+                assert!(
+                    (want - got).abs() <= 1e-9 * want.abs().max(1.0),
+                    "{trees}x{depth}, {len} of {features}: {got} vs {want}"
+                );
+            }
         }
     }
 }

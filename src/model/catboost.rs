@@ -34,6 +34,15 @@ use super::read;
 use crate::ingest::{JsonError, Limits};
 use crate::json::{Key, KnownKey, ScanError, Scanner};
 
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "avx512f",
+    target_feature = "avx512bw",
+    target_feature = "avx512vbmi"
+))]
+// AVX-512 intrinsics: Rust 1.89 (only builds that enable these features).
+#[clippy::msrv = "1.89"]
+mod avx512;
 mod table;
 
 pub use table::table_blocks;
@@ -421,6 +430,19 @@ impl core::error::Error for ModelError {}
 /// size grows with trees × unique borders, and a row touches
 /// `used features × trees` bytes of it.
 ///
+/// **AVX-512 evaluator**: in builds for a CPU with AVX-512 F, BW and VBMI
+/// (`-C target-cpu=native` on Ice Lake, Zen 4 or newer, or `-C
+/// target-feature=+avx512f,+avx512bw,+avx512vbmi`; Rust 1.89 or newer), it
+/// replaces the table evaluator for every model the table would take whose
+/// borders fit 128 lanes (their features' sorted borders cut into pieces
+/// of at most 255) and whose layout fits `BLOCKS` (else the table
+/// evaluator runs). Per row: 16 lanes of borders compared per
+/// instruction, then per 64 trees and level one byte permute looks up every
+/// split's count, one compare and one masked add set the level's bit; the
+/// leaves are summed as by the table evaluator, so both give the same
+/// result bit for bit. [`uses_avx512`](Self::uses_avx512) says whether it
+/// runs. It is the crate's only `unsafe` (one call, see its module).
+///
 /// # Example
 ///
 /// ```
@@ -542,6 +564,14 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         self.fast.group > 0
     }
 
+    /// Whether [`raw`](Self::raw) runs the AVX-512 evaluator (see
+    /// "Layout"): only in builds for a CPU with AVX-512 F, BW and VBMI, for
+    /// a model the table evaluator would take and whose layout fits
+    /// `BLOCKS`. [`uses_table`](Self::uses_table) is true then too. O(1).
+    pub const fn uses_avx512(&self) -> bool {
+        self.fast.group == u8::MAX
+    }
+
     /// `scale` of `scale_and_bias`. O(1).
     pub const fn scale(&self) -> f64 {
         self.scale
@@ -570,6 +600,21 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     /// type's "Layout".
     #[must_use]
     pub fn raw(&self, features: &[f32]) -> f64 {
+        #[cfg(all(
+            target_arch = "x86_64",
+            target_feature = "avx512f",
+            target_feature = "avx512bw",
+            target_feature = "avx512vbmi"
+        ))]
+        if self.fast.group == avx512::AVX512 {
+            // SAFETY: `avx512_sum` needs a CPU with AVX-512 F, BW and VBMI,
+            // and this code exists only in builds that target such a CPU
+            // (`cfg(target_feature)` above): the compiler may already use
+            // those instructions anywhere in them.
+            #[allow(unsafe_code)]
+            let sum = unsafe { self.avx512_sum(features) };
+            return self.scale * sum + self.bias;
+        }
         // One flat pass: the row, with NaN replaced per column (+inf for
         // AsTrue, NaN stays NaN, so `NaN > border` is false, for the rest).
         // 256 slots whatever FEATURES is: a `u8` column indexes it without a

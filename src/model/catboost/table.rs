@@ -194,6 +194,15 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         // 8 features at a time: 2 units of head, 2 of first rows, 2 per level.
         let stream_units: usize = order.chunks(LANES).map(|oct| 2 * (2 + oct.first().map_or(0, k_of))).sum();
         let levels_fit = order.first().map_or(0, k_of) < 1 << 24;
+        #[cfg(all(
+            target_arch = "x86_64",
+            target_feature = "avx512f",
+            target_feature = "avx512bw",
+            target_feature = "avx512vbmi"
+        ))]
+        if self.build_avx512(order, &unique, &unique_start, depth) {
+            return;
+        }
         if table_blocks > BLOCKS || stream_units > BLOCKS || !levels_fit || rows > usize::from(u16::MAX) {
             return;
         }
@@ -387,7 +396,7 @@ fn or_row<const G: usize>(acc: &mut [Block; G], table: &[Block], row: usize) {
 /// `sums` plus the leaves of trees of `N` leaves each, stored one after the
 /// other in `leaves`, at `indices`; tree `t` goes to `sums[t % 4]`.
 #[inline(always)]
-fn leaf_sum<const N: usize>(leaves: &[f64], indices: &[u8], sums: [f64; 4]) -> [f64; 4] {
+pub(super) fn leaf_sum<const N: usize>(leaves: &[f64], indices: &[u8], sums: [f64; 4]) -> [f64; 4] {
     let [mut a, mut b, mut c, mut d] = sums;
     // 4 trees' leaves are a slice of length 4·N and each index is masked
     // below N: no bounds check per tree.
@@ -420,7 +429,7 @@ fn leaf_sum<const N: usize>(leaves: &[f64], indices: &[u8], sums: [f64; 4]) -> [
 /// remove even for a total order, and so would put a panic on the model
 /// loading path (see `examples/no-panic-check`). The orders sorted here are
 /// total and their equal elements identical, so the result is the same.
-fn heapsort<T: Copy>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
+pub(super) fn heapsort<T: Copy>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
     for root in (0..v.len() / 2).rev() {
         sift_down(v, root, &less);
     }

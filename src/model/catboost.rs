@@ -424,7 +424,7 @@ impl core::error::Error for ModelError {}
 /// bin, so a tree's leaf index is the OR of its byte over the used
 /// features: 16 trees per 16-byte OR, up to 128 trees per pass held in
 /// registers. It needs Σ (k + 1) rows of ⌈trees / 16⌉ blocks each. Leaves
-/// are then summed in 4 interleaved sums (tree `t` into sum `t mod 4`),
+/// are then summed in 8 interleaved sums (tree `t` into sum `t mod 8`),
 /// which differs from tree-order summation by rounding only (≤ 4e-15 on the
 /// parity fixtures). The table suits models up to a few hundred trees: its
 /// size grows with trees × unique borders, and a row touches

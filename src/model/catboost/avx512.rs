@@ -42,16 +42,15 @@
 use core::arch::x86_64::{
     __m256i, __m512, __m512i, _CMP_GT_OQ, _CMP_UNORD_Q, _mm_set_epi64x, _mm256_castpd_ps, _mm256_castps_si256,
     _mm256_castsi256_ps, _mm256_cmp_ps, _mm256_extract_epi64, _mm256_setr_epi64x, _mm256_setzero_si256,
-    _mm256_sub_epi32, _mm512_add_epi32, _mm512_alignr_epi32, _mm512_castps_pd, _mm512_castps512_ps256,
-    _mm512_castsi128_si512, _mm512_castsi256_si512, _mm512_cmp_ps_mask, _mm512_cmpeq_epi32_mask,
-    _mm512_cmpge_epu8_mask, _mm512_cmplt_epi32_mask, _mm512_cvtepi32_epi8, _mm512_cvtepu8_epi32,
+    _mm256_sub_epi32, _mm512_add_epi32, _mm512_castps_pd, _mm512_castps512_ps256, _mm512_castsi256_si512,
+    _mm512_cmp_ps_mask, _mm512_cmpeq_epi32_mask, _mm512_cmpge_epu8_mask, _mm512_cmplt_epi32_mask, _mm512_cvtepu8_epi32,
     _mm512_extractf64x4_pd, _mm512_extracti64x4_epi64, _mm512_inserti64x4, _mm512_mask_add_epi8, _mm512_mask_mov_ps,
-    _mm512_mask_permutexvar_ps, _mm512_permutex2var_epi8, _mm512_permutex2var_ps, _mm512_set1_epi8, _mm512_set1_epi32,
-    _mm512_set1_ps, _mm512_setr_epi32, _mm512_setr_epi64, _mm512_setr_ps, _mm512_setzero_si512, _mm512_srli_epi32,
-    _mm512_test_epi32_mask,
+    _mm512_mask_permutexvar_ps, _mm512_packs_epi32, _mm512_packus_epi16, _mm512_permutex2var_epi8,
+    _mm512_permutex2var_ps, _mm512_set1_epi8, _mm512_set1_epi32, _mm512_set1_ps, _mm512_setr_epi32, _mm512_setr_epi64,
+    _mm512_setr_ps, _mm512_setzero_si512, _mm512_srli_epi32, _mm512_test_epi32_mask,
 };
 
-use super::table::{Block, Fast, heapsort, leaf_sum};
+use super::table::{Block, Fast, SUMS, heapsort, leaf_sum, total};
 use super::{CatBoost, MAX_FEATURES};
 
 /// Features binarized per chunk: 16 `f32` lanes of a 512-bit register.
@@ -208,6 +207,15 @@ fn gather(row: &[__m512; WINDOWS], windows: usize, columns: &Block) -> __m512 {
     x
 }
 
+/// Where piece `p` (chunk `p / 16`, lane `p % 16`) lands among the 128
+/// binarized bytes: `_mm512_packs_epi32` then `_mm512_packus_epi16` of
+/// chunks 0 to 3 (and 4 to 7) interleave them per 128-bit lane, 4 lanes of
+/// each chunk at a time.
+const fn byte_of(p: usize) -> u8 {
+    let (chunk, lane) = (p / LANES, p % LANES);
+    (64 * (chunk / 4) + 16 * (lane / 4) + 4 * (chunk % 4) + lane % 4) as u8
+}
+
 /// Cuts each column's `k` sorted borders into `⌈k / longest⌉` pieces of
 /// near-equal length (at most `longest`), calling `piece(index, column,
 /// first border, length)` for each; `None` when there would be more than
@@ -356,7 +364,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 };
                 let vectors = splits_at + 8 * (d * (tree / TREES_PER_BLOCK) + level);
                 let (block, byte) = (tree % TREES_PER_BLOCK / 16, tree % 16);
-                write(vectors + block, byte, lane as u8);
+                write(vectors + block, byte, byte_of(lane));
                 write(vectors + 4 + block, byte, (rank - usize::from(first) + 1) as u8);
             }
         }
@@ -402,17 +410,16 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         };
         let chunks = header.0.first().map_or(0, |&n| usize::from(n)).min(MAX_CHUNKS);
 
-        // 1. Binarize 16 features per chunk: per border row, one compare
-        //    and a masked count. The chunks' 16 bins each shift into the
-        //    top of the 128 bytes `high:low`, so after 8 shifts chunk 0 is
-        //    in the lowest bytes, all in registers.
-        let (mut low, mut high) = (_mm512_setzero_si512(), _mm512_setzero_si512());
+        // 1. Binarize 16 pieces per chunk: per border row, one compare and
+        //    a count, then two rounds of saturating packs make the counts
+        //    bytes (in the order of [`byte_of`]).
+        let mut counts = [_mm512_setzero_si512(); MAX_CHUNKS];
         let mut at = 2 + chunks;
-        for chunk in 0..MAX_CHUNKS {
+        for (chunk, counts) in counts.iter_mut().enumerate().take(chunks) {
             // Two 256-bit halves: their compares give all-ones lanes, which
             // count by subtraction, with no mask register in the chain.
             let (mut low_count, mut high_count) = (_mm256_setzero_si256(), _mm256_setzero_si256());
-            if chunk < chunks {
+            {
                 let rows = header.0.get(1 + chunk).map_or(0, |&r| usize::from(r));
                 let Some(columns) = table.get(2 + chunk) else {
                     return 0.0;
@@ -421,11 +428,15 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 // NaN in an AsTrue column is above every border.
                 let as_true =
                     as_true.0.get(2 * chunk..).and_then(|b| b.first_chunk::<2>()).map_or(0, |b| u16::from_le_bytes(*b));
-                let x = _mm512_mask_mov_ps(
-                    x,
-                    _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(x, x) & as_true,
-                    _mm512_set1_ps(f32::INFINITY),
-                );
+                let x = if as_true == 0 {
+                    x
+                } else {
+                    _mm512_mask_mov_ps(
+                        x,
+                        _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(x, x) & as_true,
+                        _mm512_set1_ps(f32::INFINITY),
+                    )
+                };
                 let (x_low, x_high) =
                     (_mm512_castps512_ps256(x), _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(x))));
                 for borders in table.get(at..at + 4 * rows).unwrap_or(&[]).chunks_exact(4) {
@@ -443,11 +454,11 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 }
                 at += 4 * rows;
             }
-            let count = _mm512_inserti64x4::<1>(_mm512_castsi256_si512(low_count), high_count);
-            let bins = _mm512_castsi128_si512(_mm512_cvtepi32_epi8(count));
-            low = _mm512_alignr_epi32::<4>(high, low);
-            high = _mm512_alignr_epi32::<4>(bins, high);
+            *counts = _mm512_inserti64x4::<1>(_mm512_castsi256_si512(low_count), high_count);
         }
+        let [c0, c1, c2, c3, c4, c5, c6, c7] = counts;
+        let low = _mm512_packus_epi16(_mm512_packs_epi32(c0, c1), _mm512_packs_epi32(c2, c3));
+        let high = _mm512_packus_epi16(_mm512_packs_epi32(c4, c5), _mm512_packs_epi32(c6, c7));
 
         // 2. Per 64 trees, per level: look up each split's bin, compare it
         //    with the threshold, add the level's bit; then the leaves.
@@ -456,7 +467,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         let splits = table.get(self.fast.rows as usize..).unwrap_or(&[]);
         // Rounds of up to 8 blocks: all their indices first, then their
         // leaves, so that the byte loads do not wait on the vector stores.
-        let mut sums = [0.0_f64; 4];
+        let mut sums = [0.0_f64; SUMS];
         let mut tree = 0;
         let blocks = splits.chunks_exact(8 * depth.max(1)).take(trees.div_ceil(TREES_PER_BLOCK));
         let mut indices = [0_u8; ROUND * TREES_PER_BLOCK];
@@ -497,7 +508,6 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 filled = 0;
             }
         }
-        let [a, b, c, d] = sums;
-        (a + b) + (c + d)
+        total(sums)
     }
 }

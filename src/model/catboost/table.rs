@@ -347,8 +347,8 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         };
 
         // 2. Per group of 16·G trees: OR the rows into the leaf indices,
-        //    then add the leaves, in 4 interleaved sums.
-        let mut sums = [0.0_f64; 4];
+        //    then add the leaves, in 8 interleaved sums.
+        let mut sums = [0.0_f64; SUMS];
         let mut tree = 0_usize;
         while tree < trees {
             let g = tree / (16 * G);
@@ -376,8 +376,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             };
             tree += count;
         }
-        let [a, b, c, d] = sums;
-        (a + b) + (c + d)
+        total(sums)
     }
 }
 
@@ -394,31 +393,36 @@ fn or_row<const G: usize>(acc: &mut [Block; G], table: &[Block], row: usize) {
 }
 
 /// `sums` plus the leaves of trees of `N` leaves each, stored one after the
-/// other in `leaves`, at `indices`; tree `t` goes to `sums[t % 4]`.
+/// other in `leaves`, at `indices`; tree `t` goes to `sums[t % SUMS]`.
 #[inline(always)]
-pub(super) fn leaf_sum<const N: usize>(leaves: &[f64], indices: &[u8], sums: [f64; 4]) -> [f64; 4] {
-    let [mut a, mut b, mut c, mut d] = sums;
-    // 4 trees' leaves are a slice of length 4·N and each index is masked
-    // below N: no bounds check per tree.
+pub(super) fn leaf_sum<const N: usize>(leaves: &[f64], indices: &[u8], mut sums: [f64; SUMS]) -> [f64; SUMS] {
+    // `SUMS` trees' leaves are a slice of length `SUMS·N` and each index is
+    // masked below N: no bounds check per tree.
     let leaf = |trees: &[f64], tree: usize, index: u8| {
         trees.get(tree * N + (usize::from(index) & (N - 1))).copied().unwrap_or(0.0)
     };
-    let mut quads = indices.chunks_exact(4);
-    let mut trees = leaves.chunks_exact(4 * N);
-    for (quad, four) in (&mut quads).zip(&mut trees) {
-        if let &[i, j, k, l] = quad {
-            a += leaf(four, 0, i);
-            b += leaf(four, 1, j);
-            c += leaf(four, 2, k);
-            d += leaf(four, 3, l);
+    let mut groups = indices.chunks_exact(SUMS);
+    let mut trees = leaves.chunks_exact(SUMS * N);
+    for (group, these) in (&mut groups).zip(&mut trees) {
+        for (t, (sum, &index)) in sums.iter_mut().zip(group).enumerate() {
+            *sum += leaf(these, t, index);
         }
     }
-    let mut sums = [a, b, c, d];
     let rest = trees.next().unwrap_or(trees.remainder());
-    for (t, (sum, &index)) in sums.iter_mut().zip(quads.remainder()).enumerate() {
+    for (t, (sum, &index)) in sums.iter_mut().zip(groups.remainder()).enumerate() {
         *sum += leaf(rest, t, index);
     }
     sums
+}
+
+/// Interleaved sums of leaves: enough that the adds' latency does not set
+/// the pace.
+pub(super) const SUMS: usize = 8;
+
+/// The sum of [`leaf_sum`]'s sums, in a fixed order.
+pub(super) fn total(sums: [f64; SUMS]) -> f64 {
+    let [a, b, c, d, e, f, g, h] = sums;
+    ((a + b) + (c + d)) + ((e + f) + (g + h))
 }
 
 /// Sorts `v` by `less` (a strict weak order), in place: heapsort, O(n log n)

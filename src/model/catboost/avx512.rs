@@ -24,9 +24,9 @@
 //! exceeds, a thermometer code: for the piece's `i`-th border (from 0),
 //! `value > border` exactly when the byte is at least `i + 1`. So a feature
 //! can be cut into several pieces at no cost per split. The build picks the
-//! longest piece length that needs the fewest border rows (each chunk costs
-//! as many rows as its longest piece), with at most 128 pieces: for the
-//! 100-tree benchmark model, 58 features with 1 to 31 borders each.
+//! longest piece length by a cost model (a border row per row, a chunk four
+//! rows' worth), with at most 128 pieces: for the 100-tree benchmark model,
+//! 58 features with 1 to 31 borders each, that is 5 chunks of 40 rows.
 //!
 //! The only `unsafe` in the crate is the call into [`avx512_sum`]
 //! (`#[target_feature]` functions cannot be called safely from code without
@@ -42,12 +42,13 @@
 use core::arch::x86_64::{
     __m256i, __m512, __m512i, _CMP_GT_OQ, _CMP_UNORD_Q, _mm_set_epi64x, _mm256_castpd_ps, _mm256_castps_si256,
     _mm256_castsi256_ps, _mm256_cmp_ps, _mm256_extract_epi64, _mm256_setr_epi64x, _mm256_setzero_si256,
-    _mm256_sub_epi32, _mm512_add_epi32, _mm512_castps_pd, _mm512_castps512_ps256, _mm512_castsi256_si512,
-    _mm512_cmp_ps_mask, _mm512_cmpeq_epi32_mask, _mm512_cmpge_epu8_mask, _mm512_cmplt_epi32_mask, _mm512_cvtepu8_epi32,
-    _mm512_extractf64x4_pd, _mm512_extracti64x4_epi64, _mm512_inserti64x4, _mm512_mask_add_epi8, _mm512_mask_mov_ps,
-    _mm512_mask_permutexvar_ps, _mm512_packs_epi32, _mm512_packus_epi16, _mm512_permutex2var_epi8,
-    _mm512_permutex2var_ps, _mm512_set1_epi8, _mm512_set1_epi32, _mm512_set1_ps, _mm512_setr_epi32, _mm512_setr_epi64,
-    _mm512_setr_ps, _mm512_setzero_si512, _mm512_srli_epi32, _mm512_test_epi32_mask,
+    _mm256_sub_epi32, _mm512_add_epi8, _mm512_add_epi32, _mm512_castps_pd, _mm512_castps512_ps256,
+    _mm512_castsi256_si512, _mm512_cmp_ps_mask, _mm512_cmpeq_epi32_mask, _mm512_cmpge_epu8_mask,
+    _mm512_cmplt_epi32_mask, _mm512_cvtepu8_epi32, _mm512_extractf64x4_pd, _mm512_extracti64x4_epi64,
+    _mm512_inserti64x4, _mm512_mask_add_epi8, _mm512_mask_mov_ps, _mm512_mask_permutexvar_ps, _mm512_packs_epi32,
+    _mm512_packus_epi16, _mm512_permutex2var_epi8, _mm512_permutex2var_ps, _mm512_set1_epi8, _mm512_set1_epi32,
+    _mm512_set1_ps, _mm512_setr_epi32, _mm512_setr_epi64, _mm512_setr_ps, _mm512_setzero_si512, _mm512_srli_epi32,
+    _mm512_test_epi32_mask,
 };
 
 use super::table::{Block, Fast, SUMS, heapsort, leaf_sum, total};
@@ -62,6 +63,9 @@ const WINDOWS: usize = MAX_FEATURES / 16;
 /// Most chunks: `vpermt2b` looks bytes up in two 64-byte registers, so at
 /// most 128 used features.
 const MAX_CHUNKS: usize = 8;
+
+/// What a chunk costs beyond its border rows, in border rows.
+const CHUNK_COST: usize = 4;
 
 /// Most pieces: 16 lanes in each of [`MAX_CHUNKS`] chunks.
 const MAX_PIECES: usize = LANES * MAX_CHUNKS;
@@ -265,8 +269,11 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         let (trees, d) = (self.tree_count(), usize::from(depth));
         let k_of = |c: u8| k.get(usize::from(c)).map_or(0, |&k| k as usize);
 
-        // 1. The longest piece `longest` that needs the fewest border rows.
-        let mut best: Option<(usize, usize)> = None;
+        // 1. The longest piece `longest` with the cheapest binarization:
+        //    a border row costs two compares and two adds, a chunk about
+        //    four rows' worth (gathering its values, its loop, its counts;
+        //    measured on the benchmark model by forcing piece lengths).
+        let mut best: Option<(usize, usize, usize)> = None;
         let mut lengths = [0_u8; MAX_PIECES];
         for longest in 1..=255 {
             let Some(n) = pieces(order, &k_of, longest, |p, _, _, len| {
@@ -279,11 +286,12 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             let lengths = lengths.get_mut(..n).unwrap_or(&mut []);
             heapsort(lengths, |a, b| a > b);
             let rows: usize = lengths.iter().step_by(LANES).map(|&len| usize::from(len)).sum();
-            if best.is_none_or(|(_, fewest)| rows < fewest) {
-                best = Some((longest, rows));
+            let cost = rows + CHUNK_COST * n.div_ceil(LANES);
+            if best.is_none_or(|(_, _, cheapest)| cost < cheapest) {
+                best = Some((longest, rows, cost));
             }
         }
-        let Some((longest, border_rows)) = best else {
+        let Some((longest, border_rows, _)) = best else {
             return false;
         };
 
@@ -474,7 +482,9 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         let mut filled = 0;
         for (b, block) in blocks.enumerate() {
             let mut index = _mm512_setzero_si512();
-            for (level, vectors) in block.chunks_exact(8).enumerate() {
+            // `1 << level` in every byte, doubled after each level.
+            let mut bit = _mm512_set1_epi8(1);
+            for vectors in block.chunks_exact(8) {
                 let (Some(lanes), Some(thresholds)) =
                     (vectors.first_chunk::<4>(), vectors.get(4..).and_then(|v| v.first_chunk::<4>()))
                 else {
@@ -482,8 +492,8 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 };
                 let bin = _mm512_permutex2var_epi8(low, load(lanes), high);
                 let split = _mm512_cmpge_epu8_mask(bin, load(thresholds));
-                let bit = _mm512_set1_epi8(1_u8.checked_shl(level as u32).unwrap_or(0) as i8);
                 index = _mm512_mask_add_epi8(index, split, index, bit);
+                bit = _mm512_add_epi8(bit, bit);
             }
             if let Some(slot) = indices.get_mut(filled..).and_then(|s| s.first_chunk_mut::<TREES_PER_BLOCK>()) {
                 *slot = bytes(index);
@@ -509,5 +519,24 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             }
         }
         total(sums)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{CatBoost, DEFAULT_LIMITS, ingest, table_blocks};
+
+    /// The plan the module documentation states for the benchmark model.
+    #[test]
+    fn benchmark_model_binarizes_in_5_chunks_of_40_rows() {
+        type Model = CatBoost<100, 6, 64, { 100 << 6 }, { table_blocks(100, 6, 64) }>;
+        let json = include_bytes!("../../../tests/fixtures/catboost/bench_100x6.json");
+        let mut model = Box::new(Model::new());
+        ingest(json, &mut model, DEFAULT_LIMITS).unwrap();
+        assert!(model.uses_avx512());
+        let header = model.table[0].0;
+        let chunks = usize::from(header[0]);
+        let rows: usize = header[1..=chunks].iter().map(|&r| usize::from(r)).sum();
+        assert_eq!((chunks, rows), (5, 40));
     }
 }

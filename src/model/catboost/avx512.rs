@@ -9,7 +9,9 @@
 //! [`CatBoost::build_avx512`]:
 //!
 //! - block 0, the header: byte 0 the number of chunks (1 to 8), bytes 1..=8
-//!   each chunk's number of border rows;
+//!   each chunk's number of border rows, byte 9 the first block of the
+//!   border rows (after up to 3 blocks of padding that put them, and the
+//!   split vectors after them, on a 64-byte boundary);
 //! - block 1: per chunk, a `u16` of the lanes whose column is `AsTrue` (a
 //!   NaN there is above every border);
 //! - one block per chunk: the 16 input columns of its lanes;
@@ -307,7 +309,12 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         heapsort(all, |a, b| (core::cmp::Reverse(a.0), a.1, a.2) < (core::cmp::Reverse(b.0), b.1, b.2));
         let all = &*all;
         let chunks = all.len().div_ceil(LANES);
-        let splits_at = 2 + chunks + 4 * border_rows;
+        // The border rows and split vectors start on a 64-byte boundary
+        // where the model is now (unaligned 64-byte loads cost twice as
+        // much when they cross a cache line; a moved model stays correct).
+        let misaligned = (self.table.as_ptr() as usize / 16 + 2 + chunks) % 4;
+        let borders_at = 2 + chunks + (4 - misaligned) % 4;
+        let splits_at = borders_at + 4 * border_rows;
         let needed = splits_at + 8 * d * trees.div_ceil(TREES_PER_BLOCK);
         if all.is_empty() || chunks > MAX_CHUNKS || needed > BLOCKS || u32::try_from(splits_at).is_err() {
             return false;
@@ -329,7 +336,8 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
 
         // 3. Header, AsTrue lanes, columns and border rows.
         write(0, 0, chunks as u8);
-        let mut at = 2 + chunks;
+        write(0, 9, borders_at as u8);
+        let mut at = borders_at;
         for (i, chunk) in all.chunks(LANES).enumerate() {
             let rows = chunk.first().map_or(0, |&(len, _, _)| usize::from(len));
             write(0, 1 + i, rows as u8);
@@ -422,7 +430,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         //    a count, then two rounds of saturating packs make the counts
         //    bytes (in the order of [`byte_of`]).
         let mut counts = [_mm512_setzero_si512(); MAX_CHUNKS];
-        let mut at = 2 + chunks;
+        let mut at = header.0.get(9).map_or(0, |&b| usize::from(b));
         for (chunk, counts) in counts.iter_mut().enumerate().take(chunks) {
             // Two 256-bit halves: their compares give all-ones lanes, which
             // count by subtraction, with no mask register in the chain.

@@ -557,9 +557,10 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         self.width as usize
     }
 
-    /// Whether [`raw`](Self::raw) runs the table evaluator (see "Layout"):
-    /// `BLOCKS > 0` and the loaded model fits it. Check it once at load if
-    /// you count on its speed. O(1).
+    /// Whether [`raw`](Self::raw) runs the table evaluator (see "Layout"),
+    /// or the AVX-512 evaluator that replaces it in AVX-512 builds: `BLOCKS
+    /// > 0` and the loaded model fits it. Check it once at load if you count
+    /// on its speed. O(1).
     pub const fn uses_table(&self) -> bool {
         self.fast.group > 0
     }

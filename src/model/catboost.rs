@@ -558,9 +558,9 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     }
 
     /// Whether [`raw`](Self::raw) runs the table evaluator (see "Layout"),
-    /// or the AVX-512 evaluator that replaces it in AVX-512 builds: `BLOCKS
-    /// > 0` and the loaded model fits it. Check it once at load if you count
-    /// on its speed. O(1).
+    /// or the AVX-512 evaluator that replaces it in AVX-512 builds: when
+    /// `BLOCKS` is not 0 and the loaded model fits. Check it once at load if
+    /// you count on its speed. O(1).
     pub const fn uses_table(&self) -> bool {
         self.fast.group > 0
     }

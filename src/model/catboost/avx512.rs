@@ -53,17 +53,17 @@ use core::arch::x86_64::{
     _mm512_test_epi32_mask,
 };
 
-use super::table::{Block, Fast, SUMS, heapsort, leaf_sum, total};
+use super::table::{Block, Fast, SUMS, heapsort, leaf_sum_of_depth, total};
 use super::{CatBoost, MAX_FEATURES};
 
-/// Features binarized per chunk: 16 `f32` lanes of a 512-bit register.
+/// Pieces binarized per chunk: 16 `f32` lanes of a 512-bit register.
 const LANES: usize = 16;
 
 /// 16-column windows of a 256-column row.
 const WINDOWS: usize = MAX_FEATURES / 16;
 
 /// Most chunks: `vpermt2b` looks bytes up in two 64-byte registers, so at
-/// most 128 used features.
+/// most 128 pieces.
 const MAX_CHUNKS: usize = 8;
 
 /// What a chunk costs beyond its border rows, in border rows.
@@ -81,35 +81,32 @@ const ROUND: usize = 8;
 /// [`Fast::group`] of a model the AVX-512 evaluator runs.
 pub(super) const AVX512: u8 = u8::MAX;
 
+/// Little-endian `u64` number `i` of `blocks` (two per block), as `i64`.
+#[inline(always)]
+fn word(blocks: &[Block], i: usize) -> i64 {
+    let [block, half] = [i / 2, i % 2 * 8];
+    blocks
+        .get(block)
+        .and_then(|b| b.0.get(half..))
+        .and_then(|b| b.first_chunk::<8>())
+        .map_or(0, |b| i64::from_le_bytes(*b))
+}
+
 /// 64 bytes of four consecutive blocks as a vector. `setr` of eight `u64`
 /// read in memory order compiles to one unaligned 512-bit load.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
 fn load(blocks: &[Block; 4]) -> __m512i {
-    let word = |i: usize| {
-        let [block, half] = [i / 2, i % 2 * 8];
-        blocks
-            .get(block)
-            .and_then(|b| b.0.get(half..))
-            .and_then(|b| b.first_chunk::<8>())
-            .map_or(0, |b| i64::from_le_bytes(*b))
-    };
-    _mm512_setr_epi64(word(0), word(1), word(2), word(3), word(4), word(5), word(6), word(7))
+    let w = |i| word(blocks, i);
+    _mm512_setr_epi64(w(0), w(1), w(2), w(3), w(4), w(5), w(6), w(7))
 }
 
 /// 32 bytes of two consecutive blocks as a vector (one 256-bit load).
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
 fn load_half(blocks: &[Block; 2]) -> __m256i {
-    let word = |i: usize| {
-        let [block, half] = [i / 2, i % 2 * 8];
-        blocks
-            .get(block)
-            .and_then(|b| b.0.get(half..))
-            .and_then(|b| b.first_chunk::<8>())
-            .map_or(0, |b| i64::from_le_bytes(*b))
-    };
-    _mm256_setr_epi64x(word(0), word(1), word(2), word(3))
+    let w = |i| word(blocks, i);
+    _mm256_setr_epi64x(w(0), w(1), w(2), w(3))
 }
 
 /// The 64 bytes of a vector, in lane order.
@@ -512,16 +509,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 let count = (trees - tree).min(filled);
                 let leaves = self.leaves.get(tree << depth..).unwrap_or(&[]);
                 let indices = indices.get(..count).unwrap_or(&[]);
-                sums = match depth {
-                    1 => leaf_sum::<2>(leaves, indices, sums),
-                    2 => leaf_sum::<4>(leaves, indices, sums),
-                    3 => leaf_sum::<8>(leaves, indices, sums),
-                    4 => leaf_sum::<16>(leaves, indices, sums),
-                    5 => leaf_sum::<32>(leaves, indices, sums),
-                    6 => leaf_sum::<64>(leaves, indices, sums),
-                    7 => leaf_sum::<128>(leaves, indices, sums),
-                    _ => leaf_sum::<256>(leaves, indices, sums),
-                };
+                sums = leaf_sum_of_depth(depth as u32, leaves, indices, sums);
                 tree += count;
                 filled = 0;
             }

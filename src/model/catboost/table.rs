@@ -364,16 +364,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             }
             let indices = indices.get(..count).unwrap_or(&[]);
             let leaves = self.leaves.get(tree << depth..).unwrap_or(&[]);
-            sums = match depth {
-                1 => leaf_sum::<2>(leaves, indices, sums),
-                2 => leaf_sum::<4>(leaves, indices, sums),
-                3 => leaf_sum::<8>(leaves, indices, sums),
-                4 => leaf_sum::<16>(leaves, indices, sums),
-                5 => leaf_sum::<32>(leaves, indices, sums),
-                6 => leaf_sum::<64>(leaves, indices, sums),
-                7 => leaf_sum::<128>(leaves, indices, sums),
-                _ => leaf_sum::<256>(leaves, indices, sums),
-            };
+            sums = leaf_sum_of_depth(depth, leaves, indices, sums);
             tree += count;
         }
         total(sums)
@@ -389,6 +380,21 @@ fn or_row<const G: usize>(acc: &mut [Block; G], table: &[Block], row: usize) {
                 *a |= b;
             }
         }
+    }
+}
+
+/// [`leaf_sum`] for trees of depth `depth` (1 to 8; more reads as 8).
+#[inline(always)]
+pub(super) fn leaf_sum_of_depth(depth: u32, leaves: &[f64], indices: &[u8], sums: [f64; SUMS]) -> [f64; SUMS] {
+    match depth {
+        1 => leaf_sum::<2>(leaves, indices, sums),
+        2 => leaf_sum::<4>(leaves, indices, sums),
+        3 => leaf_sum::<8>(leaves, indices, sums),
+        4 => leaf_sum::<16>(leaves, indices, sums),
+        5 => leaf_sum::<32>(leaves, indices, sums),
+        6 => leaf_sum::<64>(leaves, indices, sums),
+        7 => leaf_sum::<128>(leaves, indices, sums),
+        _ => leaf_sum::<256>(leaves, indices, sums),
     }
 }
 

@@ -570,7 +570,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     /// a model the table evaluator would take and whose layout fits
     /// `BLOCKS`. [`uses_table`](Self::uses_table) is true then too. O(1).
     pub const fn uses_avx512(&self) -> bool {
-        self.fast.group == u8::MAX
+        self.fast.group == Fast::AVX512
     }
 
     /// `scale` of `scale_and_bias`. O(1).
@@ -607,7 +607,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             target_feature = "avx512bw",
             target_feature = "avx512vbmi"
         ))]
-        if self.fast.group == avx512::AVX512 {
+        if self.fast.group == Fast::AVX512 {
             // SAFETY: `avx512_sum` needs a CPU with AVX-512 F, BW and VBMI,
             // and this code exists only in builds that target such a CPU
             // (`cfg(target_feature)` above): the compiler may already use

@@ -78,9 +78,6 @@ const TREES_PER_BLOCK: usize = 64;
 /// Blocks whose leaf indices are computed before their leaves are summed.
 const ROUND: usize = 8;
 
-/// [`Fast::group`] of a model the AVX-512 evaluator runs.
-pub(super) const AVX512: u8 = u8::MAX;
-
 /// Little-endian `u64` number `i` of `blocks` (two per block), as `i64`.
 #[inline(always)]
 fn word(blocks: &[Block], i: usize) -> i64 {
@@ -381,7 +378,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 write(vectors + 4 + block, byte, (rank - usize::from(first) + 1) as u8);
             }
         }
-        self.fast = Fast { group: AVX512, depth, used: order.len() as u16, rows: splits_at as u32 };
+        self.fast = Fast { group: Fast::AVX512, depth, used: order.len() as u16, rows: splits_at as u32 };
         true
     }
 

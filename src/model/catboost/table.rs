@@ -39,7 +39,8 @@ pub(super) struct Block(pub(super) [u8; 16]);
 /// Which evaluator [`CatBoost::raw`] runs, and the table's shape.
 #[derive(Clone, Copy)]
 pub(super) struct Fast {
-    /// Blocks of 16 trees per group (1 to 8); 0 when the table is off.
+    /// Blocks of 16 trees per group (1 to 8); 0 when the table is off;
+    /// [`Fast::AVX512`] when the AVX-512 evaluator runs.
     pub(super) group: u8,
     /// Every tree's depth.
     pub(super) depth: u8,
@@ -51,6 +52,9 @@ pub(super) struct Fast {
 
 impl Fast {
     pub(super) const OFF: Self = Self { group: 0, depth: 0, used: 0, rows: 0 };
+
+    /// `group` of a model the AVX-512 evaluator runs (AVX-512 builds only).
+    pub(super) const AVX512: u8 = u8::MAX;
 }
 
 /// Blocks per group for `blocks` 16-tree blocks: as few groups as

@@ -222,8 +222,9 @@ pub struct Score {
 /// was not scored. There is no path that turns a failure into a number.
 pub type Verdict = Result<Score, Unscored>;
 
-/// Scores one request against a table, its bindings and a model, filling
-/// `vector` on the way. The building block of [`Engine::score`] and of the
+/// Scores one request against a table, its bindings, a model and the
+/// model's plan for those bindings ([`Model::plan`]), filling `vector` on
+/// the way. The building block of [`Engine::score`] and of the
 /// multi-threaded handle.
 ///
 /// Cost: one extractor call per feature plus the model; no allocation, no
@@ -234,11 +235,12 @@ pub fn score_with<R: ?Sized, M: Model, const N: usize>(
     bindings: &Bindings<N>,
     extractors: &[Extractor<R>],
     model: &M,
+    plan: &M::Plan,
     request: &R,
     vector: &mut FeatureVector<N>,
 ) -> Verdict {
     vector.fill(table, bindings, extractors, request);
-    score_vector(model, vector)
+    score_vector(model, plan, vector)
 }
 
 /// [`score_with`] for a host that computed its signals in one pass:
@@ -246,11 +248,12 @@ pub fn score_with<R: ?Sized, M: Model, const N: usize>(
 /// [`FeatureVector::fill_signals`]). The same verdict as [`score_with`] for
 /// the same values, without a call per feature.
 ///
-/// When the file lists the features in the binary's order and no feature is
-/// switched off, the model reads `signals` in place
-/// ([`Model::raw_unresolved`]): no copy, no gather. Otherwise, or if a
-/// signal it reads is not finite, a [`FeatureVector`] is filled on the stack
-/// and the model reads that.
+/// When no feature is switched off and the plan lets the model read the
+/// signals where they are ([`Model::raw_signals`]), it does: no copy, no
+/// gather. For the logistic model that is whenever the file lists the
+/// binary's first features, in any order; for CatBoost, when it lists them
+/// in the binary's order. Otherwise, or if a signal it reads is not finite,
+/// a [`FeatureVector`] is filled on the stack and the model reads that.
 ///
 /// Cost: the model, plus an O(N) copy or gather when it cannot read in
 /// place; no allocation, no panic.
@@ -259,36 +262,34 @@ pub fn score_signals_with<M: Model, const N: usize>(
     table: &FeatureTable<N>,
     bindings: &Bindings<N>,
     model: &M,
+    plan: &M::Plan,
     signals: &[f32],
 ) -> Verdict {
-    // In place: the file lists the binary's features in its order.
-    if let Some(raw) = FeatureVector::<N>::as_unresolved(table, bindings, signals).and_then(|s| model.raw_unresolved(s))
-    {
-        return verdict_of_raw(raw);
+    // In place: the plan reads the signals where they are.
+    if table.all_enabled() && bindings.as_slice().len() == table.len() {
+        if let Some(raw) = model.raw_signals(plan, signals) {
+            return verdict_of_raw(raw);
+        }
     }
     // Gathered, and resolved only if the model needs it.
     let mut vector = FeatureVector::new();
     if vector.gather_unresolved(table, bindings, signals) {
-        if let Some(raw) = model.raw_unresolved(vector.as_slice()) {
+        if let Some(raw) = model.raw_unresolved(plan, vector.as_slice()) {
             return verdict_of_raw(raw);
         }
         vector.resolve(table);
     } else {
         vector.fill_signals(table, bindings, signals);
     }
-    verdict_of(model, vector.as_slice())
+    score_vector(model, plan, &vector)
 }
 
-/// The verdict of `model` on a filled `vector`: the last step of
-/// [`score_with`], for hosts that fill the vector themselves.
+/// The verdict of `model` with `plan` on a filled `vector`: the last step
+/// of [`score_with`], for hosts that fill the vector themselves. With the
+/// empty plan (`Default::default()`) it is [`Model::raw`] of the vector.
 #[inline]
-pub fn score_vector<M: Model, const N: usize>(model: &M, vector: &FeatureVector<N>) -> Verdict {
-    verdict_of(model, vector.as_slice())
-}
-
-#[inline]
-fn verdict_of<M: Model>(model: &M, features: &[f32]) -> Verdict {
-    verdict_of_raw(model.raw(features))
+pub fn score_vector<M: Model, const N: usize>(model: &M, plan: &M::Plan, vector: &FeatureVector<N>) -> Verdict {
+    verdict_of_raw(model.raw_planned(plan, vector.as_slice()))
 }
 
 #[inline]
@@ -384,6 +385,7 @@ pub struct Engine<R: ?Sized + 'static, M: Model, const N: usize> {
     model_a: M,
     model_b: M,
     model: Option<Which>,
+    plan: Option<M::Plan>,
     model_stats: ReloadStats<ModelRejected<M::Error>>,
 }
 
@@ -400,6 +402,7 @@ impl<R: ?Sized + 'static, M: Model, const N: usize> Engine<R, M, N> {
             model_a: empty_a,
             model_b: empty_b,
             model: None,
+            plan: None,
             model_stats: ReloadStats::new(),
         }
     }
@@ -416,6 +419,34 @@ impl<R: ?Sized + 'static, M: Model, const N: usize> Engine<R, M, N> {
             Some(Which::B) => &self.bindings_b,
             _ => &self.bindings_a,
         }
+    }
+
+    /// The active pair: table, bindings, model and the model's plan for
+    /// those bindings.
+    #[inline]
+    fn active(&self) -> Result<(&FeatureTable<N>, &Bindings<N>, &M, &M::Plan), Unscored> {
+        let table = self.features.active()?;
+        let model = self.active_model().ok_or(Unscored::NoValidModel)?;
+        // The plan is made whenever a model or a table is accepted, so it
+        // exists once both do.
+        let plan = self.plan.as_ref().ok_or(Unscored::NoValidModel)?;
+        Ok((table, self.active_bindings(), model, plan))
+    }
+
+    /// Makes the active model's plan for the active bindings: after every
+    /// accepted model or feature file, so the plan always matches the pair.
+    fn replan(&mut self) {
+        let model = match self.model {
+            Some(Which::A) => &self.model_a,
+            Some(Which::B) => &self.model_b,
+            None => return,
+        };
+        let bindings = match self.bindings {
+            Some(Which::A) => &self.bindings_a,
+            Some(Which::B) => &self.bindings_b,
+            None => return,
+        };
+        model.plan(bindings.as_slice(), self.plan.get_or_insert_with(M::Plan::default));
     }
 
     /// Offers a feature file: ingest, policy, extractor binding and model
@@ -440,6 +471,7 @@ impl<R: ?Sized + 'static, M: Model, const N: usize> Engine<R, M, N> {
             model.map_or(Ok(()), |model| check_pair(table, model))
         })?;
         self.bindings = Some(next);
+        self.replan();
         Ok(accepted)
     }
 
@@ -464,6 +496,7 @@ impl<R: ?Sized + 'static, M: Model, const N: usize> Engine<R, M, N> {
         match &result {
             Ok(()) => {
                 self.model = Some(next);
+                self.replan();
                 self.model_stats.record_accept(None);
             }
             Err(error) => self.model_stats.record_reject(error),
@@ -484,9 +517,8 @@ impl<R: ?Sized + 'static, M: Model, const N: usize> Engine<R, M, N> {
     /// [`score`](Self::score), leaving the feature values in `vector`.
     #[inline]
     pub fn score_into(&self, request: &R, vector: &mut FeatureVector<N>) -> Verdict {
-        let table = self.features.active()?;
-        let model = self.active_model().ok_or(Unscored::NoValidModel)?;
-        score_with(table, self.active_bindings(), self.extractors, model, request, vector)
+        let (table, bindings, model, plan) = self.active()?;
+        score_with(table, bindings, self.extractors, model, plan, request, vector)
     }
 
     /// Scores a request from its signals, computed by the host in one pass
@@ -497,19 +529,17 @@ impl<R: ?Sized + 'static, M: Model, const N: usize> Engine<R, M, N> {
     /// Cost: O(N) plus the model; no allocation, no panic.
     #[inline]
     pub fn score_signals(&self, signals: &[f32]) -> Verdict {
-        let table = self.features.active()?;
-        let model = self.active_model().ok_or(Unscored::NoValidModel)?;
-        score_signals_with(table, self.active_bindings(), model, signals)
+        let (table, bindings, model, plan) = self.active()?;
+        score_signals_with(table, bindings, model, plan, signals)
     }
 
     /// [`score_signals`](Self::score_signals), leaving the feature values in
     /// `vector`.
     #[inline]
     pub fn score_signals_into(&self, signals: &[f32], vector: &mut FeatureVector<N>) -> Verdict {
-        let table = self.features.active()?;
-        let model = self.active_model().ok_or(Unscored::NoValidModel)?;
-        vector.fill_signals(table, self.active_bindings(), signals);
-        score_vector(model, vector)
+        let (table, bindings, model, plan) = self.active()?;
+        vector.fill_signals(table, bindings, signals);
+        score_vector(model, plan, vector)
     }
 
     /// The feature-file reloader (table, stats, warning).

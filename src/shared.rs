@@ -57,12 +57,16 @@ pub struct Features<const N: usize> {
 }
 
 /// What a request scores against: features and a model checked against each
-/// other. Both halves are shared, so a reload of one does not copy the other.
-pub struct Pair<M, const N: usize> {
+/// other, and the model's plan for those bindings ([`Model::plan`]). Both
+/// halves are shared, so a reload of one does not copy the other; the plan
+/// is made for each new pair.
+pub struct Pair<M: Model, const N: usize> {
     /// The feature table and bindings.
     pub features: Arc<Features<N>>,
     /// The model.
     pub model: Arc<M>,
+    /// The model's plan for `features.bindings`.
+    pub plan: M::Plan,
 }
 
 /// Why [`SharedEngine::reload`] rejected a (features, model) pair. Nothing
@@ -199,7 +203,7 @@ struct Writer<M, const N: usize> {
 /// # std::fs::remove_dir_all(&dir)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct SharedEngine<R: ?Sized + 'static, M, const N: usize> {
+pub struct SharedEngine<R: ?Sized + 'static, M: Model, const N: usize> {
     extractors: &'static [Extractor<R>],
     policy: Policy,
     current: ArcSwapOption<Pair<M, N>>,
@@ -240,7 +244,9 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
     #[inline]
     pub fn score_into(&self, request: &R, vector: &mut FeatureVector<N>) -> Verdict {
         let extractors = self.extractors;
-        self.count(self.verdict(|f, model| score_with(&f.table, &f.bindings, extractors, model, request, vector)))
+        self.count(
+            self.verdict(|f, model, plan| score_with(&f.table, &f.bindings, extractors, model, plan, request, vector)),
+        )
     }
 
     /// Scores a request from its signals, computed by the host in one pass
@@ -250,16 +256,16 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
     /// [`FeatureVector::fill_signals`].
     #[inline]
     pub fn score_signals(&self, signals: &[f32]) -> Verdict {
-        self.count(self.verdict(|f, model| score_signals_with(&f.table, &f.bindings, model, signals)))
+        self.count(self.verdict(|f, model, plan| score_signals_with(&f.table, &f.bindings, model, plan, signals)))
     }
 
     /// [`score_signals`](Self::score_signals), leaving the feature values in
     /// `vector`.
     #[inline]
     pub fn score_signals_into(&self, signals: &[f32], vector: &mut FeatureVector<N>) -> Verdict {
-        self.count(self.verdict(|f, model| {
+        self.count(self.verdict(|f, model, plan| {
             vector.fill_signals(&f.table, &f.bindings, signals);
-            score_vector(model, vector)
+            score_vector(model, plan, vector)
         }))
     }
 
@@ -280,7 +286,7 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
 
     /// The kill switch and the published pair, then `score` on the pair.
     #[inline]
-    fn verdict(&self, score: impl FnOnce(&Features<N>, &M) -> Verdict) -> Verdict {
+    fn verdict(&self, score: impl FnOnce(&Features<N>, &M, &M::Plan) -> Verdict) -> Verdict {
         if !self.enabled.load(Ordering::Relaxed) {
             return Err(Unscored::Disabled);
         }
@@ -291,7 +297,7 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
                 _ => Unscored::NoValidModel,
             });
         };
-        score(&pair.features, &pair.model)
+        score(&pair.features, &pair.model, &pair.plan)
     }
 
     /// Runs `f` on the published pair (or `None`) under one `arc_swap` load:
@@ -386,7 +392,10 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
         }
         match (&writer.features, &writer.model) {
             (Some(features), Some(model)) => {
-                self.current.store(Some(Arc::new(Pair { features: Arc::clone(features), model: Arc::clone(model) })));
+                let mut pair =
+                    Pair { features: Arc::clone(features), model: Arc::clone(model), plan: M::Plan::default() };
+                pair.model.plan(pair.features.bindings.as_slice(), &mut pair.plan);
+                self.current.store(Some(Arc::new(pair)));
             }
             (None, _) => self.missing.store(MISSING_TABLE, Ordering::Relaxed),
             (Some(_), None) => self.missing.store(MISSING_MODEL, Ordering::Relaxed),
@@ -501,7 +510,7 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
     }
 }
 
-impl<R: ?Sized + 'static, M, const N: usize> fmt::Debug for SharedEngine<R, M, N> {
+impl<R: ?Sized + 'static, M: Model, const N: usize> fmt::Debug for SharedEngine<R, M, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SharedEngine")
             .field("extractors", &self.extractors.len())

@@ -4,7 +4,7 @@
 //! place.
 
 use feature_table::model::logistic::Logistic;
-use feature_table::{Engine, Extractor, FeatureVector, Policy, compute_signals};
+use feature_table::{Engine, Extractor, FeatureVector, Model, Policy, compute_signals};
 use proptest::prelude::*;
 
 const E: usize = 12;
@@ -162,4 +162,132 @@ fn the_shared_handle_gives_the_same_verdicts_on_both_lanes() {
         assert_eq!(vector.as_slice()[order.iter().position(|&i| i == 4).unwrap()], 4.0);
     }
     assert_eq!(engine.stats().scored, 6);
+}
+
+/// No growth limit: these tests swap files of different lengths.
+const LAX: Policy = Policy { max_growth: None, ..Policy::DEFAULT };
+
+/// The file `order` (names `s{i}`, default `i`) and a model with weight
+/// `w(i)` for feature `s{i}`, wherever the file lists it.
+fn pair(version: u64, order: &[usize], w: impl Fn(usize) -> f32) -> (String, String) {
+    let entries: Vec<String> = order.iter().map(|i| format!(r#"{{"name":"s{i}","default":{i}}}"#)).collect();
+    let weights: Vec<String> = order.iter().map(|&i| format!("{:?}", w(i))).collect();
+    (
+        format!(r#"{{"version":{version},"features":[{}]}}"#, entries.join(",")),
+        format!(r#"{{"bias":0.5,"weights":[{}]}}"#, weights.join(",")),
+    )
+}
+
+/// Every lane of `engine` gives the verdicts of a new engine built from the
+/// same pair, bit for bit, and both are the pair's value within rounding.
+fn assert_serves(engine: &TestEngine, order: &[usize], w: &impl Fn(usize) -> f32) {
+    let (file, model) = pair(1, order, w);
+    let mut fresh = Box::new(TestEngine::new(EXTRACTORS, LAX, Logistic::new(), Logistic::new()));
+    fresh.offer_features(file.as_bytes()).unwrap();
+    fresh.offer_model(model.as_bytes()).unwrap();
+    for seed in 0..4 {
+        let signals: [f32; E] = core::array::from_fn(|i| ((i * 5 + seed) % 7) as f32 - 2.5);
+        let request = Request { signals };
+        let expected = fresh.score(&request).unwrap();
+        let exact = 0.5 + order.iter().map(|&i| f64::from(w(i)) * f64::from(signals[i])).sum::<f64>();
+        assert!((expected.raw - exact).abs() < 1e-4, "{} vs {exact}", expected.raw);
+        assert_eq!(fresh.score_signals(&signals), Ok(expected));
+        assert_eq!(engine.score(&request), Ok(expected), "order {order:?}");
+        assert_eq!(engine.score_signals(&signals), Ok(expected), "order {order:?}");
+        let mut vector = FeatureVector::new();
+        assert_eq!(engine.score_signals_into(&signals, &mut vector), Ok(expected));
+    }
+}
+
+/// The model's plan (the signal order it sums in) is made again whenever a
+/// model or a file is accepted, and never by a rejected one: a stale plan
+/// would read the signals with another file's weights.
+#[test]
+fn the_plan_follows_every_accepted_change_and_no_rejected_one() {
+    let identity: Vec<usize> = (0..E).collect();
+    let reversed: Vec<usize> = (0..E).rev().collect();
+    let stride: Vec<usize> = (0..E).map(|k| k * 5 % E).collect(); // E = 12, 5 coprime
+    let subset = [3, 0, 7, 1]; // not the first extractors: gathered
+    let w1 = |i: usize| (i as f32 * 0.7).sin();
+    let w2 = |i: usize| (i as f32 * 1.3).cos() * 2.0;
+    let mut engine = Box::new(TestEngine::new(EXTRACTORS, LAX, Logistic::new(), Logistic::new()));
+    // The model first when it shrinks, the file first when it grows.
+    let offer = |engine: &mut TestEngine, version, order: &[usize], w: &dyn Fn(usize) -> f32| {
+        let (file, model) = pair(version, order, w);
+        if engine.model().is_some_and(|m| m.feature_count() > order.len()) {
+            engine.offer_model(model.as_bytes()).unwrap();
+            engine.offer_features(file.as_bytes()).unwrap();
+        } else {
+            engine.offer_features(file.as_bytes()).unwrap();
+            engine.offer_model(model.as_bytes()).unwrap();
+        }
+    };
+    offer(&mut engine, 1, &identity, &w1);
+    assert_serves(&engine, &identity, &w1);
+    // A new file order with the same model file: the weights now belong to
+    // other features, so offer the matching model right after.
+    let (file, model) = pair(2, &reversed, w1);
+    engine.offer_features(file.as_bytes()).unwrap();
+    engine.offer_model(model.as_bytes()).unwrap();
+    assert_serves(&engine, &reversed, &w1);
+    // A model alone.
+    let (_, model) = pair(2, &reversed, w2);
+    engine.offer_model(model.as_bytes()).unwrap();
+    assert_serves(&engine, &reversed, &w2);
+    // A file alone, listing the same features in another order, whose
+    // positions the served model's weights then follow.
+    let (file, _) = pair(3, &stride, w2);
+    engine.offer_features(file.as_bytes()).unwrap();
+    let moved = |i: usize| w2(reversed[stride.iter().position(|&s| s == i).unwrap()]);
+    assert_serves(&engine, &stride, &moved);
+    // Rejected: a model that does not load, one too long for the table, a
+    // file the binary cannot compute, a file too short for the model.
+    assert!(engine.offer_model(b"{\"bias\":1,\"weights\":[1,").is_err());
+    assert!(engine.offer_model(pair(3, &[0; E + 1], w1).1.as_bytes()).is_err());
+    assert!(engine.offer_features(br#"{"version":4,"features":[{"name":"zz"}]}"#).is_err());
+    assert!(engine.offer_features(pair(4, &subset, w1).0.as_bytes()).is_err());
+    assert_serves(&engine, &stride, &moved);
+    // A subset (gathered) and back to a permutation (in place).
+    let (file, _) = pair(4, &identity, w1);
+    engine.offer_features(file.as_bytes()).unwrap();
+    offer(&mut engine, 5, &subset, &w1);
+    assert_serves(&engine, &subset, &w1);
+    offer(&mut engine, 6, &stride, &w2);
+    assert_serves(&engine, &stride, &w2);
+}
+
+/// The same for the multi-threaded handle, whose pairs carry their plan.
+#[cfg(feature = "std")]
+#[test]
+fn the_shared_handle_makes_a_plan_for_every_pair_it_publishes() {
+    use feature_table::shared::SharedEngine;
+
+    let engine = SharedEngine::<Request, Logistic<E>, E>::new(EXTRACTORS, LAX);
+    let reversed: Vec<usize> = (0..E).rev().collect();
+    let stride: Vec<usize> = (0..E).map(|k| k * 5 % E).collect();
+    let w1 = |i: usize| (i as f32 * 0.7).sin();
+    let w2 = |i: usize| (i as f32 * 1.3).cos() * 2.0;
+    let check = |order: &[usize], w: &dyn Fn(usize) -> f32| {
+        let (file, model) = pair(1, order, w);
+        let mut fresh = Box::new(TestEngine::new(EXTRACTORS, LAX, Logistic::new(), Logistic::new()));
+        fresh.offer_features(file.as_bytes()).unwrap();
+        fresh.offer_model(model.as_bytes()).unwrap();
+        let signals: [f32; E] = core::array::from_fn(|i| i as f32 - 4.25);
+        let expected = fresh.score_signals(&signals).unwrap();
+        assert_eq!(engine.score(&Request { signals }), Ok(expected), "order {order:?}");
+        assert_eq!(engine.score_signals(&signals), Ok(expected), "order {order:?}");
+    };
+    let (file, model) = pair(1, &reversed, w1);
+    engine.reload(file.as_bytes(), model.as_bytes()).unwrap();
+    check(&reversed, &w1);
+    let (_, model) = pair(1, &reversed, w2);
+    engine.reload_model(model.as_bytes()).unwrap();
+    check(&reversed, &w2);
+    let (file, _) = pair(2, &stride, w2);
+    engine.reload_features(file.as_bytes()).unwrap();
+    let moved = |i: usize| w2(reversed[stride.iter().position(|&s| s == i).unwrap()]);
+    check(&stride, &moved);
+    assert!(engine.reload_model(b"{").is_err());
+    check(&stride, &moved);
+    engine.with_current(|pair| assert!(pair.is_some_and(|p| p.plan.is_reordered())));
 }

@@ -48,7 +48,8 @@
 //! [`FeatureVector::fill`], [`score_with`] and [`Engine::score`] with a
 //! [`Logistic`] and with a [`CatBoost`] model, the signals lane
 //! ([`FeatureVector::fill_signals`], [`score_signals_with`],
-//! [`Engine::score_signals`]), hence [`Model::raw`] of both and
+//! [`Engine::score_signals`]), hence [`Model::raw`] of both, their plans
+//! ([`Model::plan`], [`Model::raw_planned`], [`Model::raw_signals`]) and
 //! [`BotScore::from_logit`], and the engine's kill switches.
 //!
 //! The models scored are made by their `const fn new()` (empty) and then
@@ -65,9 +66,10 @@ use core::hint::black_box;
 
 use cortex_m_rt::entry;
 use feature_table::model::catboost::{self, table_blocks};
+use feature_table::model::{InPlace, logistic::SignalOrder};
 use feature_table::{
     Bindings, BotScore, CatBoost, Engine, Extractor, Feature, FeatureName, FeatureTable, FeatureVector, Limits,
-    Logistic, Policy, Reloader, Unscored, Verdict, ingest, score_signals_with, score_with,
+    Logistic, Model, Policy, Reloader, Unscored, Verdict, ingest, score_signals_with, score_with,
 };
 
 const CAPACITY: usize = 200;
@@ -159,6 +161,14 @@ fn main() -> ! {
         if let Ok(active) = reloader.active() {
             let _ = black_box(bindings.bind(active, EXTRACTORS));
         }
+        // The models' plans for those bindings, then opaque like the models.
+        let mut logistic_plan = SignalOrder::<CAPACITY>::new();
+        let mut trees_plan = InPlace::default();
+        logistic.plan(bindings.as_slice(), &mut logistic_plan);
+        trees.plan(bindings.as_slice(), &mut trees_plan);
+        black_box(&mut logistic_plan);
+        black_box(&mut trees_plan);
+        let plans = (&logistic_plan, &trees_plan);
 
         // Operator: kill switches.
         reloader.set_enabled(black_box(true));
@@ -172,7 +182,7 @@ fn main() -> ! {
         for _ in 0..black_box(8_u32) {
             let _ = black_box(serve(&reloader, black_box(7_usize), black_box("path_depth"), black_box(3.0_f32)));
             let request = Request { values: black_box([0.25, f32::NAN, 3.0, -1.0]) };
-            let _ = black_box(score(&reloader, &bindings, &logistic, &trees, &request));
+            let _ = black_box(score(&reloader, &bindings, (&logistic, &trees), plans, &request));
             let _ = black_box(fast_trees.raw(black_box(&request.values)));
             let _ = black_box(logistic_engine.score(&request));
             let _ = black_box(trees_engine.score(&request));
@@ -197,18 +207,20 @@ fn main() -> ! {
 fn score(
     reloader: &Reloader<CAPACITY>,
     bindings: &Bindings<CAPACITY>,
-    logistic: &Logistic<CAPACITY>,
-    trees: &Trees,
+    (logistic, trees): (&Logistic<CAPACITY>, &Trees),
+    (logistic_plan, trees_plan): (&SignalOrder<CAPACITY>, &InPlace),
     request: &Request,
-) -> Result<(Verdict, Verdict, Verdict, usize), Unscored> {
+) -> Result<(Verdict, Verdict, Verdict, Verdict, usize), Unscored> {
     let table = reloader.active()?;
     let mut vector = FeatureVector::new();
-    let by_logistic = score_with(table, bindings, EXTRACTORS, logistic, request, &mut vector);
-    let by_trees = score_with(table, bindings, EXTRACTORS, trees, request, &mut vector);
+    let by_logistic = score_with(table, bindings, EXTRACTORS, logistic, logistic_plan, request, &mut vector);
+    let by_trees = score_with(table, bindings, EXTRACTORS, trees, trees_plan, request, &mut vector);
     vector.fill(table, bindings, EXTRACTORS, request);
-    let by_signals = score_signals_with(table, bindings, logistic, black_box(&request.values[..]));
+    let signals = black_box(&request.values[..]);
+    let by_signals = score_signals_with(table, bindings, logistic, logistic_plan, signals);
+    let by_tree_signals = score_signals_with(table, bindings, trees, trees_plan, signals);
     vector.fill_signals(table, bindings, black_box(&request.values[..]));
-    Ok((by_logistic, by_trees, by_signals, vector.as_slice().len()))
+    Ok((by_logistic, by_trees, by_signals, by_tree_signals, vector.as_slice().len()))
 }
 
 /// What one request does: find the table, look features up by index and by

@@ -21,6 +21,7 @@ use core::hint::black_box;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::debug::{self, EXIT_FAILURE, EXIT_SUCCESS};
 use feature_table::model::catboost::{self, CatBoost};
+use feature_table::model::InPlace;
 use feature_table::{Bindings, Extractor, FeatureVector, Policy, Reloader, score_with};
 
 static GOOD: &[u8] = include_bytes!("../../testdata/good-60.json");
@@ -40,9 +41,10 @@ fn main() -> ! {
     let accepted = reloader.offer(black_box(GOOD)).is_ok();
     let bound = reloader.active().is_ok_and(|t| bindings.bind(t, EXTRACTORS).is_ok());
     let request: Request = black_box([0.5; 60]);
+    let plan = InPlace::new(bindings.as_slice(), model.feature_count());
     let mut vector = FeatureVector::new();
     let scored = reloader.active().is_ok_and(|table| {
-        let verdict = score_with(table, &bindings, EXTRACTORS, &*model, &request, &mut vector);
+        let verdict = score_with(table, &bindings, EXTRACTORS, &*model, &plan, &request, &mut vector);
         verdict.is_ok_and(|s| (1..=99).contains(&s.bot_score.get()))
     });
     exit(accepted && loaded && bound && scored)

@@ -358,8 +358,8 @@ const fn staging(active: Option<Which>) -> Which {
 /// it fits the active table. Either way the pair that serves is always a
 /// checked pair, and a rejection leaves it untouched.
 ///
-/// Memory: two [`FeatureTable<N>`], two [`Bindings<N>`] and two `M`, plus
-/// fixed statistics.
+/// Memory: two [`FeatureTable<N>`], two [`Bindings<N>`], two `M` and one
+/// [`M::Plan`](Model::Plan), plus fixed statistics.
 ///
 /// ```
 /// use feature_table::{Engine, Extractor, Policy, Unscored, model::logistic::Logistic};

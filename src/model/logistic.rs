@@ -548,8 +548,9 @@ mod tests {
     }
 
     #[test]
-    fn a_plan_takes_six_bytes_per_feature() {
+    fn plans_take_six_bytes_per_feature_or_one_byte() {
         assert_eq!(size_of::<SignalOrder<200>>(), 1208);
+        assert_eq!(size_of::<Option<crate::model::InPlace>>(), 1);
         assert_eq!(size_of::<SignalOrder<1024>>(), 6152);
     }
 

@@ -20,8 +20,8 @@ use core::hint::black_box;
 
 use cortex_m_rt::entry;
 use cortex_m_semihosting::debug::{self, EXIT_FAILURE, EXIT_SUCCESS};
-use feature_table::model::catboost::{self, CatBoost};
 use feature_table::model::InPlace;
+use feature_table::model::catboost::{self, CatBoost};
 use feature_table::{Bindings, Extractor, FeatureVector, Policy, Reloader, score_with};
 
 static GOOD: &[u8] = include_bytes!("../../testdata/good-60.json");

@@ -250,9 +250,9 @@ pub fn score_with<R: ?Sized, M: Model, const N: usize>(
 ///
 /// When no feature is switched off and the plan lets the model read the
 /// signals where they are ([`Model::raw_signals`]), it does: no copy, no
-/// gather. For the logistic model that is whenever the file lists the
-/// binary's first features, in any order; for CatBoost, when it lists them
-/// in the binary's order. Otherwise, or if a signal it reads is not finite,
+/// gather. For the logistic model that is whenever the features it reads
+/// are computed by the binary's first extractors, in any order; for
+/// CatBoost, when they are in the binary's order. Otherwise, or if a signal it reads is not finite,
 /// a [`FeatureVector`] is filled on the stack and the model reads that.
 ///
 /// Cost: the model, plus an O(N) copy or gather when it cannot read in

@@ -20,8 +20,8 @@ mod read;
 /// the model sums, so every lane of an engine evaluates through the same plan
 /// ([`raw_planned`](Model::raw_planned)) and they agree bit for bit.
 ///
-/// Implementations must not allocate or panic in any method but
-/// [`load`](Model::load) (which must not panic either).
+/// Implementations must not panic, and must not allocate outside
+/// [`load`](Model::load).
 pub trait Model {
     /// Why [`load`](Model::load) rejected an input.
     type Error: core::fmt::Debug + core::fmt::Display + Clone + PartialEq;

@@ -252,8 +252,9 @@ pub fn score_with<R: ?Sized, M: Model, const N: usize>(
 /// signals where they are ([`Model::raw_signals`]), it does: no copy, no
 /// gather. For the logistic model that is whenever the features it reads
 /// are computed by the binary's first extractors, in any order; for
-/// CatBoost, when they are in the binary's order. Otherwise, or if a signal it reads is not finite,
-/// a [`FeatureVector`] is filled on the stack and the model reads that.
+/// CatBoost, when they are in the binary's order. Otherwise, or if a signal
+/// it reads is not finite, a [`FeatureVector`] is filled on the stack and
+/// the model reads that.
 ///
 /// Cost: the model, plus an O(N) copy or gather when it cannot read in
 /// place; no allocation, no panic.

@@ -480,7 +480,7 @@ mod tests {
     #[test]
     fn a_plan_exists_when_the_model_reads_the_first_extractors_in_any_order() {
         let m = load::<8>(r#"{"bias":0,"weights":[1,2,3,4]}"#).unwrap();
-        // (bindings, in place, reordered)
+        // (bindings, None for no plan or Some(whether it reorders))
         for (extractors, expected) in [
             (&[0, 1, 2, 3][..], Some(false)),
             (&[0, 1, 2, 3, 6, 4][..], Some(false)), // a table longer than the model

@@ -137,8 +137,8 @@ impl<const F: usize> Model for Logistic<F> {
 
     /// The same sum as [`raw`](Model::raw), but in signal order when `plan`
     /// has one and the file's order differs from the binary's: a gather of
-    /// the row, then the same dot product. The result can differ from `raw`
-    /// by rounding, never more.
+    /// the row (`4·F` bytes of stack), then the same dot product. The result
+    /// can differ from `raw` by rounding, never more.
     #[inline]
     fn raw_planned(&self, plan: &SignalOrder<F>, features: &[f32]) -> f64 {
         let mut row = [0.0_f32; F];

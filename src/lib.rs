@@ -49,7 +49,8 @@
 //!
 //! # Layers
 //!
-//! Data flows one way; each module is one step:
+//! Data flows one way; each module is one step and uses only the steps
+//! above it:
 //!
 //! - [`name`]: a validated [`FeatureName`] (ASCII `[a-z0-9_.-]`, at most
 //!   [`MAX_NAME_LEN`] bytes).
@@ -59,18 +60,25 @@
 //!   non-recursive pass with size and nesting bounds.
 //! - [`reload`]: [`Reloader`] — staging, the [`Policy`] guards (growth,
 //!   version, headroom), bounded [`ReloadStats`], the global kill switch and
-//!   the explicit [`Unscored`] outcome.
+//!   the explicit [`Unscored`] outcome. Its active/staging flip is the
+//!   crate's one A/B slot helper, shared with the [`Engine`].
 //! - [`extract`]: the features a binary can compute ([`Extractor`]), bound
 //!   once per file ([`Bindings`]) and filled per request ([`FeatureVector`]).
 //! - [`model`]: [`Logistic`] and [`CatBoost`] (from CatBoost's own JSON
 //!   export), behind the [`Model`] trait.
-//! - [`score`]: [`Engine`] swaps a table + model pair as one checked unit and
-//!   returns a [`Verdict`]: a [`Score`] or an explicit [`Unscored`] reason.
+//! - [`pair`]: what a request scores against, table + bindings + model +
+//!   plan, lent as one [`PairRef`]; [`check_pair`], the one check that a
+//!   model fits a table ([`ModelMismatch`]).
+//! - [`score`]: the building blocks ([`score_with`], [`score_signals_with`],
+//!   [`score_vector`]) that turn a pair and a request into a [`Verdict`] (a
+//!   [`Score`] with its [`BotScore`], or an explicit [`Unscored`] reason),
+//!   and [`Engine`], which swaps a table + model pair as one checked unit.
 //!
 //! # Features
 //!
-//! - `std`: conveniences for hosted users, and [`shared`]: a lock-free
-//!   handle for many worker threads with hot reload (adds `arc-swap`, `log`).
+//! - `std`: conveniences for hosted users; [`shared`]: a lock-free handle
+//!   for many worker threads with hot reload, on the same building blocks
+//!   (adds `arc-swap`, `log`); [`watch`]: a file watcher that feeds it.
 //! - `defmt`: `defmt::Format` for every public type.
 //! - `cli`: the `feature-table` validator binary.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
@@ -106,17 +114,22 @@
 )]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
+mod bot_score;
 mod decimal;
 pub mod extract;
 pub mod ingest;
 mod json;
 pub mod model;
 pub mod name;
+pub mod pair;
 pub mod reload;
 pub mod score;
 #[cfg(feature = "std")]
 pub mod shared;
+mod slot;
 pub mod table;
+#[cfg(feature = "std")]
+pub mod watch;
 
 pub use extract::{Bindings, Extractor, FeatureVector, compute_signals};
 pub use ingest::{Field, IngestError, JsonError, Limits, ingest};
@@ -124,10 +137,9 @@ pub use model::Model;
 pub use model::catboost::CatBoost;
 pub use model::logistic::Logistic;
 pub use name::{FeatureName, MAX_NAME_LEN, NameError};
+pub use pair::{ModelMismatch, PairRef, check_pair};
 pub use reload::{Accepted, Policy, Ratio, ReloadError, ReloadStats, Reloader, Unscored, Warning};
-pub use score::{
-    BotScore, Engine, ModelRejected, Score, Verdict, check_pair, score_signals_with, score_vector, score_with,
-};
+pub use score::{BotScore, Engine, ModelRejected, Score, Verdict, score_signals_with, score_vector, score_with};
 pub use table::{Feature, FeatureTable, TableError};
 
 /// The README's Rust snippets, compiled and run as doctests so they stay true.

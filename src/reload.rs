@@ -5,6 +5,8 @@ use core::fmt;
 
 use crate::ingest::{IngestError, Limits, ingest};
 use crate::name::FeatureName;
+use crate::pair::ModelMismatch;
+use crate::slot::Slot;
 use crate::table::FeatureTable;
 
 /// A growth/shrink ratio ≥ 1, stored in thousandths so that checks are exact
@@ -107,6 +109,11 @@ impl Default for Policy {
 }
 
 /// Why the [`Reloader`] rejected a file. The active table is unchanged.
+///
+/// A variant that wraps another error ([`Ingest`](Self::Ingest),
+/// [`ModelMismatch`](Self::ModelMismatch)) displays its message and has no
+/// [`source`](core::error::Error::source), so a chain-walking reporter prints
+/// it once.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -137,18 +144,19 @@ pub enum ReloadError {
         /// Its entry in the file.
         entry: usize,
     },
-    /// The model reads `model_reads` features; the table has `table_has`.
-    ModelMismatch {
-        /// Features the model reads (its highest index plus one).
-        model_reads: usize,
-        /// Features in the table.
-        table_has: usize,
-    },
+    /// The serving model reads features the file does not have.
+    ModelMismatch(ModelMismatch),
 }
 
 impl From<IngestError> for ReloadError {
     fn from(e: IngestError) -> Self {
         Self::Ingest(e)
+    }
+}
+
+impl From<ModelMismatch> for ReloadError {
+    fn from(e: ModelMismatch) -> Self {
+        Self::ModelMismatch(e)
     }
 }
 
@@ -165,21 +173,14 @@ impl fmt::Display for ReloadError {
             Self::UnknownFeature { name, entry } => {
                 write!(f, "entry {entry} names feature `{name}`, which this binary cannot compute")
             }
-            Self::ModelMismatch { model_reads, table_has } => {
-                write!(f, "the model reads {model_reads} features, the table has {table_has}")
-            }
+            Self::ModelMismatch(e) => fmt::Display::fmt(e, f),
         }
     }
 }
 
-impl core::error::Error for ReloadError {
-    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
-        match self {
-            Self::Ingest(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+/// No `source()`: the wrapped error's message is part of `Display` already,
+/// and a reporter that walks the chain would print it twice.
+impl core::error::Error for ReloadError {}
 
 /// Why there is no value to use. Callers must treat this as "not scored",
 /// never as a number.
@@ -313,13 +314,6 @@ pub(crate) fn stage_table<const N: usize>(
     Ok(Accepted { version: staging.version(), len: staging.len(), switches_dropped })
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Slot {
-    None,
-    A,
-    B,
-}
-
 /// Owns the active table and a staging table; only a fully valid file that
 /// passes the [`Policy`] becomes active.
 ///
@@ -360,7 +354,7 @@ impl<const N: usize> Reloader<N> {
         Self {
             a: FeatureTable::new(0),
             b: FeatureTable::new(0),
-            active: Slot::None,
+            active: Slot::NONE,
             enabled: true,
             policy,
             stats: ReloadStats::new(),
@@ -452,13 +446,9 @@ impl<const N: usize> Reloader<N> {
         fill: impl FnOnce(&mut FeatureTable<N>) -> Result<(), ReloadError>,
         check: impl FnOnce(&FeatureTable<N>) -> Result<(), ReloadError>,
     ) -> Result<Accepted, ReloadError> {
-        let (active, staging, next) = match self.active {
-            Slot::None => (None, &mut self.a, Slot::A),
-            Slot::A => (Some(&self.a), &mut self.b, Slot::B),
-            Slot::B => (Some(&self.b), &mut self.a, Slot::A),
-        };
+        let (active, staging) = self.active.staging(&mut self.a, &mut self.b);
         let accepted = stage_table(&self.policy, active, staging, fill, check)?;
-        self.active = next;
+        self.active.commit();
         Ok(accepted)
     }
 
@@ -476,11 +466,7 @@ impl<const N: usize> Reloader<N> {
     /// The last known good table, whatever the kill switch says (for
     /// inspection and reporting, not for scoring).
     pub fn last_good(&self) -> Option<&FeatureTable<N>> {
-        match self.active {
-            Slot::None => None,
-            Slot::A => Some(&self.a),
-            Slot::B => Some(&self.b),
-        }
+        self.active.active(&self.a, &self.b)
     }
 
     /// The global kill switch: `false` makes [`active`](Self::active) return
@@ -500,11 +486,7 @@ impl<const N: usize> Reloader<N> {
     /// Cost: one lookup by name (see [`FeatureTable::index_of`]). Fails with [`Unscored::NoValidTable`] before the first
     /// accepted file, and returns `Ok(false)` if no feature has that name.
     pub fn set_feature_enabled(&mut self, name: &str, enabled: bool) -> Result<bool, Unscored> {
-        let table = match self.active {
-            Slot::None => return Err(Unscored::NoValidTable),
-            Slot::A => &mut self.a,
-            Slot::B => &mut self.b,
-        };
+        let table = self.active.active_mut(&mut self.a, &mut self.b).ok_or(Unscored::NoValidTable)?;
         Ok(match table.index_of(name) {
             Some(index) => table.set_feature_enabled(index, enabled).is_ok(),
             None => false,

@@ -3,210 +3,12 @@
 
 use core::fmt;
 
+pub use crate::bot_score::BotScore;
 use crate::extract::{Bindings, Extractor, FeatureVector};
 use crate::model::Model;
+use crate::pair::{ModelMismatch, PairRef, check_pair};
 use crate::reload::{Accepted, Policy, ReloadError, ReloadStats, Reloader, Unscored};
-use crate::table::FeatureTable;
-
-/// Cloudflare's bot score convention: 1 = certainly automated, 99 =
-/// certainly human.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct BotScore(u8);
-
-impl BotScore {
-    /// The score from a model's raw value, read as the log-odds that the
-    /// request is automated (CatBoost `Logloss` with label 1 = bot; the
-    /// logistic model likewise): `99 − 98·sigmoid(raw)`, rounded.
-    /// `None` for a NaN or infinite `raw`: a failure never becomes a number.
-    ///
-    /// Cost: O(1), two table loads and a compare, no `exp`: the score is
-    /// `99 − #{k : raw > T_k}`, where `T_k` are the 98 logits at which the
-    /// rounded score steps down, and a bucket table over `raw` gives that
-    /// count but for at most one step (tables of 1,136 bytes in all).
-    #[inline]
-    pub fn from_logit(raw: f64) -> Option<Self> {
-        if !raw.is_finite() {
-            return None;
-        }
-        let position = (raw - BUCKETS_FROM) * BUCKETS_PER_UNIT;
-        let below = if position < 0.0 {
-            0
-        } else {
-            // Saturating: a `raw` beyond the last bucket is above every step.
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let bucket = position as usize;
-            match STEPS_BELOW_BUCKET.get(bucket) {
-                Some(&below) => {
-                    // The one step that can lie inside the bucket.
-                    let inside = LOGIT_STEPS.get(usize::from(below)).is_some_and(|&step| step < raw);
-                    below + u8::from(inside)
-                }
-                None => 98,
-            }
-        };
-        // `below` is at most 98, the number of steps.
-        Some(Self(99_u8.saturating_sub(below)))
-    }
-
-    /// The score, in `1..=99`.
-    pub const fn get(self) -> u8 {
-        self.0
-    }
-}
-
-impl fmt::Display for BotScore {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-/// The logits at which the bot score steps down, ascending: `raw` above
-/// `LOGIT_STEPS[i]` scores at most `98 − i`. Entry `i` is `ln(q / (1 − q))`
-/// for `q = (i + 0.5) / 98`, the value where `99 − 98·sigmoid(raw)` crosses
-/// `98.5 − i`, the rounding boundary. A test checks them against the
-/// formula.
-const LOGIT_STEPS: [f64; 98] = [
-    -5.272999558563747,
-    -4.164077900236776,
-    -3.6428355156125294,
-    -3.295836866004329,
-    -3.0338840395183673,
-    -2.822460552279954,
-    -2.644536795379884,
-    -2.4904468301636156,
-    -2.3541724617845388,
-    -2.2317107534073886,
-    -2.120263536200091,
-    -2.017797378568629,
-    -1.922787731634459,
-    -1.8340618489187446,
-    -1.750697982430281,
-    -1.6719582694154342,
-    -1.597242639340282,
-    -1.5260563034950492,
-    -1.4579862895760072,
-    -1.3926841592186616,
-    -1.3298530502149388,
-    -1.2692378056988731,
-    -1.2106173470446044,
-    -1.1537987042354005,
-    -1.0986122886681098,
-    -1.0449081096962485,
-    -0.9925527167077853,
-    -0.9414267051456975,
-    -0.8914226652961416,
-    -0.8424434819224055,
-    -0.7944009142651182,
-    -0.747214401830221,
-    -0.7008100533055146,
-    -0.655119784970706,
-    -0.6100805818613318,
-    -0.5656338602609856,
-    -0.5217249142240263,
-    -0.47830243206043055,
-    -0.43531807125784566,
-    -0.3927260823307346,
-    -0.3504829736908114,
-    -0.30854721091574244,
-    -0.26687894482201774,
-    -0.22543976357456,
-    -0.18419246472976636,
-    -0.1431008436406733,
-    -0.10212949507637979,
-    -0.06124362524071879,
-    -0.020408871631207012,
-    0.020408871631206815,
-    0.061243625240718386,
-    0.10212949507637975,
-    0.14310084364067324,
-    0.1841924647297664,
-    0.22543976357456008,
-    0.2668789448220177,
-    0.30854721091574266,
-    0.3504829736908115,
-    0.39272608233073486,
-    0.4353180712578454,
-    0.4783024320604305,
-    0.5217249142240262,
-    0.5656338602609856,
-    0.6100805818613318,
-    0.6551197849707061,
-    0.7008100533055146,
-    0.7472144018302214,
-    0.7944009142651184,
-    0.8424434819224057,
-    0.8914226652961414,
-    0.9414267051456972,
-    0.9925527167077853,
-    1.0449081096962485,
-    1.0986122886681098,
-    1.1537987042354005,
-    1.2106173470446047,
-    1.2692378056988731,
-    1.329853050214939,
-    1.3926841592186614,
-    1.457986289576007,
-    1.526056303495049,
-    1.5972426393402819,
-    1.6719582694154342,
-    1.750697982430281,
-    1.8340618489187446,
-    1.9227877316344593,
-    2.0177973785686296,
-    2.1202635362000914,
-    2.231710753407388,
-    2.3541724617845383,
-    2.490446830163615,
-    2.6445367953798837,
-    2.822460552279954,
-    3.0338840395183673,
-    3.2958368660043296,
-    3.6428355156125307,
-    4.164077900236778,
-    5.272999558563757,
-];
-
-/// Where the bucket table over `raw` starts: below every step.
-const BUCKETS_FROM: f64 = -5.5;
-/// Buckets per unit of `raw`. A bucket (1/32 wide) is narrower than the
-/// smallest gap between two steps (about 0.041, at `raw = 0`), so it holds at
-/// most one.
-const BUCKETS_PER_UNIT: f64 = 32.0;
-/// Buckets up to `raw = 5.5`, above every step.
-const BUCKETS: usize = 352;
-
-/// Per bucket, how many steps lie below its start (exactly: the bounds are
-/// multiples of 1/32, exact in `f64`). Built at compile time from
-/// [`LOGIT_STEPS`], which also checks that the buckets span every step and
-/// that no two steps share a bucket.
-// Indexing in a constant: out of range would fail the build, never a run.
-#[allow(clippy::indexing_slicing)]
-const STEPS_BELOW_BUCKET: [u8; BUCKETS] = {
-    let mut step = 1;
-    while step < LOGIT_STEPS.len() {
-        assert!(LOGIT_STEPS[step] - LOGIT_STEPS[step - 1] > 1.0 / BUCKETS_PER_UNIT, "two steps share a bucket");
-        step += 1;
-    }
-    assert!(LOGIT_STEPS[0] > BUCKETS_FROM, "a step lies below the first bucket");
-    assert!(LOGIT_STEPS[97] < BUCKETS_FROM + BUCKETS as f64 / BUCKETS_PER_UNIT, "a step lies above the last bucket");
-    let mut table = [0_u8; BUCKETS];
-    let mut bucket = 0;
-    while bucket < BUCKETS {
-        let start = BUCKETS_FROM + bucket as f64 / BUCKETS_PER_UNIT;
-        let mut below = 0_u8;
-        let mut step = 0;
-        while step < LOGIT_STEPS.len() {
-            if LOGIT_STEPS[step] < start {
-                below += 1;
-            }
-            step += 1;
-        }
-        table[bucket] = below;
-        bucket += 1;
-    }
-    table
-};
+use crate::slot::Slot;
 
 /// A scored request: the bot score and the model's raw value.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -222,25 +24,21 @@ pub struct Score {
 /// was not scored. There is no path that turns a failure into a number.
 pub type Verdict = Result<Score, Unscored>;
 
-/// Scores one request against a table, its bindings, a model and the
-/// model's plan for those bindings ([`Model::plan`]), filling `vector` on
-/// the way. The building block of [`Engine::score`] and of the
-/// multi-threaded handle.
+/// Scores one request against a [`PairRef`], filling `vector` on the way.
+/// The building block of [`Engine::score`] and of the multi-threaded
+/// handle.
 ///
 /// Cost: one extractor call per feature plus the model; no allocation, no
 /// panic.
 #[inline]
 pub fn score_with<R: ?Sized, M: Model, const N: usize>(
-    table: &FeatureTable<N>,
-    bindings: &Bindings<N>,
+    pair: PairRef<'_, M, N>,
     extractors: &[Extractor<R>],
-    model: &M,
-    plan: &M::Plan,
     request: &R,
     vector: &mut FeatureVector<N>,
 ) -> Verdict {
-    vector.fill(table, bindings, extractors, request);
-    score_vector(model, plan, vector)
+    vector.fill(pair.table, pair.bindings, extractors, request);
+    score_vector(pair, vector)
 }
 
 /// [`score_with`] for a host that computed its signals in one pass:
@@ -259,13 +57,8 @@ pub fn score_with<R: ?Sized, M: Model, const N: usize>(
 /// Cost: the model, plus an O(N) copy or gather when it cannot read in
 /// place; no allocation, no panic.
 #[inline]
-pub fn score_signals_with<M: Model, const N: usize>(
-    table: &FeatureTable<N>,
-    bindings: &Bindings<N>,
-    model: &M,
-    plan: &M::Plan,
-    signals: &[f32],
-) -> Verdict {
+pub fn score_signals_with<M: Model, const N: usize>(pair: PairRef<'_, M, N>, signals: &[f32]) -> Verdict {
+    let PairRef { table, bindings, model, plan } = pair;
     // In place: the plan reads the signals where they are.
     if table.all_enabled() && bindings.as_slice().len() == table.len() {
         if let Some(raw) = model.raw_signals(plan, signals) {
@@ -282,15 +75,16 @@ pub fn score_signals_with<M: Model, const N: usize>(
     } else {
         vector.fill_signals(table, bindings, signals);
     }
-    score_vector(model, plan, &vector)
+    score_vector(pair, &vector)
 }
 
-/// The verdict of `model` with `plan` on a filled `vector`: the last step
-/// of [`score_with`], for hosts that fill the vector themselves. With the
-/// empty plan (`Default::default()`) it is [`Model::raw`] of the vector.
+/// The verdict of the pair's model with its plan on a filled `vector`: the
+/// last step of [`score_with`], for hosts that fill the vector themselves.
+/// With the empty plan (`Default::default()`) it is [`Model::raw`] of the
+/// vector.
 #[inline]
-pub fn score_vector<M: Model, const N: usize>(model: &M, plan: &M::Plan, vector: &FeatureVector<N>) -> Verdict {
-    verdict_of_raw(model.raw_planned(plan, vector.as_slice()))
+pub fn score_vector<M: Model, const N: usize>(pair: PairRef<'_, M, N>, vector: &FeatureVector<N>) -> Verdict {
+    verdict_of_raw(pair.model.raw_planned(pair.plan, vector.as_slice()))
 }
 
 #[inline]
@@ -299,56 +93,38 @@ fn verdict_of_raw(raw: f64) -> Verdict {
     Ok(Score { bot_score, raw })
 }
 
-/// Checks that `model` reads only features that `table` has.
-pub fn check_pair<M: Model, const N: usize>(table: &FeatureTable<N>, model: &M) -> Result<(), ReloadError> {
-    if model.feature_count() > table.len() {
-        return Err(ReloadError::ModelMismatch { model_reads: model.feature_count(), table_has: table.len() });
-    }
-    Ok(())
-}
-
 /// Why the [`Engine`] rejected a model. The active pair is unchanged.
+///
+/// Each variant displays the error it wraps and has no
+/// [`source`](core::error::Error::source), so a chain-walking reporter prints
+/// it once.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum ModelRejected<E> {
     /// The model file itself is invalid.
     Load(E),
-    /// The model reads more features than the active table has.
-    Mismatch {
-        /// Features the model reads.
-        model_reads: usize,
-        /// Features in the active table.
-        table_has: usize,
-    },
+    /// The model reads features the active table does not have.
+    ModelMismatch(ModelMismatch),
+}
+
+impl<E> From<ModelMismatch> for ModelRejected<E> {
+    fn from(e: ModelMismatch) -> Self {
+        Self::ModelMismatch(e)
+    }
 }
 
 impl<E: fmt::Display> fmt::Display for ModelRejected<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Load(e) => fmt::Display::fmt(e, f),
-            Self::Mismatch { model_reads, table_has } => {
-                write!(f, "the model reads {model_reads} features, the active table has {table_has}")
-            }
+            Self::ModelMismatch(e) => fmt::Display::fmt(e, f),
         }
     }
 }
 
+/// No `source()`: the wrapped error's message is part of `Display`.
 impl<E: fmt::Debug + fmt::Display> core::error::Error for ModelRejected<E> {}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Which {
-    A,
-    B,
-}
-
-/// The staging slot when `active` is the active one.
-const fn staging(active: Option<Which>) -> Which {
-    match active {
-        Some(Which::A) => Which::B,
-        None | Some(Which::B) => Which::A,
-    }
-}
 
 /// A single-threaded scoring engine: a [`Reloader`] for feature files, the
 /// extractor bindings of each table, and a last-known-good model, checked
@@ -359,7 +135,7 @@ const fn staging(active: Option<Which>) -> Which {
 /// it fits the active table. Either way the pair that serves is always a
 /// checked pair, and a rejection leaves it untouched.
 ///
-/// Memory: two [`FeatureTable<N>`], two [`Bindings<N>`], two `M` and one
+/// Memory: two [`FeatureTable<N>`](crate::FeatureTable), two [`Bindings<N>`], two `M` and one
 /// [`M::Plan`](Model::Plan), plus fixed statistics.
 ///
 /// ```
@@ -382,10 +158,10 @@ pub struct Engine<R: ?Sized + 'static, M: Model, const N: usize> {
     features: Reloader<N>,
     bindings_a: Bindings<N>,
     bindings_b: Bindings<N>,
-    bindings: Option<Which>,
+    bindings: Slot,
     model_a: M,
     model_b: M,
-    model: Option<Which>,
+    model: Slot,
     plan: Option<M::Plan>,
     model_stats: ReloadStats<ModelRejected<M::Error>>,
 }
@@ -399,54 +175,37 @@ impl<R: ?Sized + 'static, M: Model, const N: usize> Engine<R, M, N> {
             features: Reloader::new(policy),
             bindings_a: Bindings::new(),
             bindings_b: Bindings::new(),
-            bindings: None,
+            bindings: Slot::NONE,
             model_a: empty_a,
             model_b: empty_b,
-            model: None,
+            model: Slot::NONE,
             plan: None,
             model_stats: ReloadStats::new(),
         }
     }
 
-    fn active_model(&self) -> Option<&M> {
-        match self.model? {
-            Which::A => Some(&self.model_a),
-            Which::B => Some(&self.model_b),
-        }
-    }
-
-    fn active_bindings(&self) -> &Bindings<N> {
-        match self.bindings {
-            Some(Which::B) => &self.bindings_b,
-            _ => &self.bindings_a,
-        }
-    }
-
     /// The active pair: table, bindings, model and the model's plan for
-    /// those bindings.
+    /// those bindings, or why there is none.
+    ///
+    /// Cost: O(1), no allocation, no panic.
     #[inline]
-    fn active(&self) -> Result<(&FeatureTable<N>, &Bindings<N>, &M, &M::Plan), Unscored> {
+    pub fn active(&self) -> Result<PairRef<'_, M, N>, Unscored> {
         let table = self.features.active()?;
+        // Bindings are made with every accepted table, so they exist once a
+        // table does.
+        let bindings = self.bindings.active(&self.bindings_a, &self.bindings_b).ok_or(Unscored::NoValidTable)?;
         let model = self.active_model().ok_or(Unscored::NoValidModel)?;
         // The plan is made whenever a model or a table is accepted, so it
         // exists once both do.
         let plan = self.plan.as_ref().ok_or(Unscored::NoValidModel)?;
-        Ok((table, self.active_bindings(), model, plan))
+        Ok(PairRef { table, bindings, model, plan })
     }
 
     /// Makes the active model's plan for the active bindings: after every
     /// accepted model or feature file, so the plan always matches the pair.
     fn replan(&mut self) {
-        let model = match self.model {
-            Some(Which::A) => &self.model_a,
-            Some(Which::B) => &self.model_b,
-            None => return,
-        };
-        let bindings = match self.bindings {
-            Some(Which::A) => &self.bindings_a,
-            Some(Which::B) => &self.bindings_b,
-            None => return,
-        };
+        let bindings = self.bindings.active(&self.bindings_a, &self.bindings_b);
+        let (Some(model), Some(bindings)) = (self.model.active(&self.model_a, &self.model_b), bindings) else { return };
         model.plan(bindings.as_slice(), self.plan.get_or_insert_with(M::Plan::default));
     }
 
@@ -456,22 +215,14 @@ impl<R: ?Sized + 'static, M: Model, const N: usize> Engine<R, M, N> {
     ///
     /// Cost: O(len + N·E), no allocation.
     pub fn offer_features(&mut self, bytes: &[u8]) -> Result<Accepted, ReloadError> {
-        let next = staging(self.bindings);
-        let staging_bindings = match next {
-            Which::A => &mut self.bindings_a,
-            Which::B => &mut self.bindings_b,
-        };
-        let model = match self.model {
-            Some(Which::A) => Some(&self.model_a),
-            Some(Which::B) => Some(&self.model_b),
-            None => None,
-        };
+        let (_, staging_bindings) = self.bindings.staging(&mut self.bindings_a, &mut self.bindings_b);
+        let model = self.model.active(&self.model_a, &self.model_b);
         let extractors = self.extractors;
         let accepted = self.features.offer_with(bytes, |table| {
             staging_bindings.bind(table, extractors)?;
-            model.map_or(Ok(()), |model| check_pair(table, model))
+            Ok(model.map_or(Ok(()), |model| check_pair(table, model))?)
         })?;
-        self.bindings = Some(next);
+        self.bindings.commit();
         self.replan();
         Ok(accepted)
     }
@@ -482,21 +233,14 @@ impl<R: ?Sized + 'static, M: Model, const N: usize> Engine<R, M, N> {
     ///
     /// Cost: the model's load cost, no allocation.
     pub fn offer_model(&mut self, bytes: &[u8]) -> Result<(), ModelRejected<M::Error>> {
-        let next = staging(self.model);
-        let staging_model = match next {
-            Which::A => &mut self.model_a,
-            Which::B => &mut self.model_b,
-        };
-        let result =
-            staging_model.load(bytes).map_err(ModelRejected::Load).and_then(|()| match self.features.last_good() {
-                Some(table) if staging_model.feature_count() > table.len() => {
-                    Err(ModelRejected::Mismatch { model_reads: staging_model.feature_count(), table_has: table.len() })
-                }
-                _ => Ok(()),
-            });
+        let (_, staging_model) = self.model.staging(&mut self.model_a, &mut self.model_b);
+        let result = staging_model
+            .load(bytes)
+            .map_err(ModelRejected::Load)
+            .and_then(|()| self.features.last_good().map_or(Ok(()), |table| Ok(check_pair(table, staging_model)?)));
         match &result {
             Ok(()) => {
-                self.model = Some(next);
+                self.model.commit();
                 self.replan();
                 self.model_stats.record_accept(None);
             }
@@ -518,8 +262,7 @@ impl<R: ?Sized + 'static, M: Model, const N: usize> Engine<R, M, N> {
     /// [`score`](Self::score), leaving the feature values in `vector`.
     #[inline]
     pub fn score_into(&self, request: &R, vector: &mut FeatureVector<N>) -> Verdict {
-        let (table, bindings, model, plan) = self.active()?;
-        score_with(table, bindings, self.extractors, model, plan, request, vector)
+        score_with(self.active()?, self.extractors, request, vector)
     }
 
     /// Scores a request from its signals, computed by the host in one pass
@@ -530,17 +273,16 @@ impl<R: ?Sized + 'static, M: Model, const N: usize> Engine<R, M, N> {
     /// Cost: O(N) plus the model; no allocation, no panic.
     #[inline]
     pub fn score_signals(&self, signals: &[f32]) -> Verdict {
-        let (table, bindings, model, plan) = self.active()?;
-        score_signals_with(table, bindings, model, plan, signals)
+        score_signals_with(self.active()?, signals)
     }
 
     /// [`score_signals`](Self::score_signals), leaving the feature values in
     /// `vector`.
     #[inline]
     pub fn score_signals_into(&self, signals: &[f32], vector: &mut FeatureVector<N>) -> Verdict {
-        let (table, bindings, model, plan) = self.active()?;
-        vector.fill_signals(table, bindings, signals);
-        score_vector(model, plan, vector)
+        let pair = self.active()?;
+        vector.fill_signals(pair.table, pair.bindings, signals);
+        score_vector(pair, vector)
     }
 
     /// The feature-file reloader (table, stats, warning).
@@ -551,6 +293,10 @@ impl<R: ?Sized + 'static, M: Model, const N: usize> Engine<R, M, N> {
     /// The active model, if one has been accepted.
     pub fn model(&self) -> Option<&M> {
         self.active_model()
+    }
+
+    fn active_model(&self) -> Option<&M> {
+        self.model.active(&self.model_a, &self.model_b)
     }
 
     /// Model reload statistics.
@@ -576,7 +322,7 @@ impl<R: ?Sized + 'static, M: Model, const N: usize> fmt::Debug for Engine<R, M, 
         f.debug_struct("Engine")
             .field("features", &self.features)
             .field("extractors", &self.extractors.len())
-            .field("model_loaded", &self.model.is_some())
+            .field("model_loaded", &self.active_model().is_some())
             .finish_non_exhaustive()
     }
 }
@@ -595,65 +341,6 @@ mod tests {
 
     fn engine() -> Engine<Req, Logistic<4>, 4> {
         Engine::new(EXTRACTORS, Policy { max_growth: None, ..Policy::DEFAULT }, Logistic::new(), Logistic::new())
-    }
-
-    #[test]
-    fn bot_score_follows_the_convention() {
-        assert_eq!(BotScore::from_logit(0.0).unwrap().get(), 50);
-        assert_eq!(BotScore::from_logit(50.0).unwrap().get(), 1);
-        assert_eq!(BotScore::from_logit(-50.0).unwrap().get(), 99);
-        assert_eq!(BotScore::from_logit(f64::NAN), None);
-        assert_eq!(BotScore::from_logit(f64::INFINITY), None);
-        let mut last = 99;
-        for i in -100..=100 {
-            let s = BotScore::from_logit(f64::from(i) / 10.0).unwrap().get();
-            assert!((1..=99).contains(&s) && s <= last);
-            last = s;
-        }
-    }
-
-    /// The formula the step table stands for.
-    fn by_formula(raw: f64) -> u8 {
-        let p_bot = 1.0 / (1.0 + libm::exp(-raw));
-        libm::round(99.0 - 98.0 * p_bot) as u8
-    }
-
-    #[test]
-    fn the_bucket_table_counts_the_steps_below() {
-        // Against a plain count, at and around every bucket bound (that no
-        // two steps share a bucket is checked when the table is built).
-        for bucket in 0..=BUCKETS {
-            let start = BUCKETS_FROM + bucket as f64 / BUCKETS_PER_UNIT;
-            for raw in [start - 1e-3, start, start + 1e-12, start + 1e-3] {
-                let below = LOGIT_STEPS.iter().filter(|&&step| step < raw).count();
-                assert_eq!(usize::from(99 - BotScore::from_logit(raw).unwrap().get()), below, "raw {raw}");
-            }
-        }
-    }
-
-    #[test]
-    fn the_step_table_is_the_formula() {
-        // Each step is where the rounded formula changes: just below it the
-        // score is one higher than just above it.
-        for (i, &step) in LOGIT_STEPS.iter().enumerate() {
-            let expected = 99 - u8::try_from(i).unwrap();
-            assert_eq!(by_formula(step - 1e-9), expected, "step {i}");
-            assert_eq!(by_formula(step + 1e-9), expected - 1, "step {i}");
-            assert_eq!(BotScore::from_logit(step - 1e-9).unwrap().get(), expected, "step {i}");
-            assert_eq!(BotScore::from_logit(step + 1e-9).unwrap().get(), expected - 1, "step {i}");
-        }
-        // Everywhere else they agree: a dense sweep over the whole range
-        // where the score moves, and far out on both sides.
-        let near_step = |raw: f64| LOGIT_STEPS.iter().any(|&s| (s - raw).abs() < 1e-9);
-        for i in -2_000_000..=2_000_000 {
-            let raw = f64::from(i) * 3e-6 + 1e-7;
-            if !near_step(raw) {
-                assert_eq!(BotScore::from_logit(raw).unwrap().get(), by_formula(raw), "raw {raw}");
-            }
-        }
-        for raw in [-1e300, -1e6, -40.0, 40.0, 1e6, 1e300, f64::MIN, f64::MAX] {
-            assert_eq!(BotScore::from_logit(raw).unwrap().get(), by_formula(raw), "raw {raw}");
-        }
     }
 
     #[test]
@@ -684,7 +371,7 @@ mod tests {
         e.offer_features(br#"{"version":1,"features":[{"name":"a"}]}"#).unwrap();
         assert_eq!(
             e.offer_model(br#"{"bias":0,"weights":[1,1]}"#),
-            Err(ModelRejected::Mismatch { model_reads: 2, table_has: 1 })
+            Err(ModelRejected::ModelMismatch(ModelMismatch { model_reads: 2, table_has: 1 }))
         );
         assert_eq!(e.score(&Req { a: 1.0, b: 2.0 }), Err(Unscored::NoValidModel));
         e.offer_model(br#"{"bias":0,"weights":[2]}"#).unwrap();
@@ -693,7 +380,7 @@ mod tests {
         // A smaller table would strand the model's second feature.
         assert_eq!(
             e.offer_features(br#"{"version":3,"features":[{"name":"a"}]}"#),
-            Err(ReloadError::ModelMismatch { model_reads: 2, table_has: 1 })
+            Err(ReloadError::ModelMismatch(ModelMismatch { model_reads: 2, table_has: 1 }))
         );
         assert_eq!(e.score(&Req { a: 1.0, b: 2.0 }).unwrap().raw, 3.0);
         // A bad model leaves the last good one serving.

@@ -31,20 +31,20 @@
 //! ```
 
 use std::fmt;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwapOption;
 
 use crate::extract::{Bindings, Extractor, FeatureVector};
 use crate::ingest::ingest;
 use crate::model::Model;
+use crate::pair::PairRef;
+use crate::pair::check_pair;
 use crate::reload::{Accepted, Policy, ReloadError, Unscored, stage_table};
-use crate::score::{ModelRejected, Verdict, check_pair, score_signals_with, score_vector, score_with};
+use crate::score::{ModelRejected, Verdict, score_signals_with, score_vector, score_with};
 use crate::table::FeatureTable;
+pub use crate::watch::Watcher;
 
 /// A validated feature table and its extractor bindings, immutable once
 /// published.
@@ -70,8 +70,20 @@ pub struct Pair<M: Model, const N: usize> {
     pub plan: M::Plan,
 }
 
+impl<M: Model, const N: usize> Pair<M, N> {
+    /// The pair as the building blocks take it ([`score_with`] and friends).
+    #[inline]
+    pub fn view(&self) -> PairRef<'_, M, N> {
+        PairRef { table: &self.features.table, bindings: &self.features.bindings, model: &self.model, plan: &self.plan }
+    }
+}
+
 /// Why [`SharedEngine::reload`] rejected a (features, model) pair. Nothing
 /// changed.
+///
+/// `Display` names the half and includes the wrapped error's message;
+/// there is no [`source`](std::error::Error::source), so a chain-walking
+/// reporter prints it once.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum PairRejected<E> {
@@ -91,6 +103,7 @@ impl<E: fmt::Display> fmt::Display for PairRejected<E> {
     }
 }
 
+/// No `source()`: the wrapped error's message is part of `Display`.
 impl<E: fmt::Debug + fmt::Display> std::error::Error for PairRejected<E> {}
 
 /// A counter on its own cache line: the per-request counters are written by
@@ -245,9 +258,7 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
     #[inline]
     pub fn score_into(&self, request: &R, vector: &mut FeatureVector<N>) -> Verdict {
         let extractors = self.extractors;
-        self.count(
-            self.verdict(|f, model, plan| score_with(&f.table, &f.bindings, extractors, model, plan, request, vector)),
-        )
+        self.count(self.verdict(|pair| score_with(pair, extractors, request, vector)))
     }
 
     /// Scores a request from its signals, computed by the host in one pass
@@ -257,16 +268,16 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
     /// [`FeatureVector::fill_signals`].
     #[inline]
     pub fn score_signals(&self, signals: &[f32]) -> Verdict {
-        self.count(self.verdict(|f, model, plan| score_signals_with(&f.table, &f.bindings, model, plan, signals)))
+        self.count(self.verdict(|pair| score_signals_with(pair, signals)))
     }
 
     /// [`score_signals`](Self::score_signals), leaving the feature values in
     /// `vector`.
     #[inline]
     pub fn score_signals_into(&self, signals: &[f32], vector: &mut FeatureVector<N>) -> Verdict {
-        self.count(self.verdict(|f, model, plan| {
-            vector.fill_signals(&f.table, &f.bindings, signals);
-            score_vector(model, plan, vector)
+        self.count(self.verdict(|pair| {
+            vector.fill_signals(pair.table, pair.bindings, signals);
+            score_vector(pair, vector)
         }))
     }
 
@@ -287,7 +298,7 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
 
     /// The kill switch and the published pair, then `score` on the pair.
     #[inline]
-    fn verdict(&self, score: impl FnOnce(&Features<N>, &M, &M::Plan) -> Verdict) -> Verdict {
+    fn verdict(&self, score: impl FnOnce(PairRef<'_, M, N>) -> Verdict) -> Verdict {
         if !self.enabled.load(Ordering::Relaxed) {
             return Err(Unscored::Disabled);
         }
@@ -298,7 +309,7 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
                 _ => Unscored::NoValidModel,
             });
         };
-        score(&pair.features, &pair.model, &pair.plan)
+        score(pair.view())
     }
 
     /// Runs `f` on the published pair (or `None`) under one `arc_swap` load:
@@ -373,7 +384,7 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
             |table| ingest(bytes, table, limits).map_err(ReloadError::Ingest),
             |table| {
                 bindings.bind(table, self.extractors)?;
-                model.map_or(Ok(()), |model| check_pair(table, model))
+                Ok(model.map_or(Ok(()), |model| check_pair(table, model))?)
             },
         )?;
         Ok((Arc::from(staged), accepted))
@@ -450,11 +461,9 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
     /// to spare (2 MiB for a 1024-tree depth-8 CatBoost model).
     pub fn reload_model(&self, bytes: &[u8]) -> Result<(), ModelRejected<M::Error>> {
         let mut writer = self.lock();
-        let result = Self::stage_model(bytes).map_err(ModelRejected::Load).and_then(|model| match &writer.features {
-            Some(f) if model.feature_count() > f.table.len() => {
-                Err(ModelRejected::Mismatch { model_reads: model.feature_count(), table_has: f.table.len() })
-            }
-            _ => Ok(model),
+        let result = Self::stage_model(bytes).map_err(ModelRejected::Load).and_then(|model| {
+            writer.features.as_ref().map_or(Ok(()), |f| check_pair(&f.table, &*model))?;
+            Ok(model)
         });
         self.record("model", &result);
         let model = result?;
@@ -521,113 +530,14 @@ impl<R: ?Sized + 'static, M: Model, const N: usize> fmt::Debug for SharedEngine<
     }
 }
 
-/// Polls a file's (modification time, length, inode) on its own thread and hands
-/// the new contents to a callback when either changes. Stops, and joins its
-/// thread, when dropped.
-///
-/// Write files by renaming a complete file into place: a file read while it
-/// is being written is offered half-written (and rejected by validation, so
-/// nothing breaks, but the complete file is only seen at its next change).
-pub struct Watcher {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-/// (modification time, length, inode): a file replaced by rename is seen
-/// even within the file system's timestamp granularity.
-type Stamp = (Option<SystemTime>, u64, u64);
-
-fn stamp(path: &Path) -> Option<Stamp> {
-    let meta = std::fs::metadata(path).ok()?;
-    #[cfg(unix)]
-    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
-    #[cfg(not(unix))]
-    let inode = 0;
-    Some((meta.modified().ok(), meta.len(), inode))
-}
-
-impl Watcher {
-    /// Starts watching `path` every `interval`. `on_change` runs on the
-    /// watcher thread with the file's bytes on every change after this call
-    /// (load the file as it is now yourself, before spawning). Read errors
-    /// are logged (once per change) and skipped.
-    ///
-    /// Cost: one `stat` per interval; one read per change. Fails only if
-    /// the thread cannot be spawned.
-    pub fn spawn(
-        path: impl Into<PathBuf>,
-        interval: Duration,
-        mut on_change: impl FnMut(&[u8]) + Send + 'static,
-    ) -> std::io::Result<Self> {
-        let path = path.into();
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        let thread = thread::Builder::new().name("feature-table-watcher".into()).spawn(move || {
-            let mut seen = stamp(&path);
-            while !flag.load(Ordering::Acquire) {
-                thread::park_timeout(interval);
-                let now = stamp(&path);
-                if now.is_some() && now != seen {
-                    seen = now;
-                    match std::fs::read(&path) {
-                        Ok(bytes) => on_change(&bytes),
-                        Err(error) => log::warn!("feature-table: cannot read {}: {error}", path.display()),
-                    }
-                }
-            }
-        })?;
-        Ok(Self { stop, thread: Some(thread) })
-    }
-
-    /// Watches `path` and offers each new version to
-    /// [`SharedEngine::reload_features`] (which logs the outcome).
-    pub fn features<R, M, const N: usize>(
-        engine: Arc<SharedEngine<R, M, N>>,
-        path: impl Into<PathBuf>,
-        interval: Duration,
-    ) -> std::io::Result<Self>
-    where
-        R: ?Sized + 'static,
-        M: Model + Default + Send + Sync + 'static,
-        SharedEngine<R, M, N>: Send + Sync,
-    {
-        Self::spawn(path, interval, move |bytes| {
-            let _ = engine.reload_features(bytes);
-        })
-    }
-
-    /// Stops the thread and waits for it (at most one callback plus a wakeup).
-    pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        self.stop.store(true, Ordering::Release);
-        if let Some(thread) = self.thread.take() {
-            thread.thread().unpark();
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        self.shutdown();
-    }
-}
-
-impl fmt::Debug for Watcher {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Watcher").field("running", &self.thread.is_some()).finish()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ingest::IngestError;
     use crate::model::logistic::Logistic;
-    use std::time::Instant;
+    use crate::pair::ModelMismatch;
+    use std::thread;
+    use std::time::{Duration, Instant};
 
     struct Req {
         a: f32,
@@ -676,7 +586,7 @@ mod tests {
         let unknown = e.reload_features(&file(4, &["a", "zz"])).unwrap_err();
         assert!(matches!(unknown, ReloadError::UnknownFeature { entry: 1, .. }));
         let stranded = e.reload_features(&file(5, &["a"])).unwrap_err();
-        assert!(matches!(stranded, ReloadError::ModelMismatch { model_reads: 2, table_has: 1 }));
+        assert_eq!(stranded, ReloadError::ModelMismatch(ModelMismatch { model_reads: 2, table_has: 1 }));
         assert!(matches!(e.reload_model(b"{"), Err(ModelRejected::Load(_))));
         assert!(matches!(e.reload(&file(6, &["a"]), br#"{"bias":0,"weights":[1,1]}"#), Err(PairRejected::Features(_))));
         assert!(Arc::ptr_eq(&before, &e.current().unwrap()));
@@ -687,6 +597,18 @@ mod tests {
         let s = e.stats();
         assert_eq!((s.reloads_accepted, s.consecutive_rejections, s.active_version), (2, 0, Some(7)));
         assert_eq!(e.score(&Req { a: 1.0, b: 2.0 }).unwrap().raw, 12.0);
+    }
+
+    #[test]
+    fn a_model_wider_than_the_serving_table_is_rejected_and_the_pair_keeps_serving() {
+        let e = Shared::new(EXTRACTORS, lax());
+        e.reload(&file(1, &["a"]), br#"{"bias":0,"weights":[1]}"#).unwrap();
+        let before = e.current().unwrap();
+        let wide = e.reload_model(br#"{"bias":0,"weights":[1,1]}"#);
+        assert_eq!(wide, Err(ModelRejected::ModelMismatch(ModelMismatch { model_reads: 2, table_has: 1 })));
+        assert!(Arc::ptr_eq(&before, &e.current().unwrap()));
+        assert_eq!(e.stats().reloads_rejected, 1);
+        assert_eq!(e.score(&Req { a: 1.0, b: 2.0 }).unwrap().raw, 1.0);
     }
 
     #[test]

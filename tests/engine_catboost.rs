@@ -3,7 +3,7 @@
 //! predictions, and the pair swapped as one unit.
 
 use feature_table::model::catboost::CatBoost;
-use feature_table::{Engine, Extractor, ModelRejected, Policy, ReloadError, Unscored};
+use feature_table::{Engine, Extractor, ModelMismatch, ModelRejected, Policy, ReloadError, Unscored};
 
 /// A request as the host sees it: the 60 raw signals of the benchmark model.
 struct Row([f32; 60]);
@@ -72,7 +72,7 @@ fn a_table_too_small_for_the_model_is_rejected_and_the_pair_keeps_serving() {
     let (row, expected) = rows().into_iter().next().unwrap();
     // 50 columns: within the growth ratio, but the model reads 60.
     let err = engine.offer_features(features_file(2, 50).as_bytes()).unwrap_err();
-    assert_eq!(err, ReloadError::ModelMismatch { model_reads: 60, table_has: 50 });
+    assert_eq!(err, ReloadError::ModelMismatch(ModelMismatch { model_reads: 60, table_has: 50 }));
     assert!((engine.score(&row).unwrap().raw - expected).abs() <= 1e-6);
     // A model CatBoost-exported with categorical features is refused too.
     assert!(matches!(engine.offer_model(&fixture("reject_categorical.json")), Err(ModelRejected::Load(_))));

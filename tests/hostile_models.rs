@@ -13,7 +13,7 @@ use std::path::Path;
 
 use feature_table::model::catboost::{self, CatBoost, ModelError, ModelField};
 use feature_table::model::logistic::{Logistic, LogisticError};
-use feature_table::{Engine, Extractor, JsonError, Model, ModelRejected, Policy, Verdict};
+use feature_table::{Engine, Extractor, JsonError, Model, ModelMismatch, ModelRejected, Policy, Verdict};
 
 /// Small enough that every capacity is reachable by a small file.
 type Cb = CatBoost<16, 8, 16, 512>;
@@ -343,7 +343,7 @@ fn real_categorical_multiclass_and_depthwise_exports_are_rejected_by_kind() {
     let wide = String::from_utf8(corpus("catboost_base.json"))
         .unwrap()
         .replace(r#""feature_index":4,"flat_feature_index":4"#, r#""feature_index":4,"flat_feature_index":7"#);
-    let expected = ModelRejected::Mismatch { model_reads: 8, table_has: 5 };
+    let expected = ModelRejected::ModelMismatch(ModelMismatch { model_reads: 8, table_has: 5 });
     assert_rejected_and_pair_unchanged(&mut engine, wide.as_bytes(), &expected, "column 7");
 }
 
@@ -400,7 +400,7 @@ fn every_hostile_logistic_file_is_rejected_with_its_exact_error() {
     }
     // A valid model that reads more features than the table has.
     let six = br#"{"bias": 0, "weights": [1, 1, 1, 1, 1, 1]}"#;
-    let expected = ModelRejected::Mismatch { model_reads: 6, table_has: 5 };
+    let expected = ModelRejected::ModelMismatch(ModelMismatch { model_reads: 6, table_has: 5 });
     assert_rejected_and_pair_unchanged(&mut engine, six, &expected, "six weights");
     // Every truncation of the good model.
     for len in 0..LOGISTIC.len() {

@@ -17,8 +17,8 @@
 
 use feature_table::model::logistic::{Logistic, LogisticError};
 use feature_table::{
-    Accepted, BotScore, Engine, Extractor, FeatureName, IngestError, JsonError, ModelRejected, Policy, ReloadError,
-    Unscored,
+    Accepted, BotScore, Engine, Extractor, FeatureName, IngestError, JsonError, ModelMismatch, ModelRejected, Policy,
+    ReloadError, Unscored,
 };
 use proptest::prelude::*;
 
@@ -281,7 +281,10 @@ impl Reference {
         }
         if let Some(model) = &self.model {
             if model.weights.len() > found {
-                return Err(ReloadError::ModelMismatch { model_reads: model.weights.len(), table_has: found });
+                return Err(ReloadError::ModelMismatch(ModelMismatch {
+                    model_reads: model.weights.len(),
+                    table_has: found,
+                }));
             }
         }
         let off: Vec<&str> = self.table.iter().flat_map(|(_, f)| f).filter(|f| !f.2).map(|f| f.0).collect();
@@ -304,7 +307,10 @@ impl Reference {
                 let model = LogisticRef { bias: BIASES[*bias], weights: weights.iter().map(|&w| WEIGHTS[w]).collect() };
                 let result = match &self.table {
                     Some((_, features)) if model.weights.len() > features.len() => {
-                        Err(ModelRejected::Mismatch { model_reads: model.weights.len(), table_has: features.len() })
+                        Err(ModelRejected::ModelMismatch(ModelMismatch {
+                            model_reads: model.weights.len(),
+                            table_has: features.len(),
+                        }))
                     }
                     _ => Ok(()),
                 };
@@ -436,13 +442,19 @@ fn the_reference_predicts_a_load_mismatch_and_switch_sequence() {
     // With no table any model is taken; a table narrower than the model is
     // refused; the pair then scores 0.5 + 1 + 1 + 1, and with n1 switched
     // off n1 reads its default 1.5.
-    assert_eq!(outcomes[2], Outcome::Features(Err(ReloadError::ModelMismatch { model_reads: 3, table_has: 2 })));
+    assert_eq!(
+        outcomes[2],
+        Outcome::Features(Err(ReloadError::ModelMismatch(ModelMismatch { model_reads: 3, table_has: 2 })))
+    );
     assert_eq!(outcomes[3], Outcome::Model(Ok(())));
     let doubled = IngestError::DuplicateName { name: FeatureName::new("n0").unwrap(), first: 0, second: 3 };
     assert_eq!(outcomes[10], Outcome::Features(Err(doubled.into())));
     let unknown = ReloadError::UnknownFeature { name: FeatureName::new(UNKNOWN).unwrap(), entry: 1 };
     assert_eq!(outcomes[11], Outcome::Features(Err(unknown)));
-    assert_eq!(outcomes[12], Outcome::Features(Err(ReloadError::ModelMismatch { model_reads: 3, table_has: 1 })));
+    assert_eq!(
+        outcomes[12],
+        Outcome::Features(Err(ReloadError::ModelMismatch(ModelMismatch { model_reads: 3, table_has: 1 })))
+    );
     assert_eq!(scores, [Err(Unscored::NoValidTable), Ok(3.5), Ok(3.5), Ok(4.0), Err(Unscored::Disabled)]);
     check(&ops).unwrap();
 }

@@ -69,7 +69,7 @@ use feature_table::model::catboost::{self, table_blocks};
 use feature_table::model::{InPlace, logistic::SignalOrder};
 use feature_table::{
     Bindings, BotScore, CatBoost, Engine, Extractor, Feature, FeatureName, FeatureTable, FeatureVector, Limits,
-    Logistic, Model, Policy, Reloader, Unscored, Verdict, ingest, score_signals_with, score_with,
+    Logistic, Model, PairRef, Policy, Reloader, Unscored, Verdict, ingest, score_signals_with, score_with,
 };
 
 const CAPACITY: usize = 200;
@@ -213,12 +213,14 @@ fn score(
 ) -> Result<(Verdict, Verdict, Verdict, Verdict, usize), Unscored> {
     let table = reloader.active()?;
     let mut vector = FeatureVector::new();
-    let by_logistic = score_with(table, bindings, EXTRACTORS, logistic, logistic_plan, request, &mut vector);
-    let by_trees = score_with(table, bindings, EXTRACTORS, trees, trees_plan, request, &mut vector);
+    let logistic = PairRef { table, bindings, model: logistic, plan: logistic_plan };
+    let trees = PairRef { table, bindings, model: trees, plan: trees_plan };
+    let by_logistic = score_with(logistic, EXTRACTORS, request, &mut vector);
+    let by_trees = score_with(trees, EXTRACTORS, request, &mut vector);
     vector.fill(table, bindings, EXTRACTORS, request);
     let signals = black_box(&request.values[..]);
-    let by_signals = score_signals_with(table, bindings, logistic, logistic_plan, signals);
-    let by_tree_signals = score_signals_with(table, bindings, trees, trees_plan, signals);
+    let by_signals = score_signals_with(logistic, signals);
+    let by_tree_signals = score_signals_with(trees, signals);
     vector.fill_signals(table, bindings, black_box(&request.values[..]));
     Ok((by_logistic, by_trees, by_signals, by_tree_signals, vector.as_slice().len()))
 }

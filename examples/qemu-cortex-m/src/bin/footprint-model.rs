@@ -22,7 +22,7 @@ use cortex_m_rt::entry;
 use cortex_m_semihosting::debug::{self, EXIT_FAILURE, EXIT_SUCCESS};
 use feature_table::model::InPlace;
 use feature_table::model::catboost::{self, CatBoost};
-use feature_table::{Bindings, Extractor, FeatureVector, Policy, Reloader, score_with};
+use feature_table::{Bindings, Extractor, FeatureVector, PairRef, Policy, Reloader, score_with};
 
 static GOOD: &[u8] = include_bytes!("../../testdata/good-60.json");
 static MODEL: &[u8] = include_bytes!("../../testdata/model-16x6.json");
@@ -44,7 +44,8 @@ fn main() -> ! {
     let plan = InPlace::new(bindings.as_slice(), model.feature_count());
     let mut vector = FeatureVector::new();
     let scored = reloader.active().is_ok_and(|table| {
-        let verdict = score_with(table, &bindings, EXTRACTORS, &*model, &plan, &request, &mut vector);
+        let pair = PairRef { table, bindings: &bindings, model: &*model, plan: &plan };
+        let verdict = score_with(pair, EXTRACTORS, &request, &mut vector);
         verdict.is_ok_and(|s| (1..=99).contains(&s.bot_score.get()))
     });
     exit(accepted && loaded && bound && scored)

@@ -27,7 +27,7 @@ use core::hint::black_box;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::debug::{self, EXIT_FAILURE, EXIT_SUCCESS};
 use feature_table::model::InPlace;
-use feature_table::{Bindings, CatBoost, Extractor, FeatureVector, Policy, Reloader, score_with};
+use feature_table::{Bindings, CatBoost, Extractor, FeatureVector, PairRef, Policy, Reloader, score_with};
 
 static GOOD: &[u8] = include_bytes!("../../testdata/good-60.json");
 
@@ -47,7 +47,8 @@ fn main() -> ! {
     let plan = InPlace::new(bindings.as_slice(), model.feature_count());
     let mut vector = FeatureVector::new();
     let scored = reloader.active().is_ok_and(|table| {
-        let verdict = score_with(table, &bindings, EXTRACTORS, black_box(&*model), &plan, &request, &mut vector);
+        let pair = PairRef { table, bindings: &bindings, model: black_box(&*model), plan: &plan };
+        let verdict = score_with(pair, EXTRACTORS, &request, &mut vector);
         verdict.is_ok_and(|s| (1..=99).contains(&s.bot_score.get()))
     });
     exit(accepted && bound && scored)

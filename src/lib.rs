@@ -67,6 +67,11 @@
 //! - [`score`]: [`Engine`] swaps a table + model pair as one checked unit and
 //!   returns a [`Verdict`]: a [`Score`] or an explicit [`Unscored`] reason.
 //!
+//! Under ingest and the model loaders, [`json`]: the strict, non-recursive
+//! JSON scanner they share, with its [`Limits`] and its errors
+//! ([`json::Error`]: too large, too deep, or a [`JsonError`] with its kind and
+//! byte offset), which their own errors embed.
+//!
 //! # Features
 //!
 //! - `std`: conveniences for hosted users, and [`shared`]: a lock-free
@@ -109,7 +114,7 @@
 mod decimal;
 pub mod extract;
 pub mod ingest;
-mod json;
+pub mod json;
 pub mod model;
 pub mod name;
 pub mod reload;
@@ -119,7 +124,8 @@ pub mod shared;
 pub mod table;
 
 pub use extract::{Bindings, Extractor, FeatureVector, compute_signals};
-pub use ingest::{Field, IngestError, JsonError, Limits, ingest};
+pub use ingest::{Field, IngestError, ingest};
+pub use json::{JsonError, JsonErrorKind, Limits};
 pub use model::Model;
 pub use model::catboost::CatBoost;
 pub use model::logistic::Logistic;

@@ -12,7 +12,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use feature_table::{
-    FeatureName, FeatureTable, Field, IngestError, JsonError, Limits, NameError, Policy, ReloadError, Reloader, ingest,
+    FeatureName, FeatureTable, Field, IngestError, JsonError, JsonErrorKind, Limits, NameError, Policy, ReloadError,
+    Reloader, ingest, json,
 };
 
 const REAL: &[u8] = include_bytes!("corpus/real/features_v1.json");
@@ -68,8 +69,8 @@ fn rejects(file: &str, expected: IngestError) {
 }
 
 /// `Malformed` with `kind` found at byte `offset`.
-fn malformed(kind: JsonError, offset: usize, entry: Option<usize>, field: Option<Field>) -> IngestError {
-    IngestError::Malformed { kind, offset, entry, field }
+fn malformed(kind: JsonErrorKind, offset: usize, entry: Option<usize>, field: Option<Field>) -> IngestError {
+    IngestError::Json { error: json::Error::syntax(kind, offset), entry, field }
 }
 
 /// `ingest` accepts the corpus file, and so does a fresh reloader.
@@ -123,17 +124,22 @@ fn every_proper_prefix_of_the_real_file_is_rejected_as_truncated_and_last_good_k
     let whole = REAL.trim_ascii_end().len();
     let mut r = serving::<200>(Policy::DEFAULT);
     let eof_kinds = [
-        JsonError::EofWhileParsingValue,
-        JsonError::EofWhileParsingObject,
-        JsonError::EofWhileParsingList,
-        JsonError::EofWhileParsingString,
-        JsonError::EofWhileParsingNumber,
+        JsonErrorKind::EofWhileParsingValue,
+        JsonErrorKind::EofWhileParsingObject,
+        JsonErrorKind::EofWhileParsingList,
+        JsonErrorKind::EofWhileParsingString,
+        JsonErrorKind::EofWhileParsingNumber,
     ];
     let mut kinds_seen = Vec::new();
     for len in 0..whole {
         let prefix = &REAL[..len];
         let table_before = r.active().unwrap().clone();
-        let Err(ReloadError::Ingest(IngestError::Malformed { kind, offset, entry, .. })) = r.offer(prefix) else {
+        let Err(ReloadError::Ingest(IngestError::Json {
+            error: json::Error::Syntax(JsonError { kind, offset, .. }),
+            entry,
+            ..
+        })) = r.offer(prefix)
+        else {
             panic!("prefix of {len} bytes was not rejected as malformed: {:?}", r.stats().last_error);
         };
         // Every prefix ends early, and says so at its end.
@@ -155,11 +161,11 @@ fn every_proper_prefix_of_the_real_file_is_rejected_as_truncated_and_last_good_k
     assert_eq!(
         kinds_seen,
         [
-            JsonError::EofWhileParsingList,
-            JsonError::EofWhileParsingNumber,
-            JsonError::EofWhileParsingObject,
-            JsonError::EofWhileParsingString,
-            JsonError::EofWhileParsingValue,
+            JsonErrorKind::EofWhileParsingList,
+            JsonErrorKind::EofWhileParsingNumber,
+            JsonErrorKind::EofWhileParsingObject,
+            JsonErrorKind::EofWhileParsingString,
+            JsonErrorKind::EofWhileParsingValue,
         ]
     );
     // Only the whole document (with or without its trailing newline) parses.
@@ -196,7 +202,7 @@ fn the_real_file_ten_times_over_is_a_duplicate_when_it_fits_and_over_capacity_wh
 fn the_real_file_concatenated_ten_times_is_trailing_characters() {
     let bytes = REAL.repeat(10);
     let mut r = serving::<200>(Policy::DEFAULT);
-    let expected = malformed(JsonError::TrailingCharacters, REAL.len(), None, None);
+    let expected = malformed(JsonErrorKind::TrailingCharacters, REAL.len(), None, None);
     assert_rejected_and_last_good_unchanged(&mut r, &bytes, &ReloadError::Ingest(expected));
 }
 
@@ -221,7 +227,11 @@ fn a_million_entries_report_their_true_count_and_are_too_large_under_default_lim
     assert_rejected_and_last_good_unchanged(&mut r, &bytes, &ReloadError::Ingest(over));
 
     let mut r = serving::<200>(Policy::DEFAULT);
-    let too_large = IngestError::TooLarge { len: bytes.len(), limit: Limits::DEFAULT.max_bytes };
+    let too_large = IngestError::Json {
+        error: json::Error::TooLarge { len: bytes.len(), limit: Limits::DEFAULT.max_bytes },
+        entry: None,
+        field: None,
+    };
     assert_rejected_and_last_good_unchanged(&mut r, &bytes, &ReloadError::Ingest(too_large));
 }
 
@@ -232,7 +242,8 @@ fn a_100_mb_input_is_rejected_as_too_large_before_any_byte_is_read() {
     let mut bytes = REAL.to_vec();
     bytes.resize(100 << 20, b' ');
     let mut r = serving::<200>(Policy::DEFAULT);
-    let expected = IngestError::TooLarge { len: 100 << 20, limit: 1 << 20 };
+    let expected =
+        IngestError::Json { error: json::Error::TooLarge { len: 100 << 20, limit: 1 << 20 }, entry: None, field: None };
     let start = Instant::now();
     assert_rejected_and_last_good_unchanged(&mut r, &bytes, &ReloadError::Ingest(expected));
     // The size is checked first, so this costs nothing like a scan of 100 MB
@@ -254,27 +265,32 @@ fn a_10_mb_file_with_a_large_unknown_field_parses_fully_when_the_size_limit_allo
     assert_eq!(r.active().unwrap().features(), real_table().features());
 
     let mut r = serving::<200>(Policy::DEFAULT);
-    let expected = IngestError::TooLarge { len: bytes.len(), limit: 1 << 20 };
+    let expected = IngestError::Json {
+        error: json::Error::TooLarge { len: bytes.len(), limit: 1 << 20 },
+        entry: None,
+        field: None,
+    };
     assert_rejected_and_last_good_unchanged(&mut r, &bytes, &ReloadError::Ingest(expected));
 }
 
 #[test]
 fn empty_and_whitespace_only_inputs_are_eof_while_parsing_a_value() {
-    rejects("empty.json", malformed(JsonError::EofWhileParsingValue, 0, None, None));
-    rejects("whitespace_only.json", malformed(JsonError::EofWhileParsingValue, 6, None, None));
+    rejects("empty.json", malformed(JsonErrorKind::EofWhileParsingValue, 0, None, None));
+    rejects("whitespace_only.json", malformed(JsonErrorKind::EofWhileParsingValue, 6, None, None));
 }
 
 // ----------------------------------------------------------------- nesting
 
 #[test]
 fn nesting_one_past_the_limit_is_too_deep_at_the_bracket_that_crosses_it() {
-    let too_deep = |offset| IngestError::TooDeep { limit: 16, offset };
+    let too_deep =
+        |offset| IngestError::Json { error: json::Error::TooDeep { limit: 16, offset }, entry: None, field: None };
     // `{"meta": ` is 9 bytes; the 16th bracket of the run is level 17.
     rejects("nesting_17_in_unknown_field.json", too_deep(9 + 15));
     // Nesting directly in `features` (`{"version": 20251119, "features": `
     // is 34 bytes) is read in one pass, so its first problem is found
     // first: entry 0 is an array, not an object.
-    rejects("nesting_17_in_features.json", malformed(JsonError::InvalidType, 34 + 1, Some(0), None));
+    rejects("nesting_17_in_features.json", malformed(JsonErrorKind::InvalidType, 34 + 1, Some(0), None));
     // The entry is level 3, so its 14th nested bracket is level 17.
     let entry_file = corpus("nesting_17_in_entry.json");
     let tags = entry_file.iter().position(|&b| b == b'[').unwrap();
@@ -283,7 +299,7 @@ fn nesting_one_past_the_limit_is_too_deep_at_the_bracket_that_crosses_it() {
     // A quote inside a skipped bare value used to hide the brackets after
     // it from the depth pre-pass (and the parser recursed unbounded); the
     // strict scanner rejects the bare word `a` itself, at byte 6.
-    rejects("nesting_hidden_after_bare_quote.json", malformed(JsonError::ExpectedSomeValue, 6, None, None));
+    rejects("nesting_hidden_after_bare_quote.json", malformed(JsonErrorKind::ExpectedSomeValue, 6, None, None));
 }
 
 #[test]
@@ -299,7 +315,8 @@ fn five_thousand_levels_in_an_unknown_field_or_in_features_are_too_deep_not_a_cr
         "]".repeat(5000)
     );
     let mut r = serving::<200>(Policy::DEFAULT);
-    let expected = IngestError::TooDeep { limit: 16, offset: 9 + 15 };
+    let expected =
+        IngestError::Json { error: json::Error::TooDeep { limit: 16, offset: 9 + 15 }, entry: None, field: None };
     assert_rejected_and_last_good_unchanged(&mut r, deep_meta.as_bytes(), &ReloadError::Ingest(expected));
 
     let deep_tags = format!(
@@ -309,7 +326,8 @@ fn five_thousand_levels_in_an_unknown_field_or_in_features_are_too_deep_not_a_cr
     );
     // `{"version": 20251119, "features": [{"name": "a", "tags": ` is 57
     // bytes and three levels deep: the 14th bracket is level 17.
-    let expected = IngestError::TooDeep { limit: 16, offset: 57 + 13 };
+    let expected =
+        IngestError::Json { error: json::Error::TooDeep { limit: 16, offset: 57 + 13 }, entry: None, field: None };
     assert_rejected_and_last_good_unchanged(&mut r, deep_tags.as_bytes(), &ReloadError::Ingest(expected));
 }
 
@@ -329,15 +347,15 @@ fn null_default_is_non_finite_because_the_parser_reads_it_as_nan() {
 #[test]
 fn nan_and_infinity_as_producers_spell_them_are_malformed_numbers_in_the_default_field() {
     let in_default = |kind, offset| malformed(kind, offset, Some(0), Some(Field::Default));
-    rejects("default_NaN.json", in_default(JsonError::InvalidNumber, 69));
-    rejects("default_Infinity.json", in_default(JsonError::InvalidNumber, 69));
+    rejects("default_NaN.json", in_default(JsonErrorKind::InvalidNumber, 69));
+    rejects("default_Infinity.json", in_default(JsonErrorKind::InvalidNumber, 69));
     // At the `I`: `-` must be followed by a digit.
-    rejects("default_minus_Infinity.json", in_default(JsonError::InvalidNumber, 70));
-    rejects("default_inf.json", in_default(JsonError::InvalidNumber, 69));
-    rejects("default_NaN_as_string.json", in_default(JsonError::InvalidNumber, 69));
+    rejects("default_minus_Infinity.json", in_default(JsonErrorKind::InvalidNumber, 70));
+    rejects("default_inf.json", in_default(JsonErrorKind::InvalidNumber, 69));
+    rejects("default_NaN_as_string.json", in_default(JsonErrorKind::InvalidNumber, 69));
     // `n` starts `null` for the parser, so `nan` fails as a bad identifier,
     // at the `a`.
-    rejects("default_nan_lowercase.json", in_default(JsonError::ExpectedSomeIdent, 70));
+    rejects("default_nan_lowercase.json", in_default(JsonErrorKind::ExpectedSomeIdent, 70));
 }
 
 #[test]
@@ -375,7 +393,7 @@ fn an_escaped_key_is_not_the_name_key_so_the_entry_has_no_name() {
 
 #[test]
 fn a_utf8_byte_order_mark_is_rejected_as_not_an_object() {
-    rejects("utf8_bom_before_object.json", malformed(JsonError::InvalidType, 0, None, None));
+    rejects("utf8_bom_before_object.json", malformed(JsonErrorKind::InvalidType, 0, None, None));
 }
 
 // ----------------------------------------------------------------- structure
@@ -392,25 +410,25 @@ fn a_key_given_twice_is_a_duplicate_field_at_its_level() {
 #[test]
 fn a_wrong_type_in_every_field_is_malformed_at_that_field() {
     let version = |kind, offset| malformed(kind, offset, None, Some(Field::Version));
-    rejects("version_as_string.json", version(JsonError::InvalidType, 12));
-    rejects("version_negative.json", version(JsonError::InvalidNumber, 12));
+    rejects("version_as_string.json", version(JsonErrorKind::InvalidType, 12));
+    rejects("version_negative.json", version(JsonErrorKind::InvalidNumber, 12));
     // At the digit that overflows.
-    rejects("version_above_u64_max.json", version(JsonError::InvalidNumber, 31));
-    rejects("version_null.json", version(JsonError::InvalidType, 12));
+    rejects("version_above_u64_max.json", version(JsonErrorKind::InvalidNumber, 31));
+    rejects("version_null.json", version(JsonErrorKind::InvalidType, 12));
     // The integer part is read as the version; the parser then stops at `.`.
-    rejects("version_float.json", malformed(JsonError::ExpectedObjectCommaOrEnd, 20, None, None));
+    rejects("version_float.json", malformed(JsonErrorKind::ExpectedObjectCommaOrEnd, 20, None, None));
 
-    rejects("features_as_object.json", malformed(JsonError::InvalidType, 34, None, Some(Field::Features)));
-    rejects("features_as_number.json", malformed(JsonError::InvalidType, 34, None, Some(Field::Features)));
-    rejects("entry_as_number.json", malformed(JsonError::InvalidType, 59, Some(1), None));
-    rejects("entry_as_array.json", malformed(JsonError::InvalidType, 35, Some(0), None));
-    rejects("name_as_number.json", malformed(JsonError::InvalidType, 44, Some(0), Some(Field::Name)));
-    rejects("name_null.json", malformed(JsonError::InvalidType, 44, Some(0), Some(Field::Name)));
+    rejects("features_as_object.json", malformed(JsonErrorKind::InvalidType, 34, None, Some(Field::Features)));
+    rejects("features_as_number.json", malformed(JsonErrorKind::InvalidType, 34, None, Some(Field::Features)));
+    rejects("entry_as_number.json", malformed(JsonErrorKind::InvalidType, 59, Some(1), None));
+    rejects("entry_as_array.json", malformed(JsonErrorKind::InvalidType, 35, Some(0), None));
+    rejects("name_as_number.json", malformed(JsonErrorKind::InvalidType, 44, Some(0), Some(Field::Name)));
+    rejects("name_null.json", malformed(JsonErrorKind::InvalidType, 44, Some(0), Some(Field::Name)));
 
     let default = |kind| malformed(kind, 69, Some(0), Some(Field::Default));
-    rejects("default_as_string.json", default(JsonError::InvalidNumber));
-    rejects("default_as_bool.json", default(JsonError::InvalidNumber));
-    rejects("default_as_array.json", default(JsonError::InvalidNumber));
+    rejects("default_as_string.json", default(JsonErrorKind::InvalidNumber));
+    rejects("default_as_bool.json", default(JsonErrorKind::InvalidNumber));
+    rejects("default_as_array.json", default(JsonErrorKind::InvalidNumber));
 }
 
 #[test]
@@ -423,21 +441,21 @@ fn missing_or_empty_required_parts_are_named() {
 
 #[test]
 fn trailing_garbage_and_trailing_commas_are_malformed_where_they_occur() {
-    rejects("trailing_garbage.json", malformed(JsonError::TrailingCharacters, 60, None, None));
-    rejects("trailing_second_document.json", malformed(JsonError::TrailingCharacters, 59, None, None));
+    rejects("trailing_garbage.json", malformed(JsonErrorKind::TrailingCharacters, 60, None, None));
+    rejects("trailing_second_document.json", malformed(JsonErrorKind::TrailingCharacters, 59, None, None));
     // A trailing comma is found at the bracket after it.
-    rejects("trailing_comma_in_document.json", malformed(JsonError::TrailingComma, 59, None, None));
-    rejects("trailing_comma_in_features.json", malformed(JsonError::TrailingComma, 58, Some(1), None));
-    rejects("trailing_comma_in_entry.json", malformed(JsonError::TrailingComma, 57, Some(0), None));
-    rejects("missing_comma_between_entries.json", malformed(JsonError::ExpectedListCommaOrEnd, 58, Some(1), None));
+    rejects("trailing_comma_in_document.json", malformed(JsonErrorKind::TrailingComma, 59, None, None));
+    rejects("trailing_comma_in_features.json", malformed(JsonErrorKind::TrailingComma, 58, Some(1), None));
+    rejects("trailing_comma_in_entry.json", malformed(JsonErrorKind::TrailingComma, 57, Some(0), None));
+    rejects("missing_comma_between_entries.json", malformed(JsonErrorKind::ExpectedListCommaOrEnd, 58, Some(1), None));
 }
 
 #[test]
 fn a_document_that_is_not_an_object_with_string_keys_is_malformed() {
-    rejects("top_level_array.json", malformed(JsonError::InvalidType, 0, None, None));
-    rejects("top_level_null.json", malformed(JsonError::InvalidType, 0, None, None));
-    rejects("unquoted_key.json", malformed(JsonError::KeyMustBeAString, 1, None, None));
-    rejects("single_quoted_key.json", malformed(JsonError::KeyMustBeAString, 1, None, None));
+    rejects("top_level_array.json", malformed(JsonErrorKind::InvalidType, 0, None, None));
+    rejects("top_level_null.json", malformed(JsonErrorKind::InvalidType, 0, None, None));
+    rejects("unquoted_key.json", malformed(JsonErrorKind::KeyMustBeAString, 1, None, None));
+    rejects("single_quoted_key.json", malformed(JsonErrorKind::KeyMustBeAString, 1, None, None));
 }
 
 /// serde-json-core, the parser ingest used before, accepted these non-JSON
@@ -445,12 +463,12 @@ fn a_document_that_is_not_an_object_with_string_keys_is_malformed() {
 /// they are now malformed, each at the byte where it stops being JSON.
 #[test]
 fn non_json_that_the_old_parser_accepted_bare_words_leading_commas_plus_signs_and_leading_zeros_is_malformed() {
-    rejects("lenient_bare_word_in_unknown_field.json", malformed(JsonError::ExpectedSomeValue, 6, None, None));
-    rejects("lenient_leading_comma_in_features.json", malformed(JsonError::ExpectedSomeValue, 35, Some(0), None));
+    rejects("lenient_bare_word_in_unknown_field.json", malformed(JsonErrorKind::ExpectedSomeValue, 6, None, None));
+    rejects("lenient_leading_comma_in_features.json", malformed(JsonErrorKind::ExpectedSomeValue, 35, Some(0), None));
     let default = |kind, offset| malformed(kind, offset, Some(0), Some(Field::Default));
-    rejects("lenient_default_plus_sign.json", default(JsonError::InvalidNumber, 69));
+    rejects("lenient_default_plus_sign.json", default(JsonErrorKind::InvalidNumber, 69));
     // At the second digit: a leading zero is followed by nothing numeric.
-    rejects("lenient_default_leading_zero.json", default(JsonError::InvalidNumber, 70));
+    rejects("lenient_default_leading_zero.json", default(JsonErrorKind::InvalidNumber, 70));
 }
 
 // ----------------------------------------------------------------- coverage

@@ -17,8 +17,8 @@
 
 use feature_table::model::logistic::{Logistic, LogisticError};
 use feature_table::{
-    Accepted, BotScore, Engine, Extractor, FeatureName, IngestError, JsonError, ModelRejected, Policy, ReloadError,
-    Unscored,
+    Accepted, BotScore, Engine, Extractor, FeatureName, IngestError, JsonErrorKind, ModelRejected, Policy, ReloadError,
+    Unscored, json,
 };
 use proptest::prelude::*;
 
@@ -79,9 +79,10 @@ impl BadModel {
 
     fn error(self) -> LogisticError {
         match self {
-            Self::Truncated => {
-                LogisticError::Malformed { kind: JsonError::EofWhileParsingList, offset: 24, weight: Some(2) }
-            }
+            Self::Truncated => LogisticError::Json {
+                error: json::Error::syntax(JsonErrorKind::EofWhileParsingList, 24),
+                weight: Some(2),
+            },
             Self::NonFiniteWeight => LogisticError::NonFinite { weight: Some(1) },
             Self::NoWeights => LogisticError::NoWeights,
             Self::NoBias => LogisticError::MissingField { field: "bias" },

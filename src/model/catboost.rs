@@ -24,15 +24,14 @@
 //! then read once, straight into the model's arrays, by the crate's strict
 //! JSON scanner: RFC 8259 JSON, including the skipped sections (a bare word,
 //! a leading comma, `+1`, `01` or `NaN` anywhere is
-//! [`ModelError::Malformed`], with its byte offset). It does not allocate and
+//! [`ModelError::Json`], with its byte offset). It does not allocate and
 //! does not recurse: nesting is bounded by a counter
 //! ([`Limits::max_depth`]) and a bit per level.
 
 use core::fmt;
 
 use super::read;
-use crate::ingest::{JsonError, Limits};
-use crate::json::{Key, KnownKey, ScanError, Scanner};
+use crate::json::{self, JsonErrorKind, Key, KnownKey, Limits, Scanner};
 
 #[cfg(all(
     target_arch = "x86_64",
@@ -166,27 +165,12 @@ impl fmt::Display for ModelField {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum ModelError {
-    /// The input is `len` bytes; the limit is `limit`.
-    TooLarge {
-        /// Input length in bytes.
-        len: usize,
-        /// [`Limits::max_bytes`].
-        limit: u32,
-    },
-    /// Arrays/objects nest deeper than `limit` at byte `offset`.
-    TooDeep {
-        /// [`Limits::max_depth`].
-        limit: u8,
-        /// Offset of the bracket that crossed the limit.
-        offset: usize,
-    },
-    /// The input is not well-formed JSON of the expected shape.
-    Malformed {
-        /// What the parser found.
-        kind: JsonError,
-        /// Byte offset where it found it: the offending byte, or the input
-        /// length if the input ended early.
-        offset: usize,
+    /// The input is too large, nests too deep, or is not JSON of the
+    /// expected shape: the JSON layer's [`json::Error`], with where in the
+    /// export it happened. Size is checked before reading.
+    Json {
+        /// What the JSON layer found, with its byte offset.
+        error: json::Error,
         /// The field being parsed, if known.
         field: Option<ModelField>,
         /// The tree or float feature being parsed, if any.
@@ -313,15 +297,13 @@ impl fmt::Display for ModelError {
             }
         }
         match self {
-            Self::TooLarge { len, limit } => write!(f, "model is {len} bytes, the limit is {limit}"),
-            Self::TooDeep { limit, offset } => write!(f, "nesting deeper than {limit} levels at byte {offset}"),
-            Self::Malformed { kind, offset, field, index } => {
-                write!(f, "malformed CatBoost JSON at byte {offset}")?;
+            Self::Json { error, field, index } => {
+                write!(f, "CatBoost model: {error}")?;
                 place(f, *field, *index)?;
                 if let Some(field) = field {
                     write!(f, " at field {field}")?;
                 }
-                write!(f, ": {kind}")
+                Ok(())
             }
             Self::MissingField { field, index } => {
                 write!(f, "missing field {field}")?;
@@ -366,6 +348,8 @@ impl fmt::Display for ModelError {
     }
 }
 
+/// `Display` includes the inner [`json::Error`]'s message, so `source` is
+/// `None` (the message or the source, not both).
 impl core::error::Error for ModelError {}
 
 /// A CatBoost oblivious-tree model (float features, one output), with
@@ -747,11 +731,8 @@ fn parse<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LE
     model: &mut CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>,
     limits: Limits,
 ) -> Result<(), ModelError> {
-    if bytes.len() > limits.max_bytes as usize {
-        return Err(ModelError::TooLarge { len: bytes.len(), limit: limits.max_bytes });
-    }
-    let mut s = Scanner::new(bytes, limits.max_depth);
-    let mut ctx = Context::new(limits.max_depth);
+    let mut ctx = Context::new();
+    let mut s = ctx.at(Scanner::with_limits(bytes, limits))?;
     parse_model(&mut s, model, &mut ctx)?;
     ctx.at(s.end())?;
     if let Some(error) = ctx.unsupported.take() {
@@ -799,12 +780,10 @@ fn parse<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LE
 
 /// What the parse has learned, and where it is.
 struct Context {
-    /// [`Limits::max_depth`], for `TooDeep`.
-    limit: u8,
-    /// The field whose value is being read, for `Malformed` errors: set when
+    /// The field whose value is being read, for `Json` errors: set when
     /// a key this parser reads is found, cleared after its value.
     field: Option<ModelField>,
-    /// The tree or float feature being read, for `Malformed` errors.
+    /// The tree or float feature being read, for `Json` errors.
     index: Option<usize>,
     /// Categorical/text/embedding features or non-symmetric trees.
     unsupported: Option<ModelError>,
@@ -823,9 +802,8 @@ struct Context {
 }
 
 impl Context {
-    const fn new(limit: u8) -> Self {
+    const fn new() -> Self {
         Self {
-            limit,
             field: None,
             index: None,
             unsupported: None,
@@ -839,21 +817,15 @@ impl Context {
         }
     }
 
-    /// The scanner's error, placed: `Malformed` at the current field and
-    /// index, or `TooDeep`.
+    /// The JSON layer's error, placed at the current field and index.
     #[cold]
-    fn json(&self, error: ScanError) -> ModelError {
-        match error {
-            ScanError::Json { kind, offset } => {
-                ModelError::Malformed { kind, offset, field: self.field, index: self.index }
-            }
-            ScanError::TooDeep { offset } => ModelError::TooDeep { limit: self.limit, offset },
-        }
+    fn json(&self, error: json::Error) -> ModelError {
+        ModelError::Json { error, field: self.field, index: self.index }
     }
 
     /// A scanner result with its error placed (see [`json`](Self::json)).
     #[inline(always)]
-    fn at<T>(&self, result: Result<T, ScanError>) -> Result<T, ModelError> {
+    fn at<T>(&self, result: Result<T, json::Error>) -> Result<T, ModelError> {
         result.map_err(|e| self.json(e))
     }
 
@@ -1280,9 +1252,8 @@ fn parse_scale_and_bias(s: &mut Scanner<'_>, ctx: &mut Context) -> Result<(), Mo
         // A third element: validated, then rejected where it starts.
         let offset = s.offset();
         ctx.at(s.skip_value())?;
-        return Err(ModelError::Malformed {
-            kind: JsonError::TrailingCharacters,
-            offset,
+        return Err(ModelError::Json {
+            error: json::Error::syntax(JsonErrorKind::TrailingCharacters, offset),
             field: Some(ModelField::ScaleAndBias),
             index: None,
         });

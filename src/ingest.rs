@@ -20,6 +20,31 @@
 //! anything that is not JSON — a bare word, a leading comma, `+1`, `01` — is
 //! [`IngestError::Json`], with the byte offset of the problem.
 //!
+//! Object keys are compared as RFC 8259 reads them, escapes decoded:
+//! `"n\u0061me"` is `name`, and a key given twice, however spelt, is
+//! [`IngestError::DuplicateField`], so a file cannot mean one thing to ingest
+//! and another to a reader that keeps the last of two keys.
+//!
+//! What ingest accepts and `serde_json::Value` rejects is, as far as we
+//! know, exactly this:
+//!
+//! - in a string ingest does not read (a value or key of the producers'
+//!   metadata), a `\u` escape of a lone surrogate (`"\ud800"`): the JSON
+//!   grammar allows it, `serde_json` refuses to decode it into a `String`;
+//! - in a value ingest does not read, a number outside the `f64` range
+//!   (`1e999`), which `serde_json` refuses to convert (ingest checks only
+//!   the grammar there);
+//! - with [`Limits::max_depth`] set above 128, nesting from 129 levels to
+//!   the limit (`serde_json`'s recursion limit is 128; the default limit
+//!   is 16).
+//!
+//! All three are tested against `serde_json` in `tests/hostile.rs`;
+//! `tests/differential.rs` checks on random mutations of generated files
+//! that whatever `serde_json` rejects as JSON, ingest rejects. Everywhere
+//! else ingest is the stricter: a key it reads given twice
+//! (`serde_json::Value` keeps the last), an escape in a feature name, a
+//! default outside `f32`, a fractional `version`.
+//!
 //! This layer does *not* compare a file with the one already serving; that is
 //! the [`Reloader`](crate::Reloader)'s job.
 
@@ -173,6 +198,9 @@ impl core::error::Error for IngestError {}
 ///
 /// Cost: one pass, O(len) time, no heap allocation, no recursion: O(1) stack
 /// whatever the input.
+///
+/// Keys are matched with their escapes decoded; what this accepts that
+/// `serde_json::Value` would not is listed in the [module docs](mod@crate::ingest).
 ///
 /// ```
 /// use feature_table::{ingest, FeatureTable, IngestError, Limits};

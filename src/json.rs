@@ -233,7 +233,8 @@ pub(crate) struct Number<'a> {
 pub(crate) enum Key<'a> {
     /// The `i`-th of the keys the caller listed.
     Known(usize),
-    /// Any other key, raw (escapes not decoded).
+    /// Any other key, raw (escapes not decoded): compare it with
+    /// [`key_is`].
     Other(&'a [u8]),
 }
 
@@ -252,7 +253,7 @@ impl KnownKey {
     /// Prepares `key`, which must be at most 14 ASCII bytes without `"` or `\`
     /// (checked at compile time when used in a `const`).
     pub(crate) const fn new(key: &'static [u8]) -> Self {
-        assert!(key.len() <= MAX_KNOWN_KEY, "a known key is at most 14 bytes");
+        assert!(key.len() <= 14, "a known key is at most 14 bytes");
         let mut word: u128 = b'"' as u128;
         let mut i = 0;
         while i < key.len() {
@@ -269,8 +270,54 @@ impl KnownKey {
     }
 }
 
-/// The longest key a [`KnownKey`] can hold.
-const MAX_KNOWN_KEY: usize = 14;
+/// Whether the raw contents of a validated string, `raw`, decode to the
+/// ASCII `key` (escapes decoded, as RFC 8259 reads a key: `"n\u0061me"` is
+/// `name`). Byte for byte first; only a key with a `\` is decoded, one
+/// character at a time against `key`, so no buffer: O(len), no allocation.
+pub(crate) fn key_is(raw: &[u8], key: &[u8]) -> bool {
+    if raw == key {
+        return true;
+    }
+    if !raw.contains(&b'\\') {
+        return false;
+    }
+    let mut bytes = raw.iter();
+    let mut expected = key.iter();
+    while let Some(&b) = bytes.next() {
+        let decoded = if b == b'\\' {
+            match bytes.next() {
+                Some(b'b') => 0x08,
+                Some(b'f') => 0x0c,
+                Some(b'n') => b'\n',
+                Some(b'r') => b'\r',
+                Some(b't') => b'\t',
+                Some(b'u') => {
+                    let mut unit: u32 = 0;
+                    for _ in 0..4 {
+                        match bytes.next().and_then(|&h| char::from(h).to_digit(16)) {
+                            Some(digit) => unit = unit << 4 | digit,
+                            None => return false,
+                        }
+                    }
+                    // Past ASCII (a surrogate too): no ASCII key matches.
+                    match u8::try_from(unit) {
+                        Ok(unit) if unit.is_ascii() => unit,
+                        _ => return false,
+                    }
+                }
+                // `"`, `\` and `/` stand for themselves.
+                Some(&other) => other,
+                None => return false,
+            }
+        } else {
+            b
+        };
+        if expected.next() != Some(&decoded) {
+            return false;
+        }
+    }
+    expected.next().is_none()
+}
 
 /// Powers of ten exactly representable as `f32` (5^10 < 2^24).
 const POW10_F32: [f32; 11] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
@@ -519,9 +566,12 @@ impl<'a> Scanner<'a> {
     /// `first` tracks whether a key was read already; start with `true`.
     ///
     /// A key equal to `known[i]` is [`Key::Known`]`(i)` (checked first,
-    /// without scanning: the known keys must not contain `"` or `\`); any
-    /// other is [`Key::Other`], raw, escapes and all, so keys compare byte
-    /// for byte: `"n\u0061me"` is not `name`.
+    /// without scanning: the known keys must not contain `"` or `\`),
+    /// however it is spelt: escapes are decoded before comparing, as RFC 8259
+    /// says, so `"n\u0061me"` is `name` and a caller that rejects a repeated
+    /// known key rejects it in any spelling. Any other key is
+    /// [`Key::Other`], raw, escapes and all: compare it with [`key_is`],
+    /// never with `==`.
     #[inline]
     pub(crate) fn key(&mut self, first: &mut bool, known: &[KnownKey]) -> Result<Option<Key<'a>>, Error> {
         let next = match self.peek() {
@@ -548,7 +598,7 @@ impl<'a> Scanner<'a> {
                 // Not one of them, or too near the end of the input for the
                 // 16-byte compare.
                 let raw = self.string()?;
-                let position = known.iter().position(|k| k.key == raw);
+                let position = known.iter().position(|k| key_is(raw, k.key));
                 Ok(Some(match position {
                     Some(i) => Key::Known(i),
                     None => Key::Other(raw),
@@ -1001,6 +1051,49 @@ mod tests {
         assert_eq!(s.skip_value(), Err(Error::syntax(JsonErrorKind::EofWhileParsingString, 2)));
         let mut s = Scanner::new(b"\"\xed\xa0\x80\"", 16);
         assert!(s.skip_value().is_err(), "an encoded surrogate is not UTF-8");
+    }
+
+    /// The keys of the object `json`, as [`Scanner::key`] reads them
+    /// against `known`.
+    fn keys<'a>(json: &'a str, known: &[KnownKey]) -> Vec<Key<'a>> {
+        let mut s = Scanner::new(json.as_bytes(), 4);
+        s.open(true).unwrap();
+        let (mut first, mut keys) = (true, Vec::new());
+        while let Some(key) = s.key(&mut first, known).unwrap() {
+            keys.push(key);
+            s.colon().unwrap();
+            s.skip_value().unwrap();
+        }
+        keys
+    }
+
+    #[test]
+    fn a_known_key_matches_however_it_is_escaped() {
+        const KNOWN: [KnownKey; 2] = [KnownKey::new(b"name"), KnownKey::new(b"a/b")];
+        let json = r#"{"name":1,"n\u0061me":2,"\u006E\u0061\u006d\u0065":3,"a\/b":4,"a\u002Fb":5}"#;
+        assert_eq!(keys(json, &KNOWN), [Key::Known(0), Key::Known(0), Key::Known(0), Key::Known(1), Key::Known(1)]);
+    }
+
+    #[test]
+    fn an_escape_that_decodes_to_another_key_is_another_key() {
+        const KNOWN: [KnownKey; 1] = [KnownKey::new(b"name")];
+        for (json, raw) in [
+            // Non-ASCII, a surrogate, a different letter, one letter more
+            // or fewer, and escapes that decode to quote or backslash.
+            (r#"{"n\u00e1me":0}"#, &br"n\u00e1me"[..]),
+            (r#"{"name\ud800":0}"#, br"name\ud800"),
+            (r#"{"n\u0062me":0}"#, br"n\u0062me"),
+            (r#"{"name\u0073":0}"#, br"name\u0073"),
+            (r#"{"nam\u0022":0}"#, br"nam\u0022"),
+            (r#"{"n\\me":0}"#, br"n\\me"),
+            (r#"{"nam":0}"#, b"nam"),
+        ] {
+            assert_eq!(keys(json, &KNOWN), [Key::Other(raw)], "{json}");
+        }
+        assert!(key_is(br"\u006e\u0061\u006d\u0065", b"name"));
+        assert!(!key_is(br"\u006e\u0061\u006d\u0065", b"nam"));
+        assert!(!key_is(br"\u006e\u0061\u006d", b"name"));
+        assert!(key_is(br"tab\there", b"tab\there"));
     }
 
     #[test]

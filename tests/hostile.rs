@@ -284,18 +284,19 @@ fn empty_and_whitespace_only_inputs_are_eof_while_parsing_a_value() {
 #[test]
 fn nesting_one_past_the_limit_is_too_deep_at_the_bracket_that_crosses_it() {
     let too_deep =
-        |offset| IngestError::Json { error: json::Error::TooDeep { limit: 16, offset }, entry: None, field: None };
+        |offset, entry| IngestError::Json { error: json::Error::TooDeep { limit: 16, offset }, entry, field: None };
     // `{"meta": ` is 9 bytes; the 16th bracket of the run is level 17.
-    rejects("nesting_17_in_unknown_field.json", too_deep(9 + 15));
+    rejects("nesting_17_in_unknown_field.json", too_deep(9 + 15, None));
     // Nesting directly in `features` (`{"version": 20251119, "features": `
     // is 34 bytes) is read in one pass, so its first problem is found
     // first: entry 0 is an array, not an object.
     rejects("nesting_17_in_features.json", malformed(JsonErrorKind::InvalidType, 34 + 1, Some(0), None));
-    // The entry is level 3, so its 14th nested bracket is level 17.
+    // The entry is level 3, so its 14th nested bracket is level 17; the
+    // error says which entry.
     let entry_file = corpus("nesting_17_in_entry.json");
     let tags = entry_file.iter().position(|&b| b == b'[').unwrap();
     let first_tag_bracket = entry_file[tags + 1..].iter().position(|&b| b == b'[').unwrap() + tags + 1;
-    rejects("nesting_17_in_entry.json", too_deep(first_tag_bracket + 13));
+    rejects("nesting_17_in_entry.json", too_deep(first_tag_bracket + 13, Some(0)));
     // A quote inside a skipped bare value used to hide the brackets after
     // it from the depth pre-pass (and the parser recursed unbounded); the
     // strict scanner rejects the bare word `a` itself, at byte 6.
@@ -325,9 +326,9 @@ fn five_thousand_levels_in_an_unknown_field_or_in_features_are_too_deep_not_a_cr
         "]".repeat(5000)
     );
     // `{"version": 20251119, "features": [{"name": "a", "tags": ` is 57
-    // bytes and three levels deep: the 14th bracket is level 17.
+    // bytes and three levels deep: the 14th bracket is level 17, in entry 0.
     let expected =
-        IngestError::Json { error: json::Error::TooDeep { limit: 16, offset: 57 + 13 }, entry: None, field: None };
+        IngestError::Json { error: json::Error::TooDeep { limit: 16, offset: 57 + 13 }, entry: Some(0), field: None };
     assert_rejected_and_last_good_unchanged(&mut r, deep_tags.as_bytes(), &ReloadError::Ingest(expected));
 }
 
@@ -387,8 +388,15 @@ fn escapes_and_non_ascii_in_names_are_invalid_names_with_their_offset() {
 }
 
 #[test]
-fn an_escaped_key_is_not_the_name_key_so_the_entry_has_no_name() {
-    rejects("key_name_escaped.json", IngestError::MissingField { field: Field::Name, entry: Some(0) });
+fn an_escaped_key_is_the_key_it_decodes_to_as_rfc_8259_reads_it() {
+    // `"n\u0061me"` is `name`, as serde_json and Python's json read it.
+    let t = accepts("key_name_escaped.json");
+    assert_eq!(t.get(0).unwrap().name(), &name("ua_entropy"));
+    let t = accepts("key_default_escaped.json");
+    assert_eq!(t.get(0).unwrap().default(), 0.5);
+    // A key that decodes to something else is another key: `n\u00e1me` is
+    // `náme`, so the entry has no name.
+    rejects("key_name_escaped_non_ascii.json", IngestError::MissingField { field: Field::Name, entry: Some(0) });
 }
 
 #[test]
@@ -405,6 +413,38 @@ fn a_key_given_twice_is_a_duplicate_field_at_its_level() {
     rejects("duplicate_key_features.json", dup(Field::Features, None));
     rejects("duplicate_key_name.json", dup(Field::Name, Some(0)));
     rejects("duplicate_key_default.json", dup(Field::Default, Some(0)));
+}
+
+#[test]
+fn a_key_given_twice_is_a_duplicate_field_however_it_is_spelt() {
+    // Other readers take the last of two keys: a file with `default` and
+    // `def\u0061ult` would mean one thing to us and another to them.
+    let dup = |field, entry| IngestError::DuplicateField { field, entry };
+    rejects("duplicate_key_version_escaped.json", dup(Field::Version, None));
+    rejects("duplicate_key_features_escaped.json", dup(Field::Features, None));
+    rejects("duplicate_key_name_escaped.json", dup(Field::Name, Some(0)));
+    rejects("duplicate_key_default_escaped.json", dup(Field::Default, Some(0)));
+}
+
+#[test]
+fn what_ingest_accepts_beyond_serde_json_value_is_ignored_lone_surrogates_numbers_past_f64_and_deep_nesting() {
+    // Both only where ingest does not read the value: see the docs of
+    // `feature_table::ingest`, which list these three.
+    for file in ["lone_surrogate_in_ignored_string.json", "number_past_f64_in_ignored_field.json"] {
+        assert_eq!(accepts(file).len(), 1, "{file}");
+        let error = serde_json::from_slice::<serde_json::Value>(&corpus(file)).unwrap_err();
+        assert!(error.is_syntax(), "{file}: {error}");
+    }
+    // And nesting past serde_json's recursion limit of 128, when the limit
+    // allows it (the default is 16).
+    let deep =
+        format!(r#"{{"meta": {}{}, "version": 1, "features": [{{"name": "a"}}]}}"#, "[".repeat(129), "]".repeat(129));
+    let limits = Limits { max_depth: u8::MAX, ..Limits::DEFAULT };
+    assert_eq!(ingest(deep.as_bytes(), &mut FeatureTable::<1>::new(0), limits), Ok(()));
+    let error = serde_json::from_str::<serde_json::Value>(&deep).unwrap_err();
+    assert!(error.to_string().starts_with("recursion limit exceeded"), "{error}");
+    let deep = deep.replace("[[", "[").replace("]]", "]");
+    assert!(serde_json::from_str::<serde_json::Value>(&deep).is_ok(), "65 levels");
 }
 
 #[test]

@@ -306,6 +306,9 @@ fn every_hostile_catboost_file_is_rejected_with_its_exact_error() {
         ("duplicate_borders", DuplicateField { field: Borders, index: Some(1) }),
         ("duplicate_leaf_values", DuplicateField { field: LeafValues, index: Some(0) }),
         ("duplicate_border", DuplicateField { field: Border, index: Some(0) }),
+        // However the second is spelt (`leaf_v\u0061lues`, `oblivious\u005ftrees`).
+        ("duplicate_leaf_values_escaped", DuplicateField { field: LeafValues, index: Some(0) }),
+        ("duplicate_oblivious_trees_escaped", DuplicateField { field: ObliviousTrees, index: None }),
         // Over the capacities of CatBoost<16, 8, 16, 512>.
         ("over_trees_17", TooManyTrees { capacity: 16, found: 17 }),
         ("over_depth_9", TreeTooDeep { tree: 0, depth: 9, max: 8 }),
@@ -407,6 +410,7 @@ fn every_hostile_logistic_file_is_rejected_with_its_exact_error() {
             ModelRejected::Load(Json { error: json::Error::syntax(JsonErrorKind::InvalidType, 20), weight: None }),
         ),
         ("duplicate_weights", ModelRejected::Load(DuplicateField { field: "weights" })),
+        ("duplicate_weights_escaped", ModelRejected::Load(DuplicateField { field: "weights" })),
         ("missing_bias", ModelRejected::Load(MissingField { field: "bias" })),
         ("no_weights", ModelRejected::Load(NoWeights)),
         ("over_weights_17", ModelRejected::Load(TooManyWeights { capacity: 16, found: 17 })),

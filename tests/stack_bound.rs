@@ -114,7 +114,7 @@ fn a_million_levels_in_an_entry_are_too_deep_at_the_largest_limit_on_a_64_kib_st
         ingest_on_stack(SMALL_STACK, bytes, limits),
         Err(IngestError::Json {
             error: json::Error::TooDeep { limit: u8::MAX, offset: head.len() + 252 },
-            entry: None,
+            entry: Some(0),
             field: None
         })
     );
@@ -271,7 +271,7 @@ fn deep_model_info_is_too_deep_on_a_64_kib_stack_not_an_overflow() {
             Err(catboost::ModelError::Json {
                 error: json::Error::TooDeep { limit: 16, offset: 41 + 12 },
                 field: None,
-                index: None
+                index: Some(0)
             }),
             "{levels} levels in a float feature"
         );

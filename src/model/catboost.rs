@@ -31,7 +31,7 @@
 use core::fmt;
 
 use super::read;
-use crate::json::{self, JsonErrorKind, Key, KnownKey, Limits, Scanner};
+use crate::json::{self, JsonErrorKind, Key, KnownKey, Limits, Scanner, key_is};
 
 #[cfg(all(
     target_arch = "x86_64",
@@ -891,7 +891,7 @@ fn parse_model<const T: usize, const D: usize, const F: usize, const L: usize, c
                 ctx.at(s.colon())?;
                 parse_features_info(s, model, ctx)?;
             }
-            Key::Other(b"oblivious_trees") => {
+            Key::Other(k) if key_is(k, b"oblivious_trees") => {
                 ctx.once(&mut seen_trees, ModelField::ObliviousTrees, None)?;
                 ctx.at(s.colon())?;
                 ctx.trees = Some(parse_trees(s, model, ctx)?);
@@ -935,8 +935,8 @@ fn parse_features_info<const T: usize, const D: usize, const F: usize, const L: 
                 None
             }
             Key::Known(_) => Some(ModelField::TextFeatures),
-            Key::Other(b"categorical_features") => Some(ModelField::CategoricalFeatures),
-            Key::Other(b"embedding_features") => Some(ModelField::EmbeddingFeatures),
+            Key::Other(k) if key_is(k, b"categorical_features") => Some(ModelField::CategoricalFeatures),
+            Key::Other(k) if key_is(k, b"embedding_features") => Some(ModelField::EmbeddingFeatures),
             Key::Other(_) => {
                 ctx.skip(s)?;
                 None
@@ -1011,7 +1011,7 @@ fn parse_float_feature(
     let mut first = true;
     while let Some(key) = ctx.at(s.key(&mut first, &FLOAT_FEATURE_KEYS))? {
         match key {
-            Key::Other(b"flat_feature_index") => {
+            Key::Other(k) if key_is(k, b"flat_feature_index") => {
                 ctx.once(&mut flat.is_some(), ModelField::FlatFeatureIndex, index)?;
                 ctx.at(s.colon())?;
                 flat = Some(ctx.at(read::index(s))?);
@@ -1021,7 +1021,7 @@ fn parse_float_feature(
                 ctx.at(s.colon())?;
                 feature_index = Some(ctx.at(read::index(s))?);
             }
-            Key::Other(b"nan_value_treatment") => {
+            Key::Other(k) if key_is(k, b"nan_value_treatment") => {
                 ctx.once(&mut nan.is_some(), ModelField::NanValueTreatment, index)?;
                 ctx.at(s.colon())?;
                 nan = Some(match ctx.at(read::string(s))? {
@@ -1208,7 +1208,7 @@ fn parse_split(s: &mut Scanner<'_>, ctx: &mut Context, tree: usize) -> Result<Op
     let mut first = true;
     while let Some(key) = ctx.at(s.key(&mut first, &SPLIT_KEYS))? {
         match key {
-            Key::Other(b"float_feature_index") => {
+            Key::Other(k) if key_is(k, b"float_feature_index") => {
                 ctx.once(&mut feature.is_some(), ModelField::FloatFeatureIndex, index)?;
                 ctx.at(s.colon())?;
                 feature = Some(ctx.at(read::index(s))?);

@@ -623,3 +623,35 @@ fn errors_display_what_and_where() {
         "non-finite number in `borders` in float feature 2"
     );
 }
+
+/// A model of `trees` (each `(splits, leaf values)`, on column 0) as
+/// CatBoost exports it, with scale 1 and bias 0.5.
+fn model_of(trees: &[(usize, &[f64])]) -> Vec<u8> {
+    let trees: Vec<String> = trees
+        .iter()
+        .map(|(depth, leaves)| {
+            let split = r#"{"border":0.5,"float_feature_index":0,"split_type":"FloatFeature"}"#;
+            let splits = vec![split; *depth].join(",");
+            let leaves: Vec<String> = leaves.iter().map(|v| format!("{v:?}")).collect();
+            format!(r#"{{"leaf_values":[{}],"splits":[{splits}]}}"#, leaves.join(","))
+        })
+        .collect();
+    format!(
+        r#"{{"features_info":{{"float_features":[{{"borders":[0.5],"feature_index":0,"flat_feature_index":0,"nan_value_treatment":"AsIs"}}]}},"oblivious_trees":[{}],"scale_and_bias":[1,[0.5]]}}"#,
+        trees.join(",")
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_model_that_scores_every_row_the_same_is_rejected_and_one_constant_tree_is_not() {
+    assert_eq!(load(&model_of(&[])).unwrap_err(), ModelError::NoTrees);
+    // Depth-0 trees (one leaf each), and equal leaves in every tree.
+    assert_eq!(load(&model_of(&[(0, &[1.0]), (0, &[2.0])])).unwrap_err(), ModelError::Constant);
+    assert_eq!(load(&model_of(&[(1, &[3.0, 3.0]), (2, &[-1.0; 4])])).unwrap_err(), ModelError::Constant);
+    // One tree that tells rows apart is enough, wherever it is.
+    let model = load(&model_of(&[(1, &[3.0, 3.0]), (0, &[1.0]), (1, &[0.0, 1.0])])).unwrap();
+    assert_eq!((model.raw(&[0.0]), model.raw(&[1.0])), (4.5, 5.5));
+    let model = load(&model_of(&[(2, &[0.0, 0.0, 0.0, 1.0]), (1, &[2.0, 2.0])])).unwrap();
+    assert_eq!(model.raw(&[1.0]), 3.5);
+}

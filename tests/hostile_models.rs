@@ -309,6 +309,10 @@ fn every_hostile_catboost_file_is_rejected_with_its_exact_error() {
         // However the second is spelt (`leaf_v\u0061lues`, `oblivious\u005ftrees`).
         ("duplicate_leaf_values_escaped", DuplicateField { field: LeafValues, index: Some(0) }),
         ("duplicate_oblivious_trees_escaped", DuplicateField { field: ObliviousTrees, index: None }),
+        // Models that cannot tell one row from another.
+        ("no_trees", NoTrees),
+        ("constant_trees", Constant),
+        ("zero_scale", Constant),
         // Over the capacities of CatBoost<16, 8, 16, 512>.
         ("over_trees_17", TooManyTrees { capacity: 16, found: 17 }),
         ("over_depth_9", TreeTooDeep { tree: 0, depth: 9, max: 8 }),
@@ -413,6 +417,7 @@ fn every_hostile_logistic_file_is_rejected_with_its_exact_error() {
         ("duplicate_weights_escaped", ModelRejected::Load(DuplicateField { field: "weights" })),
         ("missing_bias", ModelRejected::Load(MissingField { field: "bias" })),
         ("no_weights", ModelRejected::Load(NoWeights)),
+        ("all_weights_zero", ModelRejected::Load(AllWeightsZero)),
         ("over_weights_17", ModelRejected::Load(TooManyWeights { capacity: 16, found: 17 })),
     ];
     let mut engine = serving::<Logistic<16>>(LOGISTIC);

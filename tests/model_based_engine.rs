@@ -304,6 +304,10 @@ impl Reference {
             Op::OfferModel { bias, weights } => {
                 let model = LogisticRef { bias: BIASES[*bias], weights: weights.iter().map(|&w| WEIGHTS[w]).collect() };
                 let result = match &self.table {
+                    // A model that cannot tell rows apart is refused on load.
+                    _ if model.weights.iter().all(|&w| w == 0.0) => {
+                        Err(ModelRejected::Load(LogisticError::AllWeightsZero))
+                    }
                     Some((_, features)) if model.weights.len() > features.len() => {
                         Err(ModelRejected::Mismatch { model_reads: model.weights.len(), table_has: features.len() })
                     }

@@ -18,7 +18,11 @@
 //! rejected with a typed [`ModelError`]: categorical, text and embedding
 //! features, non-symmetric trees (`grow_policy` `Depthwise`/`Lossguide`),
 //! multi-dimensional models (`MultiClass`, multi-target), and anything over
-//! the compile-time capacities.
+//! the compile-time capacities. So is a model that would give every row the
+//! same score, which is what a broken export looks like in production:
+//! no trees ([`ModelError::NoTrees`]; CatBoost itself refuses to predict
+//! with one), or every tree constant or a scale of 0
+//! ([`ModelError::Constant`]).
 //!
 //! Like [`crate::ingest()`], the bytes are checked against the size limit,
 //! then read once, straight into the model's arrays, by the crate's strict
@@ -283,6 +287,13 @@ pub enum ModelError {
         /// The tree or float feature, if any.
         index: Option<usize>,
     },
+    /// `oblivious_trees` is empty: the model would score every row as its
+    /// bias (CatBoost itself refuses to predict with such a model).
+    NoTrees,
+    /// The model gives one value whatever the row: every tree's leaf values
+    /// are all equal (a depth-0 tree has one), or the scale is 0. Its score
+    /// could not tell one request from another.
+    Constant,
 }
 
 impl fmt::Display for ModelError {
@@ -343,6 +354,10 @@ impl fmt::Display for ModelError {
             Self::NonFinite { field, index } => {
                 write!(f, "non-finite number in {field}")?;
                 place(f, Some(*field), *index)
+            }
+            Self::NoTrees => f.write_str("the model has no trees: it would score every row as its bias"),
+            Self::Constant => {
+                f.write_str("the model gives the same value for every row: every tree is constant or the scale is 0")
             }
         }
     }
@@ -753,6 +768,12 @@ fn parse<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LE
     if ctx.leaves > LEAVES {
         return Err(ModelError::TooManyLeaves { capacity: LEAVES, found: ctx.leaves });
     }
+    if found == 0 {
+        return Err(ModelError::NoTrees);
+    }
+    if ctx.scale == 0.0 || every_tree_constant(model.depths.get(..found).unwrap_or(&[]), &model.leaves) {
+        return Err(ModelError::Constant);
+    }
 
     // Resolve `float_feature_index` → column, and pad shallow trees with
     // never-true splits.
@@ -776,6 +797,24 @@ fn parse<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LE
     model.bias = ctx.bias;
     model.build_table();
     Ok(())
+}
+
+/// Whether each tree of `depths`, whose leaves are stored tree after tree
+/// in `leaves`, has all its leaf values equal: then the model's value does
+/// not depend on the row.
+fn every_tree_constant(depths: &[u8], leaves: &[f64]) -> bool {
+    let mut rest = leaves;
+    for &depth in depths {
+        let count = 1_usize << depth;
+        let (Some(tree), Some(tail)) = (rest.get(..count), rest.get(count..)) else {
+            return false;
+        };
+        if tree.windows(2).any(|pair| pair.first() != pair.last()) {
+            return false;
+        }
+        rest = tail;
+    }
+    true
 }
 
 /// What the parse has learned, and where it is.

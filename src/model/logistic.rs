@@ -51,7 +51,9 @@ impl<const F: usize> Logistic<F> {
     /// The file is read once by the crate's strict JSON scanner (RFC 8259
     /// JSON, unknown fields included), straight into the weights. Fails
     /// with a [`LogisticError`] that says what and where; on failure `self`
-    /// is unspecified (but valid).
+    /// is unspecified (but valid). A model whose weights are all zero would
+    /// score every row as its bias, and is refused
+    /// ([`LogisticError::AllWeightsZero`]).
     ///
     /// Cost: O(len), no allocation, no recursion: O(1) stack whatever the
     /// input.
@@ -76,6 +78,9 @@ impl<const F: usize> Logistic<F> {
         }
         if found == 0 {
             return Err(LogisticError::NoWeights);
+        }
+        if self.weights.iter().all(|&w| w == 0.0) {
+            return Err(LogisticError::AllWeightsZero);
         }
         self.bias = bias;
         Ok(())
@@ -344,6 +349,8 @@ pub enum LogisticError {
     },
     /// The weights list is empty.
     NoWeights,
+    /// Every weight is zero: the model would score every row as its bias.
+    AllWeightsZero,
 }
 
 impl fmt::Display for LogisticError {
@@ -357,6 +364,7 @@ impl fmt::Display for LogisticError {
             Self::NonFinite { weight: Some(i) } => write!(f, "weight {i} is not a finite f32"),
             Self::NonFinite { weight: None } => f.write_str("the bias is not a finite f32"),
             Self::NoWeights => f.write_str("the weights list is empty"),
+            Self::AllWeightsZero => f.write_str("every weight is zero: the model would score every row as its bias"),
         }
     }
 }
@@ -478,7 +486,8 @@ mod tests {
     #[test]
     fn every_planned_lane_sums_in_signal_order_and_agrees_with_raw_within_rounding() {
         for n in 1..=40_usize {
-            let weights: Vec<String> = (0..n).map(|i| format!("{:?}", (i as f32 * 0.37).sin())).collect();
+            // (Offset from 0 so that no model is all zeros, which load refuses.)
+            let weights: Vec<String> = (0..n).map(|i| format!("{:?}", (i as f32 * 0.37 + 0.1).sin())).collect();
             let m = load::<64>(&format!(r#"{{"bias":0.5,"weights":[{}]}}"#, weights.join(","))).unwrap();
             // The identity, the reverse and a stride through 0..n, in a
             // table two features longer than the model.

@@ -47,14 +47,79 @@ pub fn ingest<
     result
 }
 
+/// The parse for one model type: a thin wrapper that lends the model's
+/// arrays to [`parse_view`], which is compiled once for every model type,
+/// then stores what it found and builds the table evaluator.
 fn parse<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize, const BLOCKS: usize>(
     bytes: &[u8],
     model: &mut CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>,
     limits: Limits,
 ) -> Result<(), ModelError> {
+    let mut view = View {
+        trees: TREES,
+        depth: DEPTH,
+        split_columns: model.split_columns.as_flattened_mut(),
+        split_borders: model.split_borders.as_flattened_mut(),
+        depths: &mut model.depths,
+        leaves: &mut model.leaves,
+        float_columns: &mut model.float_columns,
+        nan_replacement: &mut model.nan_replacement,
+    };
+    let found = parse_view(bytes, &mut view, limits)?;
+    model.trees = u32::try_from(found.trees).unwrap_or(u32::MAX);
+    model.width = found.width;
+    model.scale = found.scale;
+    model.bias = found.bias;
+    model.build_table();
+    Ok(())
+}
+
+/// The arrays of a [`CatBoost`] the loader writes, with the capacities as
+/// runtime values (the way `heapless`'s `VecView` erases a capacity), so
+/// that the parse is one copy whatever the const parameters. Capacities
+/// not stored here are the slices' lengths: `FEATURES` is
+/// `float_columns.len()`, `LEAVES` is `leaves.len()`.
+struct View<'m> {
+    /// `TREES`: the stride of the split arrays.
+    trees: usize,
+    /// `DEPTH`: the number of split levels.
+    depth: usize,
+    /// `[[u8; TREES]; DEPTH]`, flattened: level `l` of tree `t` at
+    /// `l · trees + t`.
+    split_columns: &'m mut [u8],
+    /// `[[f32; TREES]; DEPTH]`, flattened the same way.
+    split_borders: &'m mut [f32],
+    depths: &'m mut [u8],
+    leaves: &'m mut [f64],
+    float_columns: &'m mut [u16],
+    nan_replacement: &'m mut [f32],
+}
+
+impl View<'_> {
+    /// The slot of split level `level` of tree `tree`, if both are within
+    /// capacity.
+    fn split_slot(&mut self, level: usize, tree: usize) -> Option<(&mut u8, &mut f32)> {
+        if tree >= self.trees || level >= self.depth {
+            return None;
+        }
+        let at = level.checked_mul(self.trees)?.checked_add(tree)?;
+        Some((self.split_columns.get_mut(at)?, self.split_borders.get_mut(at)?))
+    }
+}
+
+/// What a successful parse found, for the model's scalar fields.
+struct Found {
+    trees: usize,
+    width: u32,
+    scale: f64,
+    bias: f64,
+}
+
+/// The whole parse and validation, into `view`.
+fn parse_view(bytes: &[u8], view: &mut View<'_>, limits: Limits) -> Result<Found, ModelError> {
     let mut ctx = Context::new();
     let mut s = ctx.at(Scanner::with_limits(bytes, limits))?;
-    parse_model(&mut s, model, &mut ctx)?;
+    parse_model(&mut s, view, &mut ctx)?;
     ctx.at(s.end())?;
     if let Some(error) = ctx.unsupported.take() {
         return Err(error);
@@ -65,44 +130,45 @@ fn parse<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LE
     if ctx.dimension > 1 {
         return Err(ModelError::MultiDimensional { dimension: ctx.dimension });
     }
-    if found > TREES {
-        return Err(ModelError::TooManyTrees { capacity: TREES, found });
+    if found > view.trees {
+        return Err(ModelError::TooManyTrees { capacity: view.trees, found });
     }
     if let Some(error) = ctx.first_bad.take() {
         return Err(error);
     }
-    if ctx.leaves > LEAVES {
-        return Err(ModelError::TooManyLeaves { capacity: LEAVES, found: ctx.leaves });
+    if ctx.leaves > view.leaves.len() {
+        return Err(ModelError::TooManyLeaves { capacity: view.leaves.len(), found: ctx.leaves });
     }
     if found == 0 {
         return Err(ModelError::NoTrees);
     }
-    if ctx.scale == 0.0 || every_tree_constant(model.depths.get(..found).unwrap_or(&[]), &model.leaves) {
+    if ctx.scale == 0.0 || every_tree_constant(view.depths.get(..found).unwrap_or(&[]), view.leaves) {
         return Err(ModelError::Constant);
     }
 
     // Resolve `float_feature_index` → column, and pad shallow trees with
     // never-true splits.
-    for (split, (columns, borders)) in model.split_columns.iter_mut().zip(model.split_borders.iter_mut()).enumerate() {
-        let trees = columns.iter_mut().zip(borders.iter_mut()).zip(model.depths.iter());
-        for (tree, ((column, border), &depth)) in trees.take(found).enumerate() {
-            if split >= usize::from(depth) {
+    // `found <= view.trees`: each level's first `found` slots.
+    for split in 0..view.depth {
+        for tree in 0..found {
+            let Some(at) = split.checked_mul(view.trees).and_then(|at| at.checked_add(tree)) else {
+                continue;
+            };
+            let (Some(column), Some(border)) = (view.split_columns.get_mut(at), view.split_borders.get_mut(at)) else {
+                continue;
+            };
+            if split >= usize::from(view.depths.get(tree).copied().unwrap_or(0)) {
                 *column = 0;
                 *border = f32::INFINITY;
                 continue;
             }
-            match model.float_columns.get(usize::from(*column)).and_then(|&c| u8::try_from(c).ok()) {
+            match view.float_columns.get(usize::from(*column)).and_then(|&c| u8::try_from(c).ok()) {
                 Some(resolved) => *column = resolved,
                 _ => return Err(ModelError::UnknownFloatFeature { tree, split, index: usize::from(*column) }),
             }
         }
     }
-    model.trees = u32::try_from(found).unwrap_or(u32::MAX);
-    model.width = ctx.width;
-    model.scale = ctx.scale;
-    model.bias = ctx.bias;
-    model.build_table();
-    Ok(())
+    Ok(Found { trees: found, width: ctx.width, scale: ctx.scale, bias: ctx.bias })
 }
 
 /// Whether each tree of `depths`, whose leaves are stored tree after tree
@@ -221,11 +287,7 @@ const TREE_KEYS: [KnownKey; 2] = [KnownKey::new(b"leaf_values"), KnownKey::new(b
 const SPLIT_KEYS: [KnownKey; 2] = [KnownKey::new(b"border"), KnownKey::new(b"split_type")];
 
 /// The top-level object.
-fn parse_model<const T: usize, const D: usize, const F: usize, const L: usize, const B: usize>(
-    s: &mut Scanner<'_>,
-    model: &mut CatBoost<T, D, F, L, B>,
-    ctx: &mut Context,
-) -> Result<(), ModelError> {
+fn parse_model(s: &mut Scanner<'_>, model: &mut View<'_>, ctx: &mut Context) -> Result<(), ModelError> {
     ctx.at(s.open(true))?;
     let (mut seen_info, mut seen_trees, mut seen_scale) = (false, false, false);
     let mut first = true;
@@ -263,11 +325,7 @@ fn parse_model<const T: usize, const D: usize, const F: usize, const L: usize, c
 }
 
 /// `features_info`.
-fn parse_features_info<const T: usize, const D: usize, const F: usize, const L: usize, const B: usize>(
-    s: &mut Scanner<'_>,
-    model: &mut CatBoost<T, D, F, L, B>,
-    ctx: &mut Context,
-) -> Result<(), ModelError> {
+fn parse_features_info(s: &mut Scanner<'_>, model: &mut View<'_>, ctx: &mut Context) -> Result<(), ModelError> {
     ctx.at(s.open(true))?;
     let mut seen_float = false;
     let mut first = true;
@@ -302,11 +360,7 @@ fn parse_features_info<const T: usize, const D: usize, const F: usize, const L: 
 }
 
 /// `features_info.float_features`.
-fn parse_float_features<const T: usize, const D: usize, const F: usize, const L: usize, const B: usize>(
-    s: &mut Scanner<'_>,
-    model: &mut CatBoost<T, D, F, L, B>,
-    ctx: &mut Context,
-) -> Result<(), ModelError> {
+fn parse_float_features(s: &mut Scanner<'_>, model: &mut View<'_>, ctx: &mut Context) -> Result<(), ModelError> {
     ctx.at(s.open(false))?;
     let mut position: usize = 0;
     let mut first = true;
@@ -318,7 +372,8 @@ fn parse_float_features<const T: usize, const D: usize, const F: usize, const L:
         }
         match parse_float_feature(s, ctx, position)? {
             Ok((flat, index, nan)) => {
-                let column = u16::try_from(flat).ok().filter(|_| flat < F);
+                let capacity = model.float_columns.len();
+                let column = u16::try_from(flat).ok().filter(|_| flat < capacity);
                 match (column, model.float_columns.get_mut(index), model.nan_replacement.get_mut(flat)) {
                     (Some(column), Some(slot), Some(replacement)) => {
                         *slot = column;
@@ -327,8 +382,8 @@ fn parse_float_features<const T: usize, const D: usize, const F: usize, const L:
                     }
                     _ => ctx.bad(ModelError::FeatureIndexOutOfRange {
                         feature: position,
-                        index: if flat >= F { flat } else { index },
-                        capacity: F,
+                        index: if flat >= capacity { flat } else { index },
+                        capacity,
                     }),
                 }
             }
@@ -409,11 +464,7 @@ fn parse_finite_f32s(s: &mut Scanner<'_>, ctx: &Context) -> Result<bool, ModelEr
 
 /// `oblivious_trees`: the true number of trees. Past capacity a tree is
 /// parsed only to be counted.
-fn parse_trees<const T: usize, const D: usize, const F: usize, const L: usize, const B: usize>(
-    s: &mut Scanner<'_>,
-    model: &mut CatBoost<T, D, F, L, B>,
-    ctx: &mut Context,
-) -> Result<usize, ModelError> {
+fn parse_trees(s: &mut Scanner<'_>, model: &mut View<'_>, ctx: &mut Context) -> Result<usize, ModelError> {
     ctx.at(s.open(false))?;
     let mut count: usize = 0;
     let mut first = true;
@@ -431,12 +482,7 @@ fn parse_trees<const T: usize, const D: usize, const F: usize, const L: usize, c
 }
 
 /// Tree `tree`.
-fn parse_tree<const T: usize, const D: usize, const F: usize, const L: usize, const B: usize>(
-    s: &mut Scanner<'_>,
-    model: &mut CatBoost<T, D, F, L, B>,
-    ctx: &mut Context,
-    tree: usize,
-) -> Result<(), ModelError> {
+fn parse_tree(s: &mut Scanner<'_>, model: &mut View<'_>, ctx: &mut Context, tree: usize) -> Result<(), ModelError> {
     ctx.at(s.open(true))?;
     let index = Some(tree);
     let first_leaf = ctx.leaves;
@@ -448,13 +494,13 @@ fn parse_tree<const T: usize, const D: usize, const F: usize, const L: usize, co
             Key::Known(0) => {
                 ctx.once(&mut leaves.is_some(), ModelField::LeafValues, index)?;
                 ctx.at(s.colon())?;
-                let pool = if tree < T { model.leaves.get_mut(first_leaf..) } else { None };
+                let pool = if tree < model.trees { model.leaves.get_mut(first_leaf..) } else { None };
                 leaves = Some(parse_leaves(s, ctx, pool)?);
             }
             Key::Known(_) => {
                 ctx.once(&mut depth.is_some(), ModelField::Splits, index)?;
                 ctx.at(s.colon())?;
-                depth = Some(parse_splits(s, ctx, tree, &mut model.split_columns, &mut model.split_borders)?);
+                depth = Some(parse_splits(s, ctx, tree, model)?);
             }
             Key::Other(_) => ctx.skip(s)?,
         }
@@ -467,11 +513,11 @@ fn parse_tree<const T: usize, const D: usize, const F: usize, const L: usize, co
         return Err(ModelError::MissingField { field: ModelField::Splits, index });
     };
     ctx.leaves = ctx.leaves.saturating_add(found);
-    if tree >= T {
+    if tree >= model.trees {
         return Ok(());
     }
-    if depth > D {
-        ctx.bad(ModelError::TreeTooDeep { tree, depth, max: D });
+    if depth > model.depth {
+        ctx.bad(ModelError::TreeTooDeep { tree, depth, max: model.depth });
     } else if found != 1_usize << depth {
         ctx.bad(ModelError::LeafCountMismatch { tree, depth, found });
     } else if !leaves_finite {
@@ -504,17 +550,15 @@ fn parse_leaves(s: &mut Scanner<'_>, ctx: &Context, pool: Option<&mut [f64]>) ->
 
 /// A tree's `splits`, written into its slots while they last: the tree's
 /// depth.
-fn parse_splits<const T: usize, const D: usize>(
+fn parse_splits(
     s: &mut Scanner<'_>,
     ctx: &mut Context,
     tree: usize,
-    columns: &mut [[u8; T]; D],
-    borders: &mut [[f32; T]; D],
+    model: &mut View<'_>,
 ) -> Result<usize, ModelError> {
     ctx.at(s.open(false))?;
-    // This tree's slot on each level; none past capacity.
-    let mut columns = columns.iter_mut().filter_map(|level| level.get_mut(tree));
-    let mut borders = borders.iter_mut().filter_map(|level| level.get_mut(tree));
+    // This tree's next slot (level); none past capacity.
+    let mut level: usize = 0;
     let mut count: usize = 0;
     let mut first = true;
     while ctx.at(s.element(&mut first))? {
@@ -527,9 +571,10 @@ fn parse_splits<const T: usize, const D: usize>(
                 // to a column after the parse.
                 match u8::try_from(feature) {
                     Ok(feature) => {
-                        if let (Some(column), Some(slot)) = (columns.next(), borders.next()) {
+                        if let Some((column, slot)) = model.split_slot(level, tree) {
                             *column = feature;
                             *slot = border;
+                            level += 1;
                         }
                     }
                     Err(_) => ctx.bad(ModelError::UnknownFloatFeature { tree, split: count, index: feature }),

@@ -90,6 +90,17 @@ raw("duplicate_float_features", '"float_features":', '"float_features":[],"float
 raw("duplicate_borders", '"borders":' + B1, '"borders":[],"borders":' + B1)
 raw("duplicate_leaf_values", '"leaf_values":', '"leaf_values":[],"leaf_values":')
 raw("duplicate_border", SPLIT0, SPLIT0 + "," + SPLIT0)
+# The second key spelt with an escape: still the same key (RFC 8259).
+raw("duplicate_leaf_values_escaped", '"leaf_values":', '"leaf_values":[],"leaf_v\\u0061lues":')
+raw("duplicate_oblivious_trees_escaped", '"oblivious_trees":', '"oblivious_trees":[],"oblivious\\u005ftrees":')
+
+# Models that cannot tell one row from another.
+variant("no_trees", lambda d: d.update(oblivious_trees=[]))
+def constant(d):
+    for t in d["oblivious_trees"]:
+        t["leaf_values"] = [t["leaf_values"][0]] * len(t["leaf_values"])
+variant("constant_trees", constant)
+variant("zero_scale", lambda d: d["scale_and_bias"].__setitem__(0, 0))
 
 # Over the capacities of CatBoost<16, 8, 16, 512> (tests/hostile_models.rs).
 variant("over_trees_17", lambda d: d.update(oblivious_trees=[copy.deepcopy(tree(d)) for _ in range(17)]))
@@ -113,7 +124,9 @@ for name, text in {
     "weights_object": '{"bias":0,"weights":{"a":1}}',
     "duplicate_weights": '{"bias":0,"weights":[1],"weights":[2]}',
     "missing_bias": '{"weights":[1,2]}',
+    "duplicate_weights_escaped": '{"bias":0,"weights":[1],"\\u0077eights":[2]}',
     "no_weights": '{"bias":0,"weights":[]}',
+    "all_weights_zero": '{"bias":0.5,"weights":[0,-0.0,0e5]}',
     "over_weights_17": '{"bias":0,"weights":[' + ",".join(["0.5"] * 17) + "]}",
 }.items():
     (out / f"logistic_{name}.json").write_text(text)

@@ -18,41 +18,41 @@
 //! (producers' metadata): any JSON value is accepted there and validated in
 //! full (string escapes, UTF-8, number grammar, literals, brackets), and
 //! anything that is not JSON — a bare word, a leading comma, `+1`, `01` — is
-//! [`IngestError::Malformed`], with the byte offset of the problem.
+//! [`IngestError::Json`], with the byte offset of the problem.
+//!
+//! Object keys are compared as RFC 8259 reads them, escapes decoded:
+//! `"n\u0061me"` is `name`, and a key given twice, however spelt, is
+//! [`IngestError::DuplicateField`], so a file cannot mean one thing to ingest
+//! and another to a reader that keeps the last of two keys.
+//!
+//! What ingest accepts and `serde_json::Value` rejects is, as far as we
+//! know, exactly this:
+//!
+//! - in a string ingest does not read (a value or key of the producers'
+//!   metadata), a `\u` escape of a lone surrogate (`"\ud800"`): the JSON
+//!   grammar allows it, `serde_json` refuses to decode it into a `String`;
+//! - in a value ingest does not read, a number outside the `f64` range
+//!   (`1e999`), which `serde_json` refuses to convert (ingest checks only
+//!   the grammar there);
+//! - with [`Limits::max_depth`] set above 128, nesting from 129 levels to
+//!   the limit (`serde_json`'s recursion limit is 128; the default limit
+//!   is 16).
+//!
+//! All three are tested against `serde_json` in `tests/hostile.rs`;
+//! `tests/differential.rs` checks on random mutations of generated files
+//! that whatever `serde_json` rejects as JSON, ingest rejects. Everywhere
+//! else ingest is the stricter: a key it reads given twice
+//! (`serde_json::Value` keeps the last), an escape in a feature name, a
+//! default outside `f32`, a fractional `version`.
 //!
 //! This layer does *not* compare a file with the one already serving; that is
 //! the [`Reloader`](crate::Reloader)'s job.
 
 use core::fmt;
 
-use crate::json::{Key, KnownKey, ScanError, Scanner};
+use crate::json::{self, JsonErrorKind, Key, KnownKey, Limits, Scanner};
 use crate::name::{FeatureName, NameError};
 use crate::table::{FeatureTable, TableError};
-
-/// Bounds applied to a feature file before it is parsed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Limits {
-    /// Largest accepted input, in bytes.
-    pub max_bytes: u32,
-    /// Deepest accepted nesting of arrays and objects. A feature file needs 3
-    /// (document, `features` list, entry); the rest is for producers'
-    /// metadata. [`ingest`] and the model loaders, which share this type,
-    /// do not recurse, so a level costs them no stack.
-    pub max_depth: u8,
-}
-
-impl Limits {
-    /// 1 MiB and depth 16: roomy for real files (a 200-feature file is about
-    /// 10 KB) and a bounded stack on a microcontroller.
-    pub const DEFAULT: Self = Self { max_bytes: 1 << 20, max_depth: 16 };
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self::DEFAULT
-    }
-}
 
 /// A field of the feature file, used to say where an error is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,11 +87,6 @@ impl fmt::Display for Field {
     }
 }
 
-/// The kind of a JSON syntax error: `serde-json-core`'s error type, which
-/// ingest and the model loaders reuse (with the same kinds for the same
-/// faults).
-pub use serde_json_core::de::Error as JsonError;
-
 /// Why a feature file was rejected by [`ingest`]. Every variant says what is
 /// wrong, where, and by how much. Entry positions are zero-based indices into
 /// the `features` list.
@@ -99,27 +94,12 @@ pub use serde_json_core::de::Error as JsonError;
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum IngestError {
-    /// The input is `len` bytes; the limit is `limit`.
-    TooLarge {
-        /// Input length in bytes.
-        len: usize,
-        /// [`Limits::max_bytes`].
-        limit: u32,
-    },
-    /// Arrays/objects nest deeper than `limit` at byte `offset`.
-    TooDeep {
-        /// [`Limits::max_depth`].
-        limit: u8,
-        /// Offset of the bracket that crossed the limit.
-        offset: usize,
-    },
-    /// The input is not well-formed JSON of the expected shape.
-    Malformed {
-        /// What the parser found.
-        kind: JsonError,
-        /// Byte offset where it found it: the offending byte, or the input
-        /// length if the input ended early.
-        offset: usize,
+    /// The input is too large, nests too deep, or is not JSON of the
+    /// expected shape: the JSON layer's [`json::Error`], with where in the
+    /// file it happened. Size is checked before reading.
+    Json {
+        /// What the JSON layer found, with its byte offset.
+        error: json::Error,
         /// The entry being parsed, if the error is inside the `features` list.
         entry: Option<usize>,
         /// The field being parsed, if known.
@@ -175,19 +155,15 @@ pub enum IngestError {
 impl fmt::Display for IngestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::TooLarge { len, limit } => write!(f, "input is {len} bytes, the limit is {limit}"),
-            Self::TooDeep { limit, offset } => {
-                write!(f, "nesting deeper than {limit} levels at byte {offset}")
-            }
-            Self::Malformed { kind, offset, entry, field } => {
-                write!(f, "malformed JSON at byte {offset}")?;
+            Self::Json { error, entry, field } => {
+                write!(f, "{error}")?;
                 if let Some(entry) = entry {
                     write!(f, " in entry {entry}")?;
                 }
                 if let Some(field) = field {
                     write!(f, " at field {field}")?;
                 }
-                write!(f, ": {kind}")
+                Ok(())
             }
             Self::MissingField { field, entry: Some(entry) } => write!(f, "entry {entry} has no {field}"),
             Self::MissingField { field, entry: None } => write!(f, "the file has no {field}"),
@@ -210,6 +186,8 @@ impl fmt::Display for IngestError {
     }
 }
 
+/// `Display` includes the inner [`json::Error`]'s message, so `source` is
+/// `None` (the message or the source, not both).
 impl core::error::Error for IngestError {}
 
 /// Parses and validates a feature file into `table`.
@@ -220,6 +198,9 @@ impl core::error::Error for IngestError {}
 ///
 /// Cost: one pass, O(len) time, no heap allocation, no recursion: O(1) stack
 /// whatever the input.
+///
+/// Keys are matched with their escapes decoded; what this accepts that
+/// `serde_json::Value` would not is listed in the [module docs](mod@crate::ingest).
 ///
 /// ```
 /// use feature_table::{ingest, FeatureTable, IngestError, Limits};
@@ -236,12 +217,9 @@ impl core::error::Error for IngestError {}
 /// # Ok::<(), IngestError>(())
 /// ```
 pub fn ingest<const N: usize>(bytes: &[u8], table: &mut FeatureTable<N>, limits: Limits) -> Result<(), IngestError> {
-    if bytes.len() > limits.max_bytes as usize {
-        return Err(IngestError::TooLarge { len: bytes.len(), limit: limits.max_bytes });
-    }
+    let mut at = Position { entry: None, field: None };
+    let mut s = Scanner::with_limits(bytes, limits).map_err(|e| at.error(e))?;
     table.reset(0);
-    let mut s = Scanner::new(bytes, limits.max_depth);
-    let mut at = Position { limit: limits.max_depth, entry: None, field: None };
 
     s.open(true).map_err(|e| at.error(e))?;
     let mut version: Option<u64> = None;
@@ -302,7 +280,6 @@ const ENTRY_KEYS: [KnownKey; 2] = [KnownKey::new(b"name"), KnownKey::new(b"defau
 
 /// Where the parse is, for errors.
 struct Position {
-    limit: u8,
     /// The entry being read, inside the `features` list.
     entry: Option<usize>,
     /// The field whose value is being read, if it is one ingest reads.
@@ -312,13 +289,8 @@ struct Position {
 impl Position {
     /// The scanner's error, placed.
     #[cold]
-    fn error(&self, error: ScanError) -> IngestError {
-        match error {
-            ScanError::Json { kind, offset } => {
-                IngestError::Malformed { kind, offset, entry: self.entry, field: self.field }
-            }
-            ScanError::TooDeep { offset } => IngestError::TooDeep { limit: self.limit, offset },
-        }
+    fn error(&self, error: json::Error) -> IngestError {
+        IngestError::Json { error, entry: self.entry, field: self.field }
     }
 }
 
@@ -326,12 +298,12 @@ impl Position {
 /// exponent is an error (`InvalidNumber` for `-` and for overflow,
 /// `ExpectedObjectCommaOrEnd` at the `.` or `e` after the digits), as with
 /// `serde-json-core`.
-fn parse_u64(s: &mut Scanner<'_>) -> Result<u64, ScanError> {
+fn parse_u64(s: &mut Scanner<'_>) -> Result<u64, json::Error> {
     match s.peek() {
-        None => Err(s.error(JsonError::EofWhileParsingValue)),
-        Some(b'-') => Err(s.error(JsonError::InvalidNumber)),
+        None => Err(s.error(JsonErrorKind::EofWhileParsingValue)),
+        Some(b'-') => Err(s.error(JsonErrorKind::InvalidNumber)),
         Some(b'0'..=b'9') => s.unsigned(),
-        Some(_) => Err(s.error(JsonError::InvalidType)),
+        Some(_) => Err(s.error(JsonErrorKind::InvalidType)),
     }
 }
 
@@ -412,8 +384,8 @@ fn parse_entry<'a>(
                 // Raw, not unescaped: an escape is an invalid name.
                 let raw = match s.peek() {
                     Some(b'"') => s.string(),
-                    Some(_) => Err(s.error(JsonError::InvalidType)),
-                    None => Err(s.error(JsonError::EofWhileParsingValue)),
+                    Some(_) => Err(s.error(JsonErrorKind::InvalidType)),
+                    None => Err(s.error(JsonErrorKind::EofWhileParsingValue)),
                 }
                 .map_err(|e| at.error(e))?;
                 // The name on to the end of the input (the scanner is past
@@ -446,76 +418,16 @@ fn parse_entry<'a>(
 /// A `default`: a JSON number as the nearest `f32`, or `null` as NaN. Any
 /// other value is `InvalidNumber`.
 #[inline(always)]
-fn parse_f32(s: &mut Scanner<'_>) -> Result<f32, ScanError> {
+fn parse_f32(s: &mut Scanner<'_>) -> Result<f32, json::Error> {
     match s.peek() {
-        None => Err(s.error(JsonError::EofWhileParsingValue)),
+        None => Err(s.error(JsonErrorKind::EofWhileParsingValue)),
         Some(b'n') => s.literal(b"null").map(|()| f32::NAN),
         Some(b'-' | b'0'..=b'9') => {
             let start = s.offset();
-            s.number()?.to_f32().ok_or(ScanError::Json { kind: JsonError::InvalidNumber, offset: start })
+            s.number()?.to_f32().ok_or(json::Error::syntax(JsonErrorKind::InvalidNumber, start))
         }
-        Some(_) => Err(s.error(JsonError::InvalidNumber)),
+        Some(_) => Err(s.error(JsonErrorKind::InvalidNumber)),
     }
-}
-
-/// Rejects input whose arrays/objects nest deeper than `max_depth`, in one
-/// flat pass that understands strings and escapes. O(len), O(1) stack.
-///
-/// For callers that hand the bytes to a recursive parser of their own:
-/// neither [`ingest`] nor the model loaders need it (they never recurse),
-/// and they report depth themselves, at the same bracket.
-///
-/// Other syntax errors are left to the parser; this only guarantees that the
-/// parser's recursion is bounded. To do so it reads the bytes as the parser
-/// does: a bare scalar (a number, `true`, or non-JSON such as `abc"[`) runs
-/// up to the next `,`, `]` or `}`, because that is how `serde-json-core`
-/// skips an unknown field's value, and a `"` or bracket inside it starts
-/// nothing.
-pub fn check_depth(bytes: &[u8], max_depth: u8) -> Result<(), IngestError> {
-    let mut depth: u8 = 0;
-    let mut offset = 0;
-    while let Some(&b) = bytes.get(offset) {
-        match b {
-            b'"' => {
-                // Skip the string in runs: only `"` and `\` matter inside.
-                offset += 1;
-                loop {
-                    let rest = bytes.get(offset..).unwrap_or(&[]);
-                    match rest.iter().position(|&c| c == b'"' || c == b'\\') {
-                        Some(run) if rest.get(run) == Some(&b'\\') => offset += run + 2,
-                        Some(run) => {
-                            offset += run;
-                            break;
-                        }
-                        // Unterminated string: nothing deeper can follow.
-                        None => return Ok(()),
-                    }
-                }
-            }
-            b'[' | b'{' => {
-                depth = depth.saturating_add(1);
-                if depth > max_depth {
-                    return Err(IngestError::TooDeep { limit: max_depth, offset });
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            b',' | b':' | b' ' | b'\n' | b'\t' | b'\r' => {}
-            _ => {
-                // A bare scalar: the parser either skips it up to the next
-                // delimiter without recursing or has already failed on it.
-                let rest = bytes.get(offset..).unwrap_or(&[]);
-                match rest.iter().position(|&c| matches!(c, b',' | b']' | b'}')) {
-                    Some(run) => {
-                        offset += run;
-                        continue; // the delimiter itself is handled above
-                    }
-                    None => return Ok(()),
-                }
-            }
-        }
-        offset += 1;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -567,9 +479,8 @@ mod tests {
         );
         assert_eq!(
             parse::<4>(r#"{"version":1,"features":[{"name":"a","default":"x"}]}"#),
-            Err(IngestError::Malformed {
-                kind: JsonError::InvalidNumber,
-                offset: 47,
+            Err(IngestError::Json {
+                error: json::Error::syntax(JsonErrorKind::InvalidNumber, 47),
                 entry: Some(0),
                 field: Some(Field::Default)
             })
@@ -605,7 +516,10 @@ mod tests {
     fn depth_is_bounded_before_parsing_and_brackets_in_strings_do_not_count() {
         let deep =
             format!(r#"{{"version":1,"x":{}{},"features":[{{"name":"a"}}]}}"#, "[".repeat(5000), "]".repeat(5000));
-        assert_eq!(parse::<4>(&deep), Err(IngestError::TooDeep { limit: 16, offset: 32 }));
+        assert_eq!(
+            parse::<4>(&deep),
+            Err(IngestError::Json { error: json::Error::TooDeep { limit: 16, offset: 32 }, entry: None, field: None })
+        );
         let in_string = format!(r#"{{"version":1,"x":"{}\"","features":[{{"name":"a"}}]}}"#, "[".repeat(100));
         assert!(parse::<4>(&in_string).is_ok());
     }
@@ -619,8 +533,11 @@ mod tests {
             "[".repeat(20),
             "]".repeat(20)
         );
-        let bare =
-            |offset| IngestError::Malformed { kind: JsonError::ExpectedSomeValue, offset, entry: None, field: None };
+        let bare = |offset| IngestError::Json {
+            error: json::Error::syntax(JsonErrorKind::ExpectedSomeValue, offset),
+            entry: None,
+            field: None,
+        };
         assert_eq!(parse::<4>(&deep), Err(bare(6)));
         let in_list = format!(
             r#"{{"x": [a:"q, {}{}], "version":1,"features":[{{"name":"a"}}]}}"#,
@@ -631,19 +548,12 @@ mod tests {
     }
 
     #[test]
-    fn check_depth_reads_a_bare_value_as_serde_json_core_skips_it() {
-        // A recursive parser that skips a bare value as serde-json-core
-        // does: a quote inside it must not hide nesting.
-        let deep = format!(r#"{{"x": a", "y": {}{}}}"#, "[".repeat(20), "]".repeat(20));
-        assert_eq!(check_depth(deep.as_bytes(), 16), Err(IngestError::TooDeep { limit: 16, offset: 30 }));
-        let in_list = format!(r#"{{"x": [a:"q, {}{}]}}"#, "[".repeat(20), "]".repeat(20));
-        assert_eq!(check_depth(in_list.as_bytes(), 16), Err(IngestError::TooDeep { limit: 16, offset: 27 }));
-    }
-
-    #[test]
     fn size_limit_is_checked_first() {
         let mut t = FeatureTable::<1>::new(0);
         let limits = Limits { max_bytes: 4, ..Limits::DEFAULT };
-        assert_eq!(ingest(b"{    }", &mut t, limits), Err(IngestError::TooLarge { len: 6, limit: 4 }));
+        assert_eq!(
+            ingest(b"{    }", &mut t, limits),
+            Err(IngestError::Json { error: json::Error::TooLarge { len: 6, limit: 4 }, entry: None, field: None })
+        );
     }
 }

@@ -74,6 +74,11 @@
 //!   [`Score`] with its [`BotScore`], or an explicit [`Unscored`] reason),
 //!   and [`Engine`], which swaps a table + model pair as one checked unit.
 //!
+//! Under ingest and the model loaders, [`json`]: the strict, non-recursive
+//! JSON scanner they share, with its [`Limits`] and its errors
+//! ([`json::Error`]: too large, too deep, or a [`JsonError`] with its kind and
+//! byte offset), which their own errors embed.
+//!
 //! # Features
 //!
 //! - `std`: conveniences for hosted users; [`shared`]: a lock-free handle
@@ -118,7 +123,7 @@ mod bot_score;
 mod decimal;
 pub mod extract;
 pub mod ingest;
-mod json;
+pub mod json;
 pub mod model;
 pub mod name;
 pub mod pair;
@@ -132,7 +137,8 @@ pub mod table;
 pub mod watch;
 
 pub use extract::{Bindings, Extractor, FeatureVector, compute_signals};
-pub use ingest::{Field, IngestError, JsonError, Limits, ingest};
+pub use ingest::{Field, IngestError, ingest};
+pub use json::{JsonError, JsonErrorKind, Limits};
 pub use model::Model;
 pub use model::catboost::CatBoost;
 pub use model::logistic::Logistic;

@@ -3,7 +3,8 @@
 
 use core::fmt;
 
-use crate::ingest::{IngestError, Limits, ingest};
+use crate::ingest::{IngestError, ingest};
+use crate::json::Limits;
 use crate::name::FeatureName;
 use crate::pair::ModelMismatch;
 use crate::slot::Slot;

@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use feature_table::model::catboost::{self, CatBoost, DEFAULT_LIMITS, ModelError, ModelField, table_blocks};
-use feature_table::{JsonError, Limits};
+use feature_table::{JsonErrorKind, Limits, json};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/catboost");
 
@@ -373,13 +373,16 @@ fn real_exports_pass_depth_limit_16_and_nest_deeper_than_8() {
     assert!(load(&bytes).is_ok());
     let mut model = Box::new(Model::new());
     let err = catboost::ingest(&bytes, &mut model, Limits { max_depth: 8, ..DEFAULT_LIMITS }).unwrap_err();
-    assert!(matches!(err, ModelError::TooDeep { limit: 8, .. }), "{err:?}");
+    assert!(matches!(err, ModelError::Json { error: json::Error::TooDeep { .. }, .. }), "{err:?}");
 }
 
 #[test]
 fn hostile_nesting_is_too_deep_at_the_bracket_that_crosses_the_limit() {
     let json = format!(r#"{{"model_info":{}{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
-    assert_eq!(load(json.as_bytes()).unwrap_err(), ModelError::TooDeep { limit: 16, offset: 29 });
+    assert_eq!(
+        load(json.as_bytes()).unwrap_err(),
+        ModelError::Json { error: json::Error::TooDeep { limit: 16, offset: 29 }, field: None, index: None }
+    );
 }
 
 #[test]
@@ -390,17 +393,17 @@ fn non_json_in_a_skipped_section_is_malformed_where_it_starts() {
     let text = String::from_utf8(fixture("depth1_rmse_bias.json")).unwrap();
     let model_info = text.find("\"model_info\":").unwrap() + "\"model_info\":".len();
     for (value, kind, at) in [
-        ("bare", JsonError::ExpectedSomeValue, 0),
-        ("+1", JsonError::ExpectedSomeValue, 0),
-        ("01", JsonError::InvalidNumber, 1),
-        ("1.", JsonError::InvalidNumber, 2),
-        ("NaN", JsonError::ExpectedSomeValue, 0),
-        ("[,1]", JsonError::ExpectedSomeValue, 1),
-        ("\"\\x\"", JsonError::InvalidEscapeSequence, 2),
+        ("bare", JsonErrorKind::ExpectedSomeValue, 0),
+        ("+1", JsonErrorKind::ExpectedSomeValue, 0),
+        ("01", JsonErrorKind::InvalidNumber, 1),
+        ("1.", JsonErrorKind::InvalidNumber, 2),
+        ("NaN", JsonErrorKind::ExpectedSomeValue, 0),
+        ("[,1]", JsonErrorKind::ExpectedSomeValue, 1),
+        ("\"\\x\"", JsonErrorKind::InvalidEscapeSequence, 2),
     ] {
         let json = format!("{}{value},\"skipped\":{}", &text[..model_info], &text[model_info..]);
         let offset = model_info + at;
-        let expected = ModelError::Malformed { kind, offset, field: None, index: None };
+        let expected = ModelError::Json { error: json::Error::syntax(kind, offset), field: None, index: None };
         assert_eq!(load(json.as_bytes()).unwrap_err(), expected, "{value}");
     }
 }
@@ -412,7 +415,11 @@ fn oversized_input_is_rejected_by_size_first() {
     let bytes = fixture("depth1_rmse_bias.json");
     assert_eq!(
         catboost::ingest(&bytes, &mut model, limits),
-        Err(ModelError::TooLarge { len: bytes.len(), limit: 100 })
+        Err(ModelError::Json {
+            error: json::Error::TooLarge { len: bytes.len(), limit: 100 },
+            field: None,
+            index: None
+        })
     );
 }
 
@@ -490,18 +497,16 @@ fn truncated_file_is_malformed_and_says_which_tree_and_field() {
     let cut = &text[..tree3 + 40];
     assert_eq!(
         load(cut).unwrap_err(),
-        ModelError::Malformed {
-            kind: JsonError::EofWhileParsingList,
-            offset: cut.len(),
+        ModelError::Json {
+            error: json::Error::syntax(JsonErrorKind::EofWhileParsingList, cut.len()),
             field: Some(ModelField::LeafValues),
             index: Some(3)
         }
     );
     assert_eq!(
         load(&text[..text.len() - 1]).unwrap_err(),
-        ModelError::Malformed {
-            kind: JsonError::EofWhileParsingObject,
-            offset: text.len() - 1,
+        ModelError::Json {
+            error: json::Error::syntax(JsonErrorKind::EofWhileParsingObject, text.len() - 1),
             field: None,
             index: None
         }
@@ -603,19 +608,50 @@ fn rejected_file_leaves_the_model_empty() {
 
 #[test]
 fn errors_display_what_and_where() {
-    let err = ModelError::Malformed {
-        kind: JsonError::EofWhileParsingList,
-        offset: 1234,
+    let err = ModelError::Json {
+        error: json::Error::syntax(JsonErrorKind::EofWhileParsingList, 1234),
         field: Some(ModelField::LeafValues),
         index: Some(3),
     };
     assert_eq!(
         err.to_string(),
-        "malformed CatBoost JSON at byte 1234 in tree 3 at field `leaf_values`: EOF while parsing a list."
+        "CatBoost model: malformed JSON at byte 1234: EOF while parsing a list in tree 3 at field `leaf_values`"
     );
     assert_eq!(ModelError::TooManyTrees { capacity: 50, found: 100 }.to_string(), "100 trees for capacity 50");
     assert_eq!(
         ModelError::NonFinite { field: ModelField::Borders, index: Some(2) }.to_string(),
         "non-finite number in `borders` in float feature 2"
     );
+}
+
+/// A model of `trees` (each `(splits, leaf values)`, on column 0) as
+/// CatBoost exports it, with scale 1 and bias 0.5.
+fn model_of(trees: &[(usize, &[f64])]) -> Vec<u8> {
+    let trees: Vec<String> = trees
+        .iter()
+        .map(|(depth, leaves)| {
+            let split = r#"{"border":0.5,"float_feature_index":0,"split_type":"FloatFeature"}"#;
+            let splits = vec![split; *depth].join(",");
+            let leaves: Vec<String> = leaves.iter().map(|v| format!("{v:?}")).collect();
+            format!(r#"{{"leaf_values":[{}],"splits":[{splits}]}}"#, leaves.join(","))
+        })
+        .collect();
+    format!(
+        r#"{{"features_info":{{"float_features":[{{"borders":[0.5],"feature_index":0,"flat_feature_index":0,"nan_value_treatment":"AsIs"}}]}},"oblivious_trees":[{}],"scale_and_bias":[1,[0.5]]}}"#,
+        trees.join(",")
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_model_that_scores_every_row_the_same_is_rejected_and_one_constant_tree_is_not() {
+    assert_eq!(load(&model_of(&[])).unwrap_err(), ModelError::NoTrees);
+    // Depth-0 trees (one leaf each), and equal leaves in every tree.
+    assert_eq!(load(&model_of(&[(0, &[1.0]), (0, &[2.0])])).unwrap_err(), ModelError::Constant);
+    assert_eq!(load(&model_of(&[(1, &[3.0, 3.0]), (2, &[-1.0; 4])])).unwrap_err(), ModelError::Constant);
+    // One tree that tells rows apart is enough, wherever it is.
+    let model = load(&model_of(&[(1, &[3.0, 3.0]), (0, &[1.0]), (1, &[0.0, 1.0])])).unwrap();
+    assert_eq!((model.raw(&[0.0]), model.raw(&[1.0])), (4.5, 5.5));
+    let model = load(&model_of(&[(2, &[0.0, 0.0, 0.0, 1.0]), (1, &[2.0, 2.0])])).unwrap();
+    assert_eq!(model.raw(&[1.0]), 3.5);
 }

@@ -9,8 +9,11 @@
 //!    every default bit-for-bit `str::parse::<f32>` of its text.
 //! 2. The same files with a few random byte mutations: whenever `serde_json`
 //!    rejects the result as JSON, ingest rejects it too (never `Ok`).
+//! 3. The same files with the keys ingest reads spelt with `\uXXXX` escapes:
+//!    read exactly as before, as `serde_json` reads them; and a key given
+//!    twice, however spelt, is rejected by both.
 
-use feature_table::{FeatureTable, IngestError, Limits, ingest};
+use feature_table::{FeatureTable, IngestError, Limits, ingest, json};
 use proptest::prelude::*;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -139,7 +142,7 @@ fn json_number() -> impl Strategy<Value = String> {
 }
 
 /// Keys for ignored fields: any string that does not decode to a key ingest
-/// reads (`serde_json` decodes escapes in keys; ingest compares them raw).
+/// reads (both decode escapes in keys).
 fn ignored_key() -> impl Strategy<Value = String> {
     json_string().prop_filter("not a key ingest reads", |k| {
         let decoded: String = serde_json::from_str(k).unwrap();
@@ -275,6 +278,21 @@ proptest! {
     }
 
     #[test]
+    fn keys_spelt_with_escapes_read_exactly_as_serde_json_reads_them(
+        file in file(),
+        escape in any::<u64>(),
+        upper in any::<bool>(),
+    ) {
+        let respelt = respell_keys(&file.text, escape, upper);
+        let original: SerdeFile = serde_json::from_str(&file.text).unwrap();
+        let parsed: SerdeFile = serde_json::from_str(&respelt).map_err(|e| TestCaseError::fail(format!("serde_json: {e}")))?;
+        prop_assert_eq!(parsed.version, original.version);
+        let names = |f: &SerdeFile| f.features.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
+        prop_assert_eq!(names(&parsed), names(&original));
+        prop_assert_eq!(ingest_bytes(respelt.as_bytes()), ingest_bytes(file.text.as_bytes()), "{}", respelt);
+    }
+
+    #[test]
     fn whatever_serde_json_rejects_ingest_rejects(
         file in file(),
         mutations in prop::collection::vec(
@@ -306,6 +324,61 @@ proptest! {
     }
 }
 
+/// `text` with every key ingest reads (`"name"` ... followed by `:`) spelt
+/// with `\uXXXX` escapes: character `i` of the `k`-th key escaped when bit
+/// `(k + i) % 64` of `escape` is set, in upper- or lower-case hex.
+fn respell_keys(text: &str, escape: u64, upper: bool) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    let mut k = 0;
+    'scan: while !rest.is_empty() {
+        for key in ["name", "default", "version", "features"] {
+            let quoted = format!("\"{key}\"");
+            let is_key =
+                rest.starts_with(&quoted) && !out.ends_with('\\') && rest[quoted.len()..].trim_start().starts_with(':');
+            if is_key {
+                out.push('"');
+                for (i, c) in key.chars().enumerate() {
+                    if escape >> ((k + i) % 64) & 1 == 1 {
+                        let code = c as u32;
+                        out.push_str(&if upper { format!("\\u{code:04X}") } else { format!("\\u{code:04x}") });
+                    } else {
+                        out.push(c);
+                    }
+                }
+                out.push('"');
+                rest = &rest[quoted.len()..];
+                k += 1;
+                continue 'scan;
+            }
+        }
+        let c = rest.chars().next().unwrap();
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+#[test]
+fn a_key_given_twice_in_any_spelling_is_rejected_by_ingest_and_serde_json() {
+    use feature_table::Field;
+    let cases = [
+        (r#"{"version": 1, "versio\u006e": 2, "features": [{"name": "a"}]}"#, Field::Version, None),
+        (r#"{"version": 1, "features": [{"name": "a"}], "\u0066eatures": []}"#, Field::Features, None),
+        (r#"{"version": 1, "features": [{"n\u0061me": "a", "name": "b"}]}"#, Field::Name, Some(0)),
+        (r#"{"version": 1, "features": [{"name": "a", "default": 1, "d\u0065fault": 2}]}"#, Field::Default, Some(0)),
+    ];
+    for (case, field, entry) in cases {
+        let error = serde_json::from_str::<SerdeFile>(case).err().map(|e| e.to_string());
+        assert!(error.as_deref().is_some_and(|e| e.starts_with("duplicate field")), "{case}: {error:?}");
+        assert_eq!(ingest_bytes(case.as_bytes()).err(), Some(IngestError::DuplicateField { field, entry }), "{case}");
+    }
+    // Escapes that decode to another key are other keys for both.
+    let other = r#"{"version": 1, "features": [{"name": "a", "n\u00e1me": "b"}]}"#;
+    assert_eq!(serde_json::from_str::<SerdeFile>(other).unwrap().features[0].name, "a");
+    assert_eq!(ingest_bytes(other.as_bytes()).unwrap().get(0).unwrap().name().as_str(), "a");
+}
+
 #[test]
 fn hand_picked_non_json_in_ignored_fields_is_rejected_like_serde_json_does() {
     let cases = [
@@ -333,6 +406,9 @@ fn hand_picked_non_json_in_ignored_fields_is_rejected_like_serde_json_does() {
     ];
     for case in cases {
         assert!(serde_json::from_str::<IgnoredAny>(case).is_err(), "serde_json accepts {case}");
-        assert!(matches!(ingest_bytes(case.as_bytes()), Err(IngestError::Malformed { .. })), "{case}");
+        assert!(
+            matches!(ingest_bytes(case.as_bytes()), Err(IngestError::Json { error: json::Error::Syntax(_), .. })),
+            "{case}"
+        );
     }
 }

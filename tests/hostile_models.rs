@@ -13,7 +13,7 @@ use std::path::Path;
 
 use feature_table::model::catboost::{self, CatBoost, ModelError, ModelField};
 use feature_table::model::logistic::{Logistic, LogisticError};
-use feature_table::{Engine, Extractor, JsonError, Model, ModelMismatch, ModelRejected, Policy, Verdict};
+use feature_table::{Engine, Extractor, JsonError, JsonErrorKind, Model, ModelMismatch, ModelRejected, Policy, Verdict, json};
 
 /// Small enough that every capacity is reachable by a small file.
 type Cb = CatBoost<16, 8, 16, 512>;
@@ -87,7 +87,7 @@ fn load(error: ModelError) -> ModelRejected<ModelError> {
 }
 
 /// The byte offset marked by `|` in `pattern`, which occurs in the corpus
-/// file `file` without the `|`: where a `Malformed` error must point.
+/// file `file` without the `|`: where a `Json` syntax error must point.
 fn at(file: &str, pattern: &str) -> usize {
     let (before, after) = pattern.split_once('|').unwrap();
     let needle = format!("{before}{after}");
@@ -136,18 +136,21 @@ fn every_truncation_of_a_real_export_is_malformed_at_its_end_and_changes_nothing
             && prefix.get(len - number_tail).is_some_and(|b| b"-0123456789".contains(b))
             && matches!(prefix.last(), Some(b'-' | b'+' | b'.' | b'e' | b'E'));
         let error = engine.offer_model(prefix).unwrap_err();
-        let ModelRejected::Load(ModelError::Malformed { kind, offset, .. }) = error else {
+        let ModelRejected::Load(ModelError::Json {
+            error: json::Error::Syntax(JsonError { kind, offset, .. }), ..
+        }) = error
+        else {
             panic!("prefix of {len} bytes: {error:?}");
         };
         assert_eq!(offset, len, "prefix of {len} bytes: {kind:?}");
         let eof = matches!(
             kind,
-            JsonError::EofWhileParsingList
-                | JsonError::EofWhileParsingObject
-                | JsonError::EofWhileParsingString
-                | JsonError::EofWhileParsingValue
+            JsonErrorKind::EofWhileParsingList
+                | JsonErrorKind::EofWhileParsingObject
+                | JsonErrorKind::EofWhileParsingString
+                | JsonErrorKind::EofWhileParsingValue
         );
-        let in_number = kind == JsonError::EofWhileParsingNumber;
+        let in_number = kind == JsonErrorKind::EofWhileParsingNumber;
         assert!(eof || in_number, "prefix of {len} bytes: {kind:?}");
         assert_eq!(in_number, inside_number, "prefix of {len} bytes: {kind:?}");
         numbers_cut += usize::from(in_number);
@@ -172,13 +175,14 @@ fn the_truncations_name_the_field_they_end_in() {
     };
     let cases = [
         // Each marker is the start of the first number of its field.
-        ("-0.17662", ModelField::Borders, Some(1), JsonError::EofWhileParsingList),
-        ("0.6868194", ModelField::LeafValues, Some(0), JsonError::EofWhileParsingList),
-        ("9.781", ModelField::ScaleAndBias, None, JsonError::EofWhileParsingList),
+        ("-0.17662", ModelField::Borders, Some(1), JsonErrorKind::EofWhileParsingList),
+        ("0.6868194", ModelField::LeafValues, Some(0), JsonErrorKind::EofWhileParsingList),
+        ("9.781", ModelField::ScaleAndBias, None, JsonErrorKind::EofWhileParsingList),
     ];
     for (marker, field, index, kind) in cases {
         let cut = cut_in(marker);
-        let expected = load(ModelError::Malformed { kind, offset: cut.len(), field: Some(field), index });
+        let expected =
+            load(ModelError::Json { error: json::Error::syntax(kind, cut.len()), field: Some(field), index });
         assert_rejected_and_pair_unchanged(&mut engine, cut, &expected, marker);
     }
 }
@@ -190,101 +194,101 @@ fn every_hostile_catboost_file_is_rejected_with_its_exact_error() {
     // Each malformed file with the spot its error points at, marked by `|`.
     let malformed = |name, pattern, kind, field, index| {
         let offset = at(&format!("catboost_{name}.json"), pattern);
-        (name, Malformed { kind, offset, field, index })
+        (name, Json { error: json::Error::syntax(kind, offset), field, index })
     };
     let cases: Vec<(&str, ModelError)> = vec![
         // NaN and Infinity are not JSON; 1e999 parses to infinity.
-        malformed("border_nan", r#"[|NaN]"#, JsonError::InvalidNumber, Some(Borders), Some(1)),
-        malformed("border_infinity", r#"[|Infinity]"#, JsonError::InvalidNumber, Some(Borders), Some(1)),
+        malformed("border_nan", r#"[|NaN]"#, JsonErrorKind::InvalidNumber, Some(Borders), Some(1)),
+        malformed("border_infinity", r#"[|Infinity]"#, JsonErrorKind::InvalidNumber, Some(Borders), Some(1)),
         ("border_1e999", NonFinite { field: Borders, index: Some(1) }),
         ("border_f32_overflow", NonFinite { field: Borders, index: Some(1) }),
         ("split_border_1e999", NonFinite { field: Border, index: Some(0) }),
         ("leaf_1e999", NonFinite { field: LeafValues, index: Some(0) }),
         ("leaf_minus_1e999", NonFinite { field: LeafValues, index: Some(0) }),
-        malformed("leaf_nan", r#"[|NaN,"#, JsonError::InvalidNumber, Some(LeafValues), Some(0)),
+        malformed("leaf_nan", r#"[|NaN,"#, JsonErrorKind::InvalidNumber, Some(LeafValues), Some(0)),
         ("leaf_null", NonFinite { field: LeafValues, index: Some(0) }),
         ("scale_1e999", NonFinite { field: ScaleAndBias, index: None }),
         ("bias_1e999", NonFinite { field: ScaleAndBias, index: None }),
-        malformed("bias_nan", r#"[|NaN]"#, JsonError::InvalidNumber, Some(ScaleAndBias), None),
+        malformed("bias_nan", r#"[|NaN]"#, JsonErrorKind::InvalidNumber, Some(ScaleAndBias), None),
         // Wrong types, one field at a time.
         malformed(
             "type_flat_feature_index_string",
             r#""flat_feature_index":|"1""#,
-            JsonError::InvalidType,
+            JsonErrorKind::InvalidType,
             Some(FlatFeatureIndex),
             Some(1),
         ),
         malformed(
             "type_feature_index_negative",
             r#""feature_index":|-1"#,
-            JsonError::InvalidNumber,
+            JsonErrorKind::InvalidNumber,
             Some(FeatureIndex),
             Some(1),
         ),
         malformed(
             "type_nan_value_treatment_number",
             r#""nan_value_treatment":|3"#,
-            JsonError::InvalidType,
+            JsonErrorKind::InvalidType,
             Some(NanValueTreatment),
             Some(1),
         ),
-        malformed("type_borders_string", r#""borders":|"x""#, JsonError::InvalidType, Some(Borders), Some(1)),
-        malformed("type_borders_bool", r#""borders":[|true]"#, JsonError::InvalidNumber, Some(Borders), Some(1)),
+        malformed("type_borders_string", r#""borders":|"x""#, JsonErrorKind::InvalidType, Some(Borders), Some(1)),
+        malformed("type_borders_bool", r#""borders":[|true]"#, JsonErrorKind::InvalidNumber, Some(Borders), Some(1)),
         malformed(
             "type_float_features_object",
             r#""float_features":|{}"#,
-            JsonError::InvalidType,
+            JsonErrorKind::InvalidType,
             Some(FloatFeatures),
             None,
         ),
         malformed(
             "type_features_info_list",
             r#""features_info":|[]"#,
-            JsonError::InvalidType,
+            JsonErrorKind::InvalidType,
             Some(FeaturesInfo),
             None,
         ),
         malformed(
             "type_oblivious_trees_object",
             r#""oblivious_trees":|{}"#,
-            JsonError::InvalidType,
+            JsonErrorKind::InvalidType,
             Some(ObliviousTrees),
             None,
         ),
         malformed(
             "type_leaf_values_string",
             r#""leaf_values":|"x""#,
-            JsonError::InvalidType,
+            JsonErrorKind::InvalidType,
             Some(LeafValues),
             Some(0),
         ),
-        malformed("type_splits_object", r#""splits":|{}"#, JsonError::InvalidType, Some(Splits), Some(0)),
+        malformed("type_splits_object", r#""splits":|{}"#, JsonErrorKind::InvalidType, Some(Splits), Some(0)),
         // `0` parses as the index; the parser then trips on `.5` after the
         // field is done, so only the tree is known.
         malformed(
             "type_float_feature_index_fraction",
             r#""float_feature_index":0|.5"#,
-            JsonError::ExpectedObjectCommaOrEnd,
+            JsonErrorKind::ExpectedObjectCommaOrEnd,
             None,
             Some(0),
         ),
-        malformed("type_border_string", r#""border":|"x""#, JsonError::InvalidNumber, Some(Border), Some(0)),
-        malformed("type_split_type_number", r#""split_type":|1"#, JsonError::InvalidType, Some(SplitType), Some(0)),
+        malformed("type_border_string", r#""border":|"x""#, JsonErrorKind::InvalidNumber, Some(Border), Some(0)),
+        malformed("type_split_type_number", r#""split_type":|1"#, JsonErrorKind::InvalidType, Some(SplitType), Some(0)),
         malformed(
             "type_scale_and_bias_string",
             r#""scale_and_bias":|"x""#,
-            JsonError::InvalidType,
+            JsonErrorKind::InvalidType,
             Some(ScaleAndBias),
             None,
         ),
         malformed(
             "type_scale_and_bias_flat",
             r#""scale_and_bias":[1,|0]"#,
-            JsonError::InvalidType,
+            JsonErrorKind::InvalidType,
             Some(ScaleAndBias),
             None,
         ),
-        malformed("type_root_list", r#"|[{"#, JsonError::InvalidType, None, None),
+        malformed("type_root_list", r#"|[{"#, JsonErrorKind::InvalidType, None, None),
         // What the evaluator cannot compute exactly.
         ("nan_value_treatment_unknown", UnknownNanTreatment { feature: 1 }),
         ("split_type_online_ctr", UnsupportedSplitType { tree: 0, split: 0 }),
@@ -302,6 +306,13 @@ fn every_hostile_catboost_file_is_rejected_with_its_exact_error() {
         ("duplicate_borders", DuplicateField { field: Borders, index: Some(1) }),
         ("duplicate_leaf_values", DuplicateField { field: LeafValues, index: Some(0) }),
         ("duplicate_border", DuplicateField { field: Border, index: Some(0) }),
+        // However the second is spelt (`leaf_v\u0061lues`, `oblivious\u005ftrees`).
+        ("duplicate_leaf_values_escaped", DuplicateField { field: LeafValues, index: Some(0) }),
+        ("duplicate_oblivious_trees_escaped", DuplicateField { field: ObliviousTrees, index: None }),
+        // Models that cannot tell one row from another.
+        ("no_trees", NoTrees),
+        ("constant_trees", Constant),
+        ("zero_scale", Constant),
         // Over the capacities of CatBoost<16, 8, 16, 512>.
         ("over_trees_17", TooManyTrees { capacity: 16, found: 17 }),
         ("over_depth_9", TreeTooDeep { tree: 0, depth: 9, max: 8 }),
@@ -364,7 +375,11 @@ fn deep_nesting_in_model_info_is_too_deep_at_the_bracket_that_crosses_the_limit(
     assert_eq!(engine.offer_model(&nested_model_info(usize::from(limit) - 1)), Ok(()));
     engine.offer_model(REAL).unwrap();
     for levels in [usize::from(limit), 100, 100_000] {
-        let expected = load(ModelError::TooDeep { limit, offset: 14 + usize::from(limit) - 1 });
+        let expected = load(ModelError::Json {
+            error: json::Error::TooDeep { limit, offset: 14 + usize::from(limit) - 1 },
+            field: None,
+            index: None,
+        });
         assert_rejected_and_pair_unchanged(&mut engine, &nested_model_info(levels), &expected, "nested");
     }
 }
@@ -374,7 +389,8 @@ fn a_file_over_the_size_limit_is_too_large_before_it_is_parsed() {
     let mut engine = serving::<Cb>(REAL);
     let limit = catboost::DEFAULT_LIMITS.max_bytes;
     let huge = vec![b' '; limit as usize + 1];
-    let expected = load(ModelError::TooLarge { len: huge.len(), limit });
+    let expected =
+        load(ModelError::Json { error: json::Error::TooLarge { len: huge.len(), limit }, field: None, index: None });
     assert_rejected_and_pair_unchanged(&mut engine, &huge, &expected, "64 MiB + 1");
 }
 
@@ -383,14 +399,25 @@ fn every_hostile_logistic_file_is_rejected_with_its_exact_error() {
     use LogisticError::*;
     let cases: Vec<(&str, ModelRejected<LogisticError>)> = vec![
         ("weight_1e999", ModelRejected::Load(NonFinite { weight: Some(1) })),
-        ("weight_nan", ModelRejected::Load(Malformed { kind: JsonError::InvalidNumber, offset: 23, weight: Some(1) })),
+        (
+            "weight_nan",
+            ModelRejected::Load(Json { error: json::Error::syntax(JsonErrorKind::InvalidNumber, 23), weight: Some(1) }),
+        ),
         ("weight_null", ModelRejected::Load(NonFinite { weight: Some(1) })),
         ("bias_1e999", ModelRejected::Load(NonFinite { weight: None })),
-        ("bias_string", ModelRejected::Load(Malformed { kind: JsonError::InvalidNumber, offset: 8, weight: None })),
-        ("weights_object", ModelRejected::Load(Malformed { kind: JsonError::InvalidType, offset: 20, weight: None })),
+        (
+            "bias_string",
+            ModelRejected::Load(Json { error: json::Error::syntax(JsonErrorKind::InvalidNumber, 8), weight: None }),
+        ),
+        (
+            "weights_object",
+            ModelRejected::Load(Json { error: json::Error::syntax(JsonErrorKind::InvalidType, 20), weight: None }),
+        ),
         ("duplicate_weights", ModelRejected::Load(DuplicateField { field: "weights" })),
+        ("duplicate_weights_escaped", ModelRejected::Load(DuplicateField { field: "weights" })),
         ("missing_bias", ModelRejected::Load(MissingField { field: "bias" })),
         ("no_weights", ModelRejected::Load(NoWeights)),
+        ("all_weights_zero", ModelRejected::Load(AllWeightsZero)),
         ("over_weights_17", ModelRejected::Load(TooManyWeights { capacity: 16, found: 17 })),
     ];
     let mut engine = serving::<Logistic<16>>(LOGISTIC);
@@ -406,7 +433,10 @@ fn every_hostile_logistic_file_is_rejected_with_its_exact_error() {
     for len in 0..LOGISTIC.len() {
         let before = verdicts(&engine);
         assert!(
-            matches!(engine.offer_model(&LOGISTIC[..len]), Err(ModelRejected::Load(Malformed { .. }))),
+            matches!(
+                engine.offer_model(&LOGISTIC[..len]),
+                Err(ModelRejected::Load(Json { error: json::Error::Syntax(_), .. }))
+            ),
             "prefix of {len} bytes"
         );
         assert_eq!(verdicts(&engine), before);

@@ -17,8 +17,8 @@
 
 use feature_table::model::logistic::{Logistic, LogisticError};
 use feature_table::{
-    Accepted, BotScore, Engine, Extractor, FeatureName, IngestError, JsonError, ModelMismatch, ModelRejected, Policy,
-    ReloadError, Unscored,
+    Accepted, BotScore, Engine, Extractor, FeatureName, IngestError, JsonErrorKind, ModelMismatch, ModelRejected, Policy,
+    ReloadError, Unscored, json,
 };
 use proptest::prelude::*;
 
@@ -79,9 +79,10 @@ impl BadModel {
 
     fn error(self) -> LogisticError {
         match self {
-            Self::Truncated => {
-                LogisticError::Malformed { kind: JsonError::EofWhileParsingList, offset: 24, weight: Some(2) }
-            }
+            Self::Truncated => LogisticError::Json {
+                error: json::Error::syntax(JsonErrorKind::EofWhileParsingList, 24),
+                weight: Some(2),
+            },
             Self::NonFiniteWeight => LogisticError::NonFinite { weight: Some(1) },
             Self::NoWeights => LogisticError::NoWeights,
             Self::NoBias => LogisticError::MissingField { field: "bias" },
@@ -306,6 +307,10 @@ impl Reference {
             Op::OfferModel { bias, weights } => {
                 let model = LogisticRef { bias: BIASES[*bias], weights: weights.iter().map(|&w| WEIGHTS[w]).collect() };
                 let result = match &self.table {
+                    // A model that cannot tell rows apart is refused on load.
+                    _ if model.weights.iter().all(|&w| w == 0.0) => {
+                        Err(ModelRejected::Load(LogisticError::AllWeightsZero))
+                    }
                     Some((_, features)) if model.weights.len() > features.len() => {
                         Err(ModelRejected::ModelMismatch(ModelMismatch {
                             model_reads: model.weights.len(),

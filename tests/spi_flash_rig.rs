@@ -6,7 +6,7 @@
 mod rig;
 
 use embedded_hal::spi::{Error as _, ErrorKind};
-use feature_table::{IngestError, JsonError, Policy, ReloadError, Reloader};
+use feature_table::{IngestError, JsonError, JsonErrorKind, Policy, ReloadError, Reloader, json};
 use rig::{FlashLoader, LoadError, SimFlash, SimPin, SimSpiError, image};
 
 /// Loader buffer: 16 KiB, room for a 200-feature file.
@@ -74,12 +74,15 @@ fn truncated_image_is_rejected_as_malformed_eof_and_led_turns_on() {
     assert!(
         matches!(
             err,
-            LoadError::Rejected(ReloadError::Ingest(IngestError::Malformed {
-                kind: JsonError::EofWhileParsingObject
-                    | JsonError::EofWhileParsingString
-                    | JsonError::EofWhileParsingValue
-                    | JsonError::EofWhileParsingList
-                    | JsonError::EofWhileParsingNumber,
+            LoadError::Rejected(ReloadError::Ingest(IngestError::Json {
+                error: json::Error::Syntax(JsonError {
+                    kind: JsonErrorKind::EofWhileParsingObject
+                        | JsonErrorKind::EofWhileParsingString
+                        | JsonErrorKind::EofWhileParsingValue
+                        | JsonErrorKind::EofWhileParsingList
+                        | JsonErrorKind::EofWhileParsingNumber,
+                    ..
+                }),
                 ..
             }))
         ),
@@ -100,7 +103,13 @@ fn header_longer_than_what_was_written_reads_erased_flash_and_is_rejected() {
 
     let err = loader.load(&mut reloader, 0).unwrap_err();
 
-    assert!(matches!(err, LoadError::Rejected(ReloadError::Ingest(IngestError::Malformed { .. }))), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            LoadError::Rejected(ReloadError::Ingest(IngestError::Json { error: json::Error::Syntax(_), .. }))
+        ),
+        "{err:?}"
+    );
     assert_eq!(reloader.active().unwrap(), &before);
     assert_eq!(loader.led().is_high(), Some(true));
 }

@@ -9,7 +9,7 @@
 use std::process::Command;
 
 use feature_table::model::catboost;
-use feature_table::{FeatureTable, IngestError, JsonError, Limits, ingest};
+use feature_table::{FeatureTable, IngestError, JsonErrorKind, Limits, ingest, json};
 
 const SMALL_STACK: usize = 64 * 1024;
 
@@ -61,7 +61,11 @@ fn one_level_more_than_the_default_limit_is_too_deep_at_its_bracket() {
     let depth = usize::from(Limits::DEFAULT.max_depth);
     assert_eq!(
         ingest_on_stack(SMALL_STACK, nested(depth), Limits::DEFAULT),
-        Err(IngestError::TooDeep { limit: 16, offset: 9 + depth - 1 })
+        Err(IngestError::Json {
+            error: json::Error::TooDeep { limit: 16, offset: 9 + depth - 1 },
+            entry: None,
+            field: None
+        })
     );
 }
 
@@ -71,7 +75,11 @@ fn five_thousand_and_a_million_levels_are_too_deep_on_a_64_kib_stack_not_an_over
         let limits = Limits { max_bytes: u32::MAX, ..Limits::DEFAULT };
         assert_eq!(
             ingest_on_stack(SMALL_STACK, nested(levels), limits),
-            Err(IngestError::TooDeep { limit: 16, offset: 9 + 15 })
+            Err(IngestError::Json {
+                error: json::Error::TooDeep { limit: 16, offset: 9 + 15 },
+                entry: None,
+                field: None
+            })
         );
     }
 }
@@ -87,7 +95,11 @@ fn a_million_levels_after_a_quote_in_a_skipped_bare_value_are_rejected_not_an_ov
     let limits = Limits { max_bytes: u32::MAX, ..Limits::DEFAULT };
     assert_eq!(
         ingest_on_stack(SMALL_STACK, bytes, limits),
-        Err(IngestError::Malformed { kind: JsonError::ExpectedSomeValue, offset: 6, entry: None, field: None })
+        Err(IngestError::Json {
+            error: json::Error::syntax(JsonErrorKind::ExpectedSomeValue, 6),
+            entry: None,
+            field: None
+        })
     );
 }
 
@@ -100,7 +112,11 @@ fn a_million_levels_in_an_entry_are_too_deep_at_the_largest_limit_on_a_64_kib_st
     // The entry is level 3: the 253rd bracket is level 256.
     assert_eq!(
         ingest_on_stack(SMALL_STACK, bytes, limits),
-        Err(IngestError::TooDeep { limit: u8::MAX, offset: head.len() + 252 })
+        Err(IngestError::Json {
+            error: json::Error::TooDeep { limit: u8::MAX, offset: head.len() + 252 },
+            entry: Some(0),
+            field: None
+        })
     );
 }
 
@@ -243,12 +259,20 @@ fn deep_model_info_is_too_deep_on_a_64_kib_stack_not_an_overflow() {
     for levels in [16, 5_000, 1_000_000] {
         assert_eq!(
             catboost_on_stack(SMALL_STACK, nested_model_info(levels), limits),
-            Err(catboost::ModelError::TooDeep { limit: 16, offset: 14 + 15 }),
+            Err(catboost::ModelError::Json {
+                error: json::Error::TooDeep { limit: 16, offset: 14 + 15 },
+                field: None,
+                index: None
+            }),
             "{levels} levels in model_info"
         );
         assert_eq!(
             catboost_on_stack(SMALL_STACK, nested_in_float_feature(levels), limits),
-            Err(catboost::ModelError::TooDeep { limit: 16, offset: 41 + 12 }),
+            Err(catboost::ModelError::Json {
+                error: json::Error::TooDeep { limit: 16, offset: 41 + 12 },
+                field: None,
+                index: Some(0)
+            }),
             "{levels} levels in a float feature"
         );
     }

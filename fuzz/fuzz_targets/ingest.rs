@@ -2,7 +2,7 @@
 //! deterministic, and anything it accepts must be a valid table.
 #![no_main]
 
-use feature_table::{FeatureName, FeatureTable, IngestError, Limits, ingest};
+use feature_table::{FeatureName, FeatureTable, IngestError, Limits, ingest, json};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
             ingest(data, &mut dirty, Limits::DEFAULT).unwrap();
             assert_eq!(dirty, table);
         }
-        Err(IngestError::TooDeep { .. }) => {
+        Err(IngestError::Json { error: json::Error::TooDeep { .. }, .. }) => {
             // The deepest nesting the limits allow must not exhaust the
             // stack either.
             let mut deep = FeatureTable::<200>::new(0);

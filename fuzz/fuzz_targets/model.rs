@@ -5,7 +5,7 @@
 //! result does not depend on what the model held before.
 #![no_main]
 
-use feature_table::Limits;
+use feature_table::{Limits, json};
 use feature_table::model::Model;
 use feature_table::model::catboost::{self, CatBoost, ModelError};
 use feature_table::model::logistic::{Logistic, LogisticError};
@@ -71,7 +71,7 @@ fn catboost_pair(data: &[u8], fresh: &mut Cb, dirty: &mut Cb) {
                     assert_eq!(model.raw(&row), 0.0, "a rejected model is not empty");
                 }
             }
-            if let ModelError::TooDeep { .. } = error {
+            if let ModelError::Json { error: json::Error::TooDeep { .. }, .. } = error {
                 // The deepest nesting the limits allow must not exhaust
                 // the stack either.
                 let _ = catboost::ingest(data, fresh, Limits { max_bytes: u32::MAX, max_depth: u8::MAX });
@@ -88,7 +88,7 @@ fn logistic_case(data: &[u8]) {
             assert!((1..=256).contains(&model.feature_count()));
             assert!(model.bias().is_finite() && model.weights().iter().all(|w| w.is_finite()));
         }
-        Err(LogisticError::TooDeep { .. }) => {
+        Err(LogisticError::Json { error: json::Error::TooDeep { .. }, .. }) => {
             let _ = model.load_with(data, Limits { max_bytes: u32::MAX, max_depth: u8::MAX });
         }
         Err(error) => assert!(!error.to_string().is_empty()),

@@ -9,8 +9,7 @@
 use core::fmt;
 
 use super::read;
-use crate::ingest::{JsonError, Limits};
-use crate::json::{Key, KnownKey, ScanError, Scanner};
+use crate::json::{self, Key, KnownKey, Limits, Scanner};
 use crate::model::Model;
 
 /// Bias plus at most `F` weights.
@@ -52,18 +51,17 @@ impl<const F: usize> Logistic<F> {
     /// The file is read once by the crate's strict JSON scanner (RFC 8259
     /// JSON, unknown fields included), straight into the weights. Fails
     /// with a [`LogisticError`] that says what and where; on failure `self`
-    /// is unspecified (but valid).
+    /// is unspecified (but valid). A model whose weights are all zero would
+    /// score every row as its bias, and is refused
+    /// ([`LogisticError::AllWeightsZero`]).
     ///
     /// Cost: O(len), no allocation, no recursion: O(1) stack whatever the
     /// input.
     pub fn load_with(&mut self, bytes: &[u8], limits: Limits) -> Result<(), LogisticError> {
-        if bytes.len() > limits.max_bytes as usize {
-            return Err(LogisticError::TooLarge { len: bytes.len(), limit: limits.max_bytes });
-        }
+        let mut at = Position { weight: None };
+        let mut s = at.error(Scanner::with_limits(bytes, limits))?;
         self.bias = 0.0;
         self.weights.clear();
-        let mut s = Scanner::new(bytes, limits.max_depth);
-        let mut at = Position { limit: limits.max_depth, weight: None };
         let (bias, found, non_finite) = self.parse(&mut s, &mut at)?;
         at.error(s.end())?;
         let (Some(bias), Some(found)) = (bias, found) else {
@@ -80,6 +78,9 @@ impl<const F: usize> Logistic<F> {
         }
         if found == 0 {
             return Err(LogisticError::NoWeights);
+        }
+        if self.weights.iter().all(|&w| w == 0.0) {
+            return Err(LogisticError::AllWeightsZero);
         }
         self.bias = bias;
         Ok(())
@@ -315,27 +316,12 @@ const LANES: usize = 16;
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum LogisticError {
-    /// The input is `len` bytes; the limit is `limit`.
-    TooLarge {
-        /// Input length.
-        len: usize,
-        /// The limit.
-        limit: u32,
-    },
-    /// Arrays/objects nest deeper than `limit` at byte `offset`.
-    TooDeep {
-        /// The limit.
-        limit: u8,
-        /// Offset of the bracket that crossed the limit.
-        offset: usize,
-    },
-    /// Not well-formed JSON of the expected shape.
-    Malformed {
-        /// What the parser found.
-        kind: JsonError,
-        /// Byte offset where it found it: the offending byte, or the input
-        /// length if the input ended early.
-        offset: usize,
+    /// The input is too large, nests too deep, or is not JSON of the
+    /// expected shape: the JSON layer's [`json::Error`], with the weight
+    /// being read. Size is checked before reading.
+    Json {
+        /// What the JSON layer found, with its byte offset.
+        error: json::Error,
         /// The weight being parsed, if any.
         weight: Option<usize>,
     },
@@ -363,29 +349,28 @@ pub enum LogisticError {
     },
     /// The weights list is empty.
     NoWeights,
+    /// Every weight is zero: the model would score every row as its bias.
+    AllWeightsZero,
 }
 
 impl fmt::Display for LogisticError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::TooLarge { len, limit } => write!(f, "model is {len} bytes, the limit is {limit}"),
-            Self::TooDeep { limit, offset } => write!(f, "nesting deeper than {limit} levels at byte {offset}"),
-            Self::Malformed { kind, offset, weight: Some(i) } => {
-                write!(f, "malformed model JSON at byte {offset} in weight {i}: {kind}")
-            }
-            Self::Malformed { kind, offset, weight: None } => {
-                write!(f, "malformed model JSON at byte {offset}: {kind}")
-            }
+            Self::Json { error, weight: Some(i) } => write!(f, "logistic model: {error} in weight {i}"),
+            Self::Json { error, weight: None } => write!(f, "logistic model: {error}"),
             Self::MissingField { field } => write!(f, "the model has no `{field}`"),
             Self::DuplicateField { field } => write!(f, "the model has `{field}` twice"),
             Self::TooManyWeights { capacity, found } => write!(f, "{found} weights for capacity {capacity}"),
             Self::NonFinite { weight: Some(i) } => write!(f, "weight {i} is not a finite f32"),
             Self::NonFinite { weight: None } => f.write_str("the bias is not a finite f32"),
             Self::NoWeights => f.write_str("the weights list is empty"),
+            Self::AllWeightsZero => f.write_str("every weight is zero: the model would score every row as its bias"),
         }
     }
 }
 
+/// `Display` includes the inner [`json::Error`]'s message, so `source` is
+/// `None` (the message or the source, not both).
 impl core::error::Error for LogisticError {}
 
 /// The keys a logistic model file has.
@@ -393,21 +378,15 @@ const KEYS: [KnownKey; 2] = [KnownKey::new(b"bias"), KnownKey::new(b"weights")];
 
 /// Where the parse is, for errors.
 struct Position {
-    /// [`Limits::max_depth`], for `TooDeep`.
-    limit: u8,
     /// The weight being read, inside the `weights` list.
     weight: Option<usize>,
 }
 
 impl Position {
-    /// A scanner result with its error placed: `Malformed` at the current
-    /// weight, or `TooDeep`.
+    /// A JSON layer result with its error placed at the current weight.
     #[inline(always)]
-    fn error<T>(&self, result: Result<T, ScanError>) -> Result<T, LogisticError> {
-        result.map_err(|e| match e {
-            ScanError::Json { kind, offset } => LogisticError::Malformed { kind, offset, weight: self.weight },
-            ScanError::TooDeep { offset } => LogisticError::TooDeep { limit: self.limit, offset },
-        })
+    fn error<T>(&self, result: Result<T, json::Error>) -> Result<T, LogisticError> {
+        result.map_err(|error| LogisticError::Json { error, weight: self.weight })
     }
 }
 
@@ -465,6 +444,7 @@ impl<const F: usize> Logistic<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::JsonErrorKind;
 
     fn load<const F: usize>(json: &str) -> Result<Logistic<F>, LogisticError> {
         let mut m = Logistic::<F>::new();
@@ -506,7 +486,8 @@ mod tests {
     #[test]
     fn every_planned_lane_sums_in_signal_order_and_agrees_with_raw_within_rounding() {
         for n in 1..=40_usize {
-            let weights: Vec<String> = (0..n).map(|i| format!("{:?}", (i as f32 * 0.37).sin())).collect();
+            // (Offset from 0 so that no model is all zeros, which load refuses.)
+            let weights: Vec<String> = (0..n).map(|i| format!("{:?}", (i as f32 * 0.37 + 0.1).sin())).collect();
             let m = load::<64>(&format!(r#"{{"bias":0.5,"weights":[{}]}}"#, weights.join(","))).unwrap();
             // The identity, the reverse and a stride through 0..n, in a
             // table two features longer than the model.
@@ -600,15 +581,19 @@ mod tests {
         );
         assert_eq!(
             load::<4>(r#"{"bias":1,"weights":[1,"x"]}"#),
-            Err(LogisticError::Malformed { kind: JsonError::InvalidNumber, offset: 23, weight: Some(1) })
+            Err(LogisticError::Json { error: json::Error::syntax(JsonErrorKind::InvalidNumber, 23), weight: Some(1) })
         );
         assert_eq!(
             load::<4>(r#"{"bias":1,"weights":[1"#),
-            Err(LogisticError::Malformed { kind: JsonError::EofWhileParsingList, offset: 22, weight: Some(1) })
+            Err(LogisticError::Json {
+                error: json::Error::syntax(JsonErrorKind::EofWhileParsingList, 22),
+                weight: Some(1)
+            })
         );
         assert_eq!(
-            LogisticError::Malformed { kind: JsonError::EofWhileParsingList, offset: 22, weight: Some(1) }.to_string(),
-            "malformed model JSON at byte 22 in weight 1: EOF while parsing a list."
+            LogisticError::Json { error: json::Error::syntax(JsonErrorKind::EofWhileParsingList, 22), weight: Some(1) }
+                .to_string(),
+            "logistic model: malformed JSON at byte 22: EOF while parsing a list in weight 1"
         );
     }
 
@@ -618,13 +603,16 @@ mod tests {
         // scanner rejects it where it starts.
         assert_eq!(
             load::<4>(r#"{"meta":abc,"bias":1,"weights":[2]}"#),
-            Err(LogisticError::Malformed { kind: JsonError::ExpectedSomeValue, offset: 8, weight: None })
+            Err(LogisticError::Json { error: json::Error::syntax(JsonErrorKind::ExpectedSomeValue, 8), weight: None })
         );
         let deep = format!(r#"{{"meta":{}{},"bias":1,"weights":[2]}}"#, "[".repeat(100_000), "]".repeat(100_000));
-        assert_eq!(load::<4>(&deep), Err(LogisticError::TooDeep { limit: 16, offset: 8 + 15 }));
         assert_eq!(
-            LogisticError::TooDeep { limit: 16, offset: 23 }.to_string(),
-            "nesting deeper than 16 levels at byte 23"
+            load::<4>(&deep),
+            Err(LogisticError::Json { error: json::Error::TooDeep { limit: 16, offset: 8 + 15 }, weight: None })
+        );
+        assert_eq!(
+            LogisticError::Json { error: json::Error::TooDeep { limit: 16, offset: 23 }, weight: None }.to_string(),
+            "logistic model: nesting deeper than 16 levels at byte 23"
         );
     }
 

@@ -4,44 +4,43 @@
 //!
 //! Each function starts where a value must begin (the scanner after a `:`,
 //! or at a list element) and consumes it. The error kinds are the ones
-//! `serde-json-core` gave the loaders for the same faults, so the loaders'
-//! errors keep their kinds: a value of the wrong type is `InvalidType`
+//! `serde-json-core` gave the loaders for the same faults (the loaders used
+//! it before the scanner), so the loaders' errors keep their kinds: a value of the wrong type is `InvalidType`
 //! (`InvalidNumber` where a number is expected), a negative index
 //! `InvalidNumber`, and the input ending before the value
 //! `EofWhileParsingValue`.
 
-use crate::ingest::JsonError;
-use crate::json::{ScanError, Scanner};
+use crate::json::{Error, JsonErrorKind, Scanner};
 
 /// A JSON integer that fits a `usize` (an index): a `-` or a value past
 /// `usize::MAX` is `InvalidNumber`, any other non-number `InvalidType`. It
 /// stops after the digits, so a fraction or exponent is an error of the
 /// enclosing object or list (`ExpectedObjectCommaOrEnd` at the `.`).
-pub(super) fn index(s: &mut Scanner<'_>) -> Result<usize, ScanError> {
+pub(super) fn index(s: &mut Scanner<'_>) -> Result<usize, Error> {
     match s.peek() {
-        None => Err(s.error(JsonError::EofWhileParsingValue)),
-        Some(b'-') => Err(s.error(JsonError::InvalidNumber)),
+        None => Err(s.error(JsonErrorKind::EofWhileParsingValue)),
+        Some(b'-') => Err(s.error(JsonErrorKind::InvalidNumber)),
         Some(b'0'..=b'9') => {
             let start = s.offset();
             let value = s.unsigned()?;
-            usize::try_from(value).map_err(|_| ScanError::Json { kind: JsonError::InvalidNumber, offset: start })
+            usize::try_from(value).map_err(|_| Error::syntax(JsonErrorKind::InvalidNumber, start))
         }
-        Some(_) => Err(s.error(JsonError::InvalidType)),
+        Some(_) => Err(s.error(JsonErrorKind::InvalidType)),
     }
 }
 
 /// A JSON number as the nearest `f64`, or `null` as NaN (for the caller's
 /// finiteness check to reject). Any other value is `InvalidNumber`.
 #[inline]
-pub(super) fn f64(s: &mut Scanner<'_>) -> Result<f64, ScanError> {
+pub(super) fn f64(s: &mut Scanner<'_>) -> Result<f64, Error> {
     match s.peek() {
-        None => Err(s.error(JsonError::EofWhileParsingValue)),
+        None => Err(s.error(JsonErrorKind::EofWhileParsingValue)),
         Some(b'n') => s.literal(b"null").map(|()| f64::NAN),
         Some(b'-' | b'0'..=b'9') => {
             let start = s.offset();
-            s.number()?.to_f64().ok_or(ScanError::Json { kind: JsonError::InvalidNumber, offset: start })
+            s.number()?.to_f64().ok_or(Error::syntax(JsonErrorKind::InvalidNumber, start))
         }
-        Some(_) => Err(s.error(JsonError::InvalidNumber)),
+        Some(_) => Err(s.error(JsonErrorKind::InvalidNumber)),
     }
 }
 
@@ -54,9 +53,9 @@ pub(super) fn f64(s: &mut Scanner<'_>) -> Result<f64, ScanError> {
 /// CatBoost writes (the exact `f32` fallback is a big-integer search, far
 /// slower than those): see [`narrow`].
 #[inline]
-pub(super) fn f32(s: &mut Scanner<'_>) -> Result<f32, ScanError> {
+pub(super) fn f32(s: &mut Scanner<'_>) -> Result<f32, Error> {
     match s.peek() {
-        None => Err(s.error(JsonError::EofWhileParsingValue)),
+        None => Err(s.error(JsonErrorKind::EofWhileParsingValue)),
         Some(b'n') => s.literal(b"null").map(|()| f32::NAN),
         Some(b'-' | b'0'..=b'9') => {
             let start = s.offset();
@@ -65,9 +64,9 @@ pub(super) fn f32(s: &mut Scanner<'_>) -> Result<f32, ScanError> {
                 .to_f64()
                 .and_then(narrow)
                 .or_else(|| number.to_f32())
-                .ok_or(ScanError::Json { kind: JsonError::InvalidNumber, offset: start })
+                .ok_or(Error::syntax(JsonErrorKind::InvalidNumber, start))
         }
-        Some(_) => Err(s.error(JsonError::InvalidNumber)),
+        Some(_) => Err(s.error(JsonErrorKind::InvalidNumber)),
     }
 }
 
@@ -102,16 +101,16 @@ const TWO_POW_150: f64 = f64::from_bits((1023 + 150) << 52);
 
 /// A string's raw contents (escapes not decoded, so they compare byte for
 /// byte: `"AsI\u0073"` is not `AsIs`). Any other value is `InvalidType`.
-pub(super) fn string<'a>(s: &mut Scanner<'a>) -> Result<&'a [u8], ScanError> {
+pub(super) fn string<'a>(s: &mut Scanner<'a>) -> Result<&'a [u8], Error> {
     match s.peek() {
         Some(b'"') => s.string(),
-        Some(_) => Err(s.error(JsonError::InvalidType)),
-        None => Err(s.error(JsonError::EofWhileParsingValue)),
+        Some(_) => Err(s.error(JsonErrorKind::InvalidType)),
+        None => Err(s.error(JsonErrorKind::EofWhileParsingValue)),
     }
 }
 
 /// The length of a list whose elements are validated and skipped.
-pub(super) fn count(s: &mut Scanner<'_>) -> Result<usize, ScanError> {
+pub(super) fn count(s: &mut Scanner<'_>) -> Result<usize, Error> {
     s.open(false)?;
     let mut count: usize = 0;
     let mut first = true;

@@ -170,6 +170,8 @@ const _: () = {
     format::<ft::Field>();
     format::<ft::IngestError>();
     format::<ft::JsonError>();
+    format::<ft::JsonErrorKind>();
+    format::<ft::json::Error>();
     format::<ft::Limits>();
     format::<ft::NameError>();
     format::<ft::Policy>();

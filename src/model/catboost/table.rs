@@ -298,7 +298,11 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                     .filter(|b| b.get(lane).is_some_and(|&b| f32::from_bits(b) < border))
                     .count();
                 let first = first_row.get(c).copied().unwrap_or(0) as usize;
-                let (g, block, byte) = (tree / (16 * group), tree / 16 % group, tree % 16);
+                // `tree / 16 / group`, not `tree / (16 * group)`: the same
+                // value, but `16 * group` could wrap to 0 for all the
+                // optimizer knows (it no longer sees the parse that bounds
+                // `group`), which linked a division-by-zero panic.
+                let (g, block, byte) = (tree / 16 / group, tree / 16 % group, tree % 16);
                 for bin in rank + 1..=k {
                     let index = (g * rows + first + bin) * group + block;
                     if let Some(b) = table.get_mut(index).and_then(|b| b.0.get_mut(byte)) {

@@ -1,9 +1,11 @@
-//! A strict, single-pass, iterative JSON scanner over a byte slice.
+//! The JSON layer: a strict, single-pass, iterative JSON scanner over a byte
+//! slice, its [`Limits`] and its errors.
 //!
-//! The scanner gives a schema-driven parser (today [`ingest`](crate::ingest))
-//! the JSON primitives it needs: whitespace, object keys, array elements,
-//! strings, numbers and literals, and [`Scanner::skip_value`], which skips a
-//! value of any type — validating it fully — without recursion.
+//! The scanner (crate-internal) gives the schema-driven parsers
+//! ([`ingest`](crate::ingest()) and the model loaders) the JSON primitives
+//! they need: whitespace, object keys, array elements, strings, numbers and
+//! literals, and a skip of a value of any type, which validates it fully
+//! without recursion.
 //!
 //! What it checks is RFC 8259 JSON, with no extensions:
 //!
@@ -22,33 +24,49 @@
 //! bracket is one bit of a fixed 256-bit stack (a depth is a `u8`), so the
 //! scanner uses O(1) stack whatever the input.
 //!
-//! Error kinds are `serde-json-core`'s [`JsonError`], chosen as that parser
-//! chose them where both parsers reject an input, so that callers that
-//! switch keep their error kinds; where the strictness is new: a raw control
-//! character or invalid UTF-8 in a string is `InvalidUnicodeCodePoint`, a bad
-//! escape is `InvalidEscapeSequence`, input ending where a number needs a
-//! digit is `EofWhileParsingNumber`, any other bad number is `InvalidNumber`,
-//! and a bad value (a bare word, a leading comma) is `ExpectedSomeValue`.
-//! Every error carries the byte offset where it was found (the input length
-//! for a premature end).
+//! Error kinds are named as `serde-json-core` names them ([`JsonErrorKind`]),
+//! and chosen as that parser chose them where both parsers reject an input,
+//! so that callers that switched keep their error kinds; where the
+//! strictness is new: a raw control character or invalid UTF-8 in a string
+//! is `InvalidUnicodeCodePoint`, a bad escape is `InvalidEscapeSequence`,
+//! input ending where a number needs a digit is `EofWhileParsingNumber`, any
+//! other bad number is `InvalidNumber`, and a bad value (a bare word, a
+//! leading comma) is `ExpectedSomeValue`. Every syntax error
+//! ([`JsonError`]) carries the byte offset where it was found (the input
+//! length for a premature end).
+//!
+//! This module is the bottom layer: [`ingest`](crate::ingest()) and the
+//! model loaders read JSON through it, share its [`Limits`], and embed its
+//! [`Error`] (too large, too deep, or a syntax error) in their own errors,
+//! with where in their schema it happened.
 
-use crate::ingest::JsonError;
+mod error;
 
-/// Why scanning stopped.
+pub use error::{Error, JsonError, JsonErrorKind};
+
+/// Bounds applied to a JSON input before and while it is read: by
+/// [`ingest`](crate::ingest()) and by the model loaders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ScanError {
-    /// The input is not JSON: `kind`, found at byte `offset`.
-    Json {
-        /// What is wrong.
-        kind: JsonError,
-        /// Where: the offending byte, or the input length at a premature end.
-        offset: usize,
-    },
-    /// The bracket at byte `offset` opens a level deeper than the limit.
-    TooDeep {
-        /// Offset of the bracket.
-        offset: usize,
-    },
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Limits {
+    /// Largest accepted input, in bytes.
+    pub max_bytes: u32,
+    /// Deepest accepted nesting of arrays and objects. A feature file needs 3
+    /// (document, `features` list, entry); the rest is for producers'
+    /// metadata. The readers do not recurse, so a level costs them no stack.
+    pub max_depth: u8,
+}
+
+impl Limits {
+    /// 1 MiB and depth 16: roomy for real files (a 200-feature file is about
+    /// 10 KB) and a bounded stack on a microcontroller.
+    pub const DEFAULT: Self = Self { max_bytes: 1 << 20, max_depth: 16 };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
 }
 
 /// A validated JSON number, with what a fast conversion needs.
@@ -75,7 +93,8 @@ pub(crate) struct Number<'a> {
 pub(crate) enum Key<'a> {
     /// The `i`-th of the keys the caller listed.
     Known(usize),
-    /// Any other key, raw (escapes not decoded).
+    /// Any other key, raw (escapes not decoded): compare it with
+    /// [`key_is`].
     Other(&'a [u8]),
 }
 
@@ -91,7 +110,7 @@ pub(crate) struct KnownKey {
 }
 
 impl KnownKey {
-    /// Prepares `key`, which must be at most 14 bytes without `"` or `\`
+    /// Prepares `key`, which must be at most 14 ASCII bytes without `"` or `\`
     /// (checked at compile time when used in a `const`).
     pub(crate) const fn new(key: &'static [u8]) -> Self {
         assert!(key.len() <= 14, "a known key is at most 14 bytes");
@@ -100,7 +119,7 @@ impl KnownKey {
         while i < key.len() {
             #[allow(clippy::indexing_slicing)] // `i < key.len()`
             let b = key[i];
-            assert!(b != b'"' && b != b'\\', "a known key has no quote or backslash");
+            assert!(b.is_ascii() && b != b'"' && b != b'\\', "a known key is ASCII, with no quote or backslash");
             word |= (b as u128) << (8 * (i + 1));
             i += 1;
         }
@@ -109,6 +128,55 @@ impl KnownKey {
         let mask = if len == 16 { u128::MAX } else { (1u128 << (8 * len)) - 1 };
         Self { key, word, mask, len }
     }
+}
+
+/// Whether the raw contents of a validated string, `raw`, decode to the
+/// ASCII `key` (escapes decoded, as RFC 8259 reads a key: `"n\u0061me"` is
+/// `name`). Byte for byte first; only a key with a `\` is decoded, one
+/// character at a time against `key`, so no buffer: O(len), no allocation.
+pub(crate) fn key_is(raw: &[u8], key: &[u8]) -> bool {
+    if raw == key {
+        return true;
+    }
+    if !raw.contains(&b'\\') {
+        return false;
+    }
+    let mut bytes = raw.iter();
+    let mut expected = key.iter();
+    while let Some(&b) = bytes.next() {
+        let decoded = if b == b'\\' {
+            match bytes.next() {
+                Some(b'b') => 0x08,
+                Some(b'f') => 0x0c,
+                Some(b'n') => b'\n',
+                Some(b'r') => b'\r',
+                Some(b't') => b'\t',
+                Some(b'u') => {
+                    let mut unit: u32 = 0;
+                    for _ in 0..4 {
+                        match bytes.next().and_then(|&h| char::from(h).to_digit(16)) {
+                            Some(digit) => unit = unit << 4 | digit,
+                            None => return false,
+                        }
+                    }
+                    // Past ASCII (a surrogate too): no ASCII key matches.
+                    match u8::try_from(unit) {
+                        Ok(unit) if unit.is_ascii() => unit,
+                        _ => return false,
+                    }
+                }
+                // `"`, `\` and `/` stand for themselves.
+                Some(&other) => other,
+                None => return false,
+            }
+        } else {
+            b
+        };
+        if expected.next() != Some(&decoded) {
+            return false;
+        }
+    }
+    expected.next().is_none()
 }
 
 /// Powers of ten exactly representable as `f32` (5^10 < 2^24).
@@ -235,6 +303,16 @@ impl<'a> Scanner<'a> {
         Self { bytes, pos: 0, depth: 0, max_depth, objects: [0; 4] }
     }
 
+    /// A scanner at the start of `bytes`, after checking them against
+    /// `limits`: [`Error::TooLarge`] past [`Limits::max_bytes`], and nesting
+    /// deeper than [`Limits::max_depth`] is [`Error::TooDeep`] when reached.
+    pub(crate) fn with_limits(bytes: &'a [u8], limits: Limits) -> Result<Self, Error> {
+        if bytes.len() > limits.max_bytes as usize {
+            return Err(Error::TooLarge { len: bytes.len(), limit: limits.max_bytes });
+        }
+        Ok(Self::new(bytes, limits.max_depth))
+    }
+
     /// The current byte offset.
     pub(crate) const fn offset(&self) -> usize {
         self.pos
@@ -262,8 +340,8 @@ impl<'a> Scanner<'a> {
     }
 
     /// An error of `kind` at the current offset.
-    pub(crate) const fn error(&self, kind: JsonError) -> ScanError {
-        ScanError::Json { kind, offset: self.pos }
+    pub(crate) const fn error(&self, kind: JsonErrorKind) -> Error {
+        Error::syntax(kind, self.pos)
     }
 
     /// Skips whitespace and returns the next byte without consuming it.
@@ -292,21 +370,21 @@ impl<'a> Scanner<'a> {
     /// Opens the object (`object`) or array a schema requires next:
     /// `InvalidType` at any other value, `EofWhileParsingValue` at the end
     /// of the input.
-    pub(crate) fn open(&mut self, object: bool) -> Result<(), ScanError> {
+    pub(crate) fn open(&mut self, object: bool) -> Result<(), Error> {
         let bracket = if object { b'{' } else { b'[' };
         match self.peek() {
             Some(b) if b == bracket => self.enter(object),
-            Some(_) => Err(self.error(JsonError::InvalidType)),
-            None => Err(self.error(JsonError::EofWhileParsingValue)),
+            Some(_) => Err(self.error(JsonErrorKind::InvalidType)),
+            None => Err(self.error(JsonErrorKind::EofWhileParsingValue)),
         }
     }
 
     /// Consumes the bracket at the current offset and opens a level of the
     /// given kind, or fails if that level is deeper than the limit.
     #[inline]
-    pub(crate) fn enter(&mut self, object: bool) -> Result<(), ScanError> {
+    pub(crate) fn enter(&mut self, object: bool) -> Result<(), Error> {
         if self.depth >= self.max_depth {
-            return Err(ScanError::TooDeep { offset: self.pos });
+            return Err(Error::TooDeep { limit: self.max_depth, offset: self.pos });
         }
         self.depth += 1;
         let (word, bit) = (usize::from(self.depth >> 6), self.depth & 63);
@@ -336,10 +414,10 @@ impl<'a> Scanner<'a> {
     }
 
     /// After the whole value: only whitespace may follow.
-    pub(crate) fn end(&mut self) -> Result<(), ScanError> {
+    pub(crate) fn end(&mut self) -> Result<(), Error> {
         match self.peek() {
             None => Ok(()),
-            Some(_) => Err(self.error(JsonError::TrailingCharacters)),
+            Some(_) => Err(self.error(JsonErrorKind::TrailingCharacters)),
         }
     }
 
@@ -348,13 +426,16 @@ impl<'a> Scanner<'a> {
     /// `first` tracks whether a key was read already; start with `true`.
     ///
     /// A key equal to `known[i]` is [`Key::Known`]`(i)` (checked first,
-    /// without scanning: the known keys must not contain `"` or `\`); any
-    /// other is [`Key::Other`], raw, escapes and all, so keys compare byte
-    /// for byte: `"n\u0061me"` is not `name`.
+    /// without scanning: the known keys must not contain `"` or `\`),
+    /// however it is spelt: escapes are decoded before comparing, as RFC 8259
+    /// says, so `"n\u0061me"` is `name` and a caller that rejects a repeated
+    /// known key rejects it in any spelling. Any other key is
+    /// [`Key::Other`], raw, escapes and all: compare it with [`key_is`],
+    /// never with `==`.
     #[inline]
-    pub(crate) fn key(&mut self, first: &mut bool, known: &[KnownKey]) -> Result<Option<Key<'a>>, ScanError> {
+    pub(crate) fn key(&mut self, first: &mut bool, known: &[KnownKey]) -> Result<Option<Key<'a>>, Error> {
         let next = match self.peek() {
-            None => return Err(self.error(JsonError::EofWhileParsingObject)),
+            None => return Err(self.error(JsonErrorKind::EofWhileParsingObject)),
             Some(b'}') => {
                 self.leave();
                 return Ok(None);
@@ -363,7 +444,7 @@ impl<'a> Scanner<'a> {
                 self.bump();
                 self.peek()
             }
-            Some(_) if !*first => return Err(self.error(JsonError::ExpectedObjectCommaOrEnd)),
+            Some(_) if !*first => return Err(self.error(JsonErrorKind::ExpectedObjectCommaOrEnd)),
             next => next,
         };
         *first = false;
@@ -377,27 +458,28 @@ impl<'a> Scanner<'a> {
                 // Not one of them, or too near the end of the input for the
                 // 16-byte compare.
                 let raw = self.string()?;
-                Ok(Some(match known.iter().position(|k| k.key == raw) {
+                let position = known.iter().position(|k| key_is(raw, k.key));
+                Ok(Some(match position {
                     Some(i) => Key::Known(i),
                     None => Key::Other(raw),
                 }))
             }
-            Some(b'}') => Err(self.error(JsonError::TrailingComma)),
-            Some(_) => Err(self.error(JsonError::KeyMustBeAString)),
-            None => Err(self.error(JsonError::EofWhileParsingValue)),
+            Some(b'}') => Err(self.error(JsonErrorKind::TrailingComma)),
+            Some(_) => Err(self.error(JsonErrorKind::KeyMustBeAString)),
+            None => Err(self.error(JsonErrorKind::EofWhileParsingValue)),
         }
     }
 
     /// The `:` after a key.
     #[inline]
-    pub(crate) fn colon(&mut self) -> Result<(), ScanError> {
+    pub(crate) fn colon(&mut self) -> Result<(), Error> {
         match self.peek() {
             Some(b':') => {
                 self.bump();
                 Ok(())
             }
-            Some(_) => Err(self.error(JsonError::ExpectedColon)),
-            None => Err(self.error(JsonError::EofWhileParsingObject)),
+            Some(_) => Err(self.error(JsonErrorKind::ExpectedColon)),
+            None => Err(self.error(JsonErrorKind::EofWhileParsingObject)),
         }
     }
 
@@ -405,9 +487,9 @@ impl<'a> Scanner<'a> {
     /// (the scanner is then at it), `false` after consuming the array's `]`.
     /// `first` tracks whether an element was seen; start with `true`.
     #[inline]
-    pub(crate) fn element(&mut self, first: &mut bool) -> Result<bool, ScanError> {
+    pub(crate) fn element(&mut self, first: &mut bool) -> Result<bool, Error> {
         match self.peek() {
-            None => Err(self.error(JsonError::EofWhileParsingList)),
+            None => Err(self.error(JsonErrorKind::EofWhileParsingList)),
             Some(b']') => {
                 self.leave();
                 Ok(false)
@@ -415,24 +497,24 @@ impl<'a> Scanner<'a> {
             Some(b',') if !*first => {
                 self.bump();
                 match self.peek() {
-                    None => Err(self.error(JsonError::EofWhileParsingValue)),
-                    Some(b']') => Err(self.error(JsonError::TrailingComma)),
+                    None => Err(self.error(JsonErrorKind::EofWhileParsingValue)),
+                    Some(b']') => Err(self.error(JsonErrorKind::TrailingComma)),
                     Some(_) => Ok(true),
                 }
             }
-            Some(b',') => Err(self.error(JsonError::ExpectedSomeValue)),
+            Some(b',') => Err(self.error(JsonErrorKind::ExpectedSomeValue)),
             Some(_) if *first => {
                 *first = false;
                 Ok(true)
             }
-            Some(_) => Err(self.error(JsonError::ExpectedListCommaOrEnd)),
+            Some(_) => Err(self.error(JsonErrorKind::ExpectedListCommaOrEnd)),
         }
     }
 
     /// A string, with the scanner at its opening `"`: returns its raw
     /// contents (escapes not decoded) and moves past the closing `"`.
     #[inline]
-    pub(crate) fn string(&mut self) -> Result<&'a [u8], ScanError> {
+    pub(crate) fn string(&mut self) -> Result<&'a [u8], Error> {
         let start = self.pos + 1;
         let mut i = start;
         loop {
@@ -448,7 +530,7 @@ impl<'a> Scanner<'a> {
             }
             let Some(&b) = self.bytes.get(i) else {
                 self.pos = self.bytes.len();
-                return Err(self.error(JsonError::EofWhileParsingString));
+                return Err(self.error(JsonErrorKind::EofWhileParsingString));
             };
             if is_plain_string_byte(b) {
                 i += 1;
@@ -462,7 +544,7 @@ impl<'a> Scanner<'a> {
                 b'\\' => i = self.escape(i)?,
                 0..0x20 => {
                     self.pos = i;
-                    return Err(self.error(JsonError::InvalidUnicodeCodePoint));
+                    return Err(self.error(JsonErrorKind::InvalidUnicodeCodePoint));
                 }
                 _ => i = self.utf8(i)?,
             }
@@ -470,25 +552,25 @@ impl<'a> Scanner<'a> {
     }
 
     /// The escape sequence whose `\` is at `at`; returns the offset after it.
-    fn escape(&mut self, at: usize) -> Result<usize, ScanError> {
+    fn escape(&mut self, at: usize) -> Result<usize, Error> {
         let fail = |s: &mut Self, pos: usize, kind| {
             s.pos = pos;
             Err(s.error(kind))
         };
         match self.bytes.get(at + 1) {
-            None => fail(self, self.bytes.len(), JsonError::EofWhileParsingString),
+            None => fail(self, self.bytes.len(), JsonErrorKind::EofWhileParsingString),
             Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(at + 2),
             Some(b'u') => {
                 for k in at + 2..at + 6 {
                     match self.bytes.get(k) {
-                        None => return fail(self, self.bytes.len(), JsonError::EofWhileParsingString),
+                        None => return fail(self, self.bytes.len(), JsonErrorKind::EofWhileParsingString),
                         Some(h) if h.is_ascii_hexdigit() => {}
-                        Some(_) => return fail(self, k, JsonError::InvalidEscapeSequence),
+                        Some(_) => return fail(self, k, JsonErrorKind::InvalidEscapeSequence),
                     }
                 }
                 Ok(at + 6)
             }
-            Some(_) => fail(self, at + 1, JsonError::InvalidEscapeSequence),
+            Some(_) => fail(self, at + 1, JsonErrorKind::InvalidEscapeSequence),
         }
     }
 
@@ -496,7 +578,7 @@ impl<'a> Scanner<'a> {
     /// run holds whole characters, since their bytes are all non-ASCII);
     /// returns the offset after the run.
     #[cold]
-    fn utf8(&mut self, at: usize) -> Result<usize, ScanError> {
+    fn utf8(&mut self, at: usize) -> Result<usize, Error> {
         let rest = self.bytes.get(at..).unwrap_or(&[]);
         let run = rest.iter().position(|&b| b < 0x80).unwrap_or(rest.len());
         match core::str::from_utf8(rest.get(..run).unwrap_or(&[])) {
@@ -504,23 +586,23 @@ impl<'a> Scanner<'a> {
             // Cut short by the end of the input: the string is unterminated.
             Err(e) if e.error_len().is_none() && run == rest.len() => {
                 self.pos = self.bytes.len();
-                Err(self.error(JsonError::EofWhileParsingString))
+                Err(self.error(JsonErrorKind::EofWhileParsingString))
             }
             Err(e) => {
                 self.pos = at + e.valid_up_to();
-                Err(self.error(JsonError::InvalidUnicodeCodePoint))
+                Err(self.error(JsonErrorKind::InvalidUnicodeCodePoint))
             }
         }
     }
 
     /// The literal `word` (`true`, `false` or `null`), with the scanner at
     /// its first byte.
-    pub(crate) fn literal(&mut self, word: &[u8]) -> Result<(), ScanError> {
+    pub(crate) fn literal(&mut self, word: &[u8]) -> Result<(), Error> {
         for &expected in word {
             match self.bytes.get(self.pos) {
                 Some(&b) if b == expected => self.bump(),
-                Some(_) => return Err(self.error(JsonError::ExpectedSomeIdent)),
-                None => return Err(self.error(JsonError::EofWhileParsingValue)),
+                Some(_) => return Err(self.error(JsonErrorKind::ExpectedSomeIdent)),
+                None => return Err(self.error(JsonErrorKind::EofWhileParsingValue)),
             }
         }
         Ok(())
@@ -528,7 +610,7 @@ impl<'a> Scanner<'a> {
 
     /// A number, with the scanner at its first byte (`-` or a digit).
     #[inline]
-    pub(crate) fn number(&mut self) -> Result<Number<'a>, ScanError> {
+    pub(crate) fn number(&mut self) -> Result<Number<'a>, Error> {
         const CAP: u64 = 1 << 60;
         let start = self.pos;
         let negative = self.bytes.get(self.pos) == Some(&b'-');
@@ -550,7 +632,7 @@ impl<'a> Scanner<'a> {
             Some(b'0') => {
                 self.bump();
                 if self.bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
-                    return Err(self.error(JsonError::InvalidNumber));
+                    return Err(self.error(JsonErrorKind::InvalidNumber));
                 }
             }
             Some(&d @ b'1'..=b'9') => {
@@ -563,8 +645,8 @@ impl<'a> Scanner<'a> {
                     self.bump();
                 }
             }
-            Some(_) => return Err(self.error(JsonError::InvalidNumber)),
-            None => return Err(self.error(JsonError::EofWhileParsingNumber)),
+            Some(_) => return Err(self.error(JsonErrorKind::InvalidNumber)),
+            None => return Err(self.error(JsonErrorKind::EofWhileParsingNumber)),
         }
         // Fraction.
         if self.bytes.get(self.pos) == Some(&b'.') {
@@ -609,13 +691,13 @@ impl<'a> Scanner<'a> {
     /// at the first digit; stops at the first non-digit (the caller decides
     /// what may follow). A leading zero followed by a digit, or a value past
     /// `u64::MAX`, is `InvalidNumber` (at the offending digit).
-    pub(crate) fn unsigned(&mut self) -> Result<u64, ScanError> {
+    pub(crate) fn unsigned(&mut self) -> Result<u64, Error> {
         let mut value: u64 = 0;
         match self.bytes.get(self.pos) {
             Some(b'0') => {
                 self.bump();
                 if self.bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
-                    return Err(self.error(JsonError::InvalidNumber));
+                    return Err(self.error(JsonErrorKind::InvalidNumber));
                 }
             }
             Some(b'1'..=b'9') => {
@@ -623,34 +705,34 @@ impl<'a> Scanner<'a> {
                     value = value
                         .checked_mul(10)
                         .and_then(|v| v.checked_add(u64::from(d - b'0')))
-                        .ok_or(self.error(JsonError::InvalidNumber))?;
+                        .ok_or(self.error(JsonErrorKind::InvalidNumber))?;
                     self.bump();
                 }
             }
-            Some(_) => return Err(self.error(JsonError::InvalidNumber)),
-            None => return Err(self.error(JsonError::EofWhileParsingNumber)),
+            Some(_) => return Err(self.error(JsonErrorKind::InvalidNumber)),
+            None => return Err(self.error(JsonErrorKind::EofWhileParsingNumber)),
         }
         Ok(value)
     }
 
     /// A digit must come next (after `.`, `e`, `e+`, `e-`).
     #[inline]
-    fn digit_required(&self) -> Result<(), ScanError> {
+    fn digit_required(&self) -> Result<(), Error> {
         match self.bytes.get(self.pos) {
             Some(b'0'..=b'9') => Ok(()),
-            Some(_) => Err(self.error(JsonError::InvalidNumber)),
-            None => Err(self.error(JsonError::EofWhileParsingNumber)),
+            Some(_) => Err(self.error(JsonErrorKind::InvalidNumber)),
+            None => Err(self.error(JsonErrorKind::EofWhileParsingNumber)),
         }
     }
 
     /// Skips one value of any type, validating it, without recursion: nested
     /// arrays and objects are tracked by the depth counter and bit stack.
-    pub(crate) fn skip_value(&mut self) -> Result<(), ScanError> {
+    pub(crate) fn skip_value(&mut self) -> Result<(), Error> {
         let base = self.depth;
         'value: loop {
             // A value starts at the next non-whitespace byte.
             match self.peek() {
-                None => return Err(self.error(JsonError::EofWhileParsingValue)),
+                None => return Err(self.error(JsonErrorKind::EofWhileParsingValue)),
                 Some(b'"') => {
                     self.string()?;
                 }
@@ -663,8 +745,8 @@ impl<'a> Scanner<'a> {
                             self.colon()?;
                             continue 'value;
                         }
-                        Some(_) => return Err(self.error(JsonError::KeyMustBeAString)),
-                        None => return Err(self.error(JsonError::EofWhileParsingObject)),
+                        Some(_) => return Err(self.error(JsonErrorKind::KeyMustBeAString)),
+                        None => return Err(self.error(JsonErrorKind::EofWhileParsingObject)),
                     }
                 }
                 Some(b'[') => {
@@ -672,7 +754,7 @@ impl<'a> Scanner<'a> {
                     match self.peek() {
                         Some(b']') => self.leave(),
                         Some(_) => continue 'value,
-                        None => return Err(self.error(JsonError::EofWhileParsingList)),
+                        None => return Err(self.error(JsonErrorKind::EofWhileParsingList)),
                     }
                 }
                 Some(b't') => self.literal(b"true")?,
@@ -681,7 +763,7 @@ impl<'a> Scanner<'a> {
                 Some(b'-' | b'0'..=b'9') => {
                     self.number()?;
                 }
-                Some(_) => return Err(self.error(JsonError::ExpectedSomeValue)),
+                Some(_) => return Err(self.error(JsonErrorKind::ExpectedSomeValue)),
             }
             // After a value: close levels until one continues.
             while self.depth > base {
@@ -690,25 +772,25 @@ impl<'a> Scanner<'a> {
                     Some(b',') => {
                         self.bump();
                         match (object, self.peek()) {
-                            (_, None) => return Err(self.error(JsonError::EofWhileParsingValue)),
+                            (_, None) => return Err(self.error(JsonErrorKind::EofWhileParsingValue)),
                             (true, Some(b'}')) | (false, Some(b']')) => {
-                                return Err(self.error(JsonError::TrailingComma));
+                                return Err(self.error(JsonErrorKind::TrailingComma));
                             }
                             (true, Some(b'"')) => {
                                 self.string()?;
                                 self.colon()?;
                             }
-                            (true, Some(_)) => return Err(self.error(JsonError::KeyMustBeAString)),
+                            (true, Some(_)) => return Err(self.error(JsonErrorKind::KeyMustBeAString)),
                             (false, Some(_)) => {}
                         }
                         continue 'value;
                     }
                     Some(b'}') if object => self.leave(),
                     Some(b']') if !object => self.leave(),
-                    Some(_) if object => return Err(self.error(JsonError::ExpectedObjectCommaOrEnd)),
-                    Some(_) => return Err(self.error(JsonError::ExpectedListCommaOrEnd)),
-                    None if object => return Err(self.error(JsonError::EofWhileParsingObject)),
-                    None => return Err(self.error(JsonError::EofWhileParsingList)),
+                    Some(_) if object => return Err(self.error(JsonErrorKind::ExpectedObjectCommaOrEnd)),
+                    Some(_) => return Err(self.error(JsonErrorKind::ExpectedListCommaOrEnd)),
+                    None if object => return Err(self.error(JsonErrorKind::EofWhileParsingObject)),
+                    None => return Err(self.error(JsonErrorKind::EofWhileParsingList)),
                 }
             }
             return Ok(());
@@ -717,166 +799,4 @@ impl<'a> Scanner<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn skip(json: &str) -> Result<usize, ScanError> {
-        let mut s = Scanner::new(json.as_bytes(), 16);
-        s.skip_value()?;
-        s.end()?;
-        Ok(s.offset())
-    }
-
-    fn kind(json: &str) -> JsonError {
-        match skip(json) {
-            Err(ScanError::Json { kind, .. }) => kind,
-            other => panic!("{json}: {other:?}"),
-        }
-    }
-
-    #[test]
-    fn special_bytes_finds_the_first_special_byte() {
-        for (i, special) in [b'"', b'\\', 0x00, 0x1f, 0x80, 0xff].into_iter().enumerate() {
-            for at in 0..8 {
-                let mut bytes = *b"abcdefgh";
-                bytes[at] = special;
-                // A second special byte after it must not move the first.
-                if at < 7 {
-                    bytes[7] = [b'"', 0x01, 0xc3][i % 3];
-                }
-                let word = u64::from_le_bytes(bytes);
-                assert_eq!(special_bytes(word).trailing_zeros() / 8, at as u32, "{bytes:?}");
-            }
-        }
-        assert_eq!(special_bytes(u64::from_le_bytes(*b" ~!#[]}{")), 0);
-        for b in 0..=255u8 {
-            let word = u64::from_le_bytes([b; 8]);
-            assert_eq!(special_bytes(word) != 0, !is_plain_string_byte(b), "{b:#x}");
-        }
-    }
-
-    #[test]
-    fn valid_values_of_every_type_are_skipped_whole() {
-        for json in [
-            "0",
-            "-0",
-            "-0.0e+0",
-            "12.5E-3",
-            "true",
-            "false",
-            "null",
-            r#""""#,
-            r#""a\"\\\/\b\f\n\r\t\u00e9\uD800 é 😀""#,
-            "[]",
-            "{}",
-            r#" [1, "a", {"k": [true, {"x": null}]}, [], {}] "#,
-            r#"{"a":{"b":{"c":[[[]]]}},"d":-1}"#,
-        ] {
-            assert_eq!(skip(json), Ok(json.len()), "{json}");
-        }
-    }
-
-    #[test]
-    fn invalid_json_is_rejected_with_a_kind() {
-        use JsonError::*;
-        for (json, expected) in [
-            ("", EofWhileParsingValue),
-            ("+1", ExpectedSomeValue),
-            ("01", InvalidNumber),
-            ("1.", EofWhileParsingNumber),
-            ("1.x", InvalidNumber),
-            ("1e", EofWhileParsingNumber),
-            ("1e+", EofWhileParsingNumber),
-            ("-", EofWhileParsingNumber),
-            ("-a", InvalidNumber),
-            (".5", ExpectedSomeValue),
-            ("NaN", ExpectedSomeValue),
-            ("nul", EofWhileParsingValue),
-            ("nan", ExpectedSomeIdent),
-            ("tru e", ExpectedSomeIdent),
-            ("\"a", EofWhileParsingString),
-            ("\"a\\", EofWhileParsingString),
-            ("\"\\x\"", InvalidEscapeSequence),
-            ("\"\\u12g4\"", InvalidEscapeSequence),
-            ("\"\\u12", EofWhileParsingString),
-            ("\"a\tb\"", InvalidUnicodeCodePoint),
-            ("[1,]", TrailingComma),
-            ("[,1]", ExpectedSomeValue),
-            ("[1,,2]", ExpectedSomeValue),
-            ("[1 2]", ExpectedListCommaOrEnd),
-            ("[1}", ExpectedListCommaOrEnd),
-            ("[1", EofWhileParsingList),
-            ("[", EofWhileParsingList),
-            ("{", EofWhileParsingObject),
-            ("{\"a\":1,}", TrailingComma),
-            ("{\"a\" 1}", ExpectedColon),
-            ("{\"a\":1 \"b\":2}", ExpectedObjectCommaOrEnd),
-            ("{\"a\":1]", ExpectedObjectCommaOrEnd),
-            ("{a:1}", KeyMustBeAString),
-            ("{\"a\":1,b:1}", KeyMustBeAString),
-            ("{,}", KeyMustBeAString),
-            ("{\"a\":1", EofWhileParsingObject),
-            ("{\"a\"", EofWhileParsingObject),
-            ("1 2", TrailingCharacters),
-            ("bare", ExpectedSomeValue),
-        ] {
-            assert_eq!(kind(json), expected, "{json}");
-        }
-        // Invalid UTF-8 inside a string, and cut short at the end.
-        let mut s = Scanner::new(b"\"a\xff\"", 16);
-        assert_eq!(s.skip_value(), Err(ScanError::Json { kind: JsonError::InvalidUnicodeCodePoint, offset: 2 }));
-        let mut s = Scanner::new(b"\"\xc3", 16);
-        assert_eq!(s.skip_value(), Err(ScanError::Json { kind: JsonError::EofWhileParsingString, offset: 2 }));
-        let mut s = Scanner::new(b"\"\xed\xa0\x80\"", 16);
-        assert!(s.skip_value().is_err(), "an encoded surrogate is not UTF-8");
-    }
-
-    #[test]
-    fn depth_is_bounded_without_recursion() {
-        let ok = format!("{}{}", "[".repeat(16), "]".repeat(16));
-        assert_eq!(skip(&ok), Ok(32));
-        let deep = "[{\"a\":".repeat(100_000);
-        assert_eq!(skip(&deep), Err(ScanError::TooDeep { offset: 6 * 8 }));
-        let mut s = Scanner::new(b"[[[]]]", 255);
-        assert_eq!(s.skip_value(), Ok(()));
-        let deep = "[".repeat(300);
-        let mut s = Scanner::new(deep.as_bytes(), 255);
-        assert_eq!(s.skip_value(), Err(ScanError::TooDeep { offset: 255 }));
-        let mut s = Scanner::new(b"[]", 0);
-        assert_eq!(s.skip_value(), Err(ScanError::TooDeep { offset: 0 }));
-    }
-
-    #[test]
-    fn numbers_convert_correctly_rounded() {
-        for text in [
-            "0",
-            "-0",
-            "0.25",
-            "1",
-            "16777216",
-            "16777217",
-            "0.1",
-            "3.4028235e38",
-            "3.4028236e38",
-            "1e-45",
-            "7e-46",
-            "1e10",
-            "1e-10",
-            "123456.789",
-            "-2.5e-3",
-            "1e39",
-            "0.000000000000000000000000000001",
-            "99999999999999999999999999",
-            "1.00000000000000000000000000001",
-            "8388609.5",
-            "0e999999999999",
-        ] {
-            let mut s = Scanner::new(text.as_bytes(), 1);
-            let n = s.number().unwrap();
-            assert_eq!(s.offset(), text.len());
-            let got = n.to_f32().unwrap();
-            let want: f32 = text.parse().unwrap();
-            assert_eq!(got.to_bits(), want.to_bits(), "{text}");
-        }
-    }
-}
+mod tests;

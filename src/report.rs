@@ -696,6 +696,33 @@ impl<'a> Status<'a> {
     {
         Self { model: Some(StatsReport::new(engine.model_stats())), ..Self::reloader(engine.features()) }
     }
+
+    /// The status of a `SharedEngine`, from a snapshot of its counters, the
+    /// pair serving (hold the `Arc` from `SharedEngine::current` while the
+    /// report is written) and the last rejection, if the caller kept it (the
+    /// shared handle keeps counters only). The headroom warning is the
+    /// [`Reloader`]'s, from `policy` (the one the engine was made with).
+    #[cfg(feature = "std")]
+    pub fn shared<M: Model, const N: usize>(
+        enabled: bool,
+        stats: &crate::shared::SharedStats,
+        pair: Option<&'a crate::shared::Pair<M, N>>,
+        last_error: Option<Rejection<'a>>,
+        policy: &crate::Policy,
+    ) -> Self {
+        let table = pair.map(|pair| &pair.features.table);
+        let warning = table.and_then(|table| {
+            let over = table.len().saturating_mul(100) > N.saturating_mul(usize::from(policy.headroom_percent));
+            over.then_some(Warning::Headroom { len: table.len(), capacity: N })
+        });
+        Self {
+            enabled,
+            table: table.map(TableSummary::new),
+            features: StatsReport::shared(stats, last_error),
+            model: None,
+            warning: warning.map(WarningReport::from),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -835,6 +862,34 @@ mod tests {
         let _ = engine.offer_model(br#"{"bias": 0.0, "weights": []}"#);
         let v = write(&Status::engine(&engine));
         assert_eq!(v["model"]["last_error"]["kind"], "NoWeights");
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn status_of_a_shared_engine_reports_its_pair_counters_and_the_kept_rejection() {
+        use crate::shared::SharedEngine;
+        static EXTRACTORS: &[crate::Extractor<u8>] =
+            &[crate::Extractor::new("a", |_| 1.0), crate::Extractor::new("b", |_| 2.0)];
+        let engine = SharedEngine::<u8, Logistic<2>, 2>::new(EXTRACTORS, Policy::DEFAULT);
+        let v = write(&Status::shared::<Logistic<2>, 2>(
+            engine.is_enabled(),
+            &engine.stats(),
+            None,
+            None,
+            &Policy::DEFAULT,
+        ));
+        assert_eq!((&v["table"], &v["features"]["accepted"]), (&Value::Null, &json!(0)));
+
+        engine.reload(file(1, &["a", "b"]).as_bytes(), br#"{"bias": 0.0, "weights": [1.0, 1.0]}"#).unwrap();
+        let error = engine.reload_features(file(2, &["a", "a"]).as_bytes()).unwrap_err();
+        let pair = engine.current();
+        let stats = engine.stats();
+        let status = Status::shared(true, &stats, pair.as_deref(), Some(error.rejection()), &Policy::DEFAULT);
+        let v = write(&status);
+        assert_eq!(v["table"], json!({"version": 1, "entries": 2, "capacity": 2, "disabled": []}));
+        assert_eq!(v["features"]["last_error"]["kind"], "DuplicateName");
+        assert_eq!((&v["features"]["accepted"], &v["features"]["rejected"]), (&json!(1), &json!(1)));
+        assert_eq!(v["warning"]["kind"], "Headroom", "2 of 2 slots is over the default 80 %");
     }
 
     #[test]

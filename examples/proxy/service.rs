@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use feature_table::model::logistic::{Logistic, LogisticError};
-use feature_table::report::{self, ReportError, StatsReport, Status, TableSummary, ToRejection};
+use feature_table::report::{self, ReportError, Status, ToRejection};
 use feature_table::shared::{PairRejected, SharedEngine};
 use feature_table::{Extractor, Policy, Unscored};
 use http_body_util::combinators::BoxBody;
@@ -309,13 +309,13 @@ impl Proxy {
         let pair = engine.current();
         let last_error = self.last_error.lock().ok().and_then(|last| last.clone());
         let status = ProxyStatus {
-            status: Status {
-                enabled: engine.is_enabled(),
-                table: pair.as_ref().map(|pair| TableSummary::new(&pair.features.table)),
-                features: StatsReport::shared(&stats, last_error.as_ref().map(ToRejection::rejection)),
-                model: None,
-                warning: None,
-            },
+            status: Status::shared(
+                engine.is_enabled(),
+                &stats,
+                pair.as_deref(),
+                last_error.as_ref().map(ToRejection::rejection),
+                &POLICY,
+            ),
             requests: Requests { scored: stats.scored, unscored: stats.unscored() },
         };
         let mut buf = vec![0; 4096];

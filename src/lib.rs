@@ -66,6 +66,10 @@
 //!   export), behind the [`Model`] trait.
 //! - [`score`]: [`Engine`] swaps a table + model pair as one checked unit and
 //!   returns a [`Verdict`]: a [`Score`] or an explicit [`Unscored`] reason.
+//! - [`report`]: what was accepted or rejected and why, the reload counters
+//!   and the table serving, as JSON written into a caller's fixed buffer
+//!   (`serde` + `serde-json-core`, no allocation): the same report from a
+//!   microcontroller, the CLI and a proxy's `/status`.
 //!
 //! # Features
 //!

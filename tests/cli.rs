@@ -308,6 +308,22 @@ mod diff {
     }
 
     #[test]
+    fn an_older_new_file_may_not_replace_and_its_missing_names_are_removed() {
+        let (old, new) = (fixture("good-120.json"), fixture("good-60.json"));
+        let o = run(&["diff", &old, &new, "--max-growth", "2", "--format", "json"]);
+        assert_eq!(o.status.code(), Some(1));
+        let report = &json_lines(&o)[0];
+        assert_eq!(report["may_replace"], false);
+        assert_eq!(report["removed"].as_array().unwrap().len(), 60);
+        assert_eq!(report["removed"][0], "ua_entropy.v2");
+        let rejection = &report["verdict"]["rejection"];
+        assert_eq!(
+            (&rejection["kind"], &rejection["counts"]),
+            (&json!("VersionNotNewer"), &json!({"active": 8, "offered": 7}))
+        );
+    }
+
+    #[test]
     fn removed_names_and_changed_defaults_are_listed() {
         let dir = std::env::temp_dir().join(format!("feature-table-cli-diff-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

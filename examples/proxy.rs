@@ -5,109 +5,98 @@
 //! cargo run --release --features std --example proxy -- \
 //!     --listen 127.0.0.1:8080 --upstream 127.0.0.1:8081 \
 //!     --features examples/data/features.json --model examples/data/model.json [--fail-closed]
-//! curl -s 127.0.0.1:8080/metrics
+//! curl -s 127.0.0.1:8080/metrics   # Prometheus text (prometheus-client)
+//! curl -s 127.0.0.1:8080/status    # the crate's JSON report
 //! ```
 //!
 //! The feature file is watched and reloaded when it changes (write a new
 //! file and rename it into place); a file that fails validation is logged
 //! once and the last good one keeps serving. With `--fail-closed`, a request
-//! that cannot be scored gets 503 instead of being forwarded unscored.
+//! that cannot be scored gets 503 instead of being forwarded unscored. Flags
+//! are parsed by `clap` (`--help`); logs go through `env_logger` (`RUST_LOG`,
+//! `info` by default). It listens wherever `--listen` says.
 
 #[path = "proxy/service.rs"]
 mod service;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use feature_table::shared::Watcher;
+use clap::Parser;
+use feature_table::shared::{PairRejected, Watcher};
 use service::{Engine, Proxy, Scorer};
 
+/// A reverse proxy that scores every request with feature-table.
+#[derive(Debug, Parser)]
+#[command(version, about)]
 struct Args {
+    /// Address to listen on, for example 0.0.0.0:8080 or [::1]:8080.
+    #[arg(long, value_name = "ADDR")]
     listen: SocketAddr,
+    /// The upstream to forward to.
+    #[arg(long, value_name = "ADDR")]
     upstream: SocketAddr,
-    features: String,
-    model: String,
+    /// The feature file, watched and reloaded when it changes.
+    #[arg(long, value_name = "FILE")]
+    features: PathBuf,
+    /// The logistic model file.
+    #[arg(long, value_name = "FILE")]
+    model: PathBuf,
+    /// Answer 503 to a request that cannot be scored, instead of forwarding
+    /// it unscored.
+    #[arg(long)]
     fail_closed: bool,
-}
-
-fn usage(problem: &str) -> ! {
-    eprintln!("proxy: {problem}");
-    eprintln!(
-        "usage: proxy --listen ADDR --upstream ADDR --features FILE --model FILE [--fail-closed]  (loopback addresses only)"
-    );
-    std::process::exit(2)
-}
-
-fn loopback(flag: &str, value: Option<String>) -> SocketAddr {
-    let Some(value) = value else { usage(&format!("{flag} needs a value")) };
-    match value.parse::<SocketAddr>() {
-        Ok(addr) if addr.ip().is_loopback() => addr,
-        Ok(_) => usage(&format!("{flag} {value}: only loopback addresses")),
-        Err(e) => usage(&format!("{flag} {value}: {e}")),
-    }
-}
-
-fn parse_args() -> Args {
-    let (mut listen, mut upstream, mut features, mut model, mut fail_closed) = (None, None, None, None, false);
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        match flag.as_str() {
-            "--listen" => listen = Some(loopback("--listen", args.next())),
-            "--upstream" => upstream = Some(loopback("--upstream", args.next())),
-            "--features" => features = args.next(),
-            "--model" => model = args.next(),
-            "--fail-closed" => fail_closed = true,
-            other => usage(&format!("unknown argument {other}")),
-        }
-    }
-    Args {
-        listen: listen.unwrap_or_else(|| usage("--listen is required")),
-        upstream: upstream.unwrap_or_else(|| usage("--upstream is required")),
-        features: features.unwrap_or_else(|| usage("--features is required")),
-        model: model.unwrap_or_else(|| usage("--model is required")),
-        fail_closed,
-    }
-}
-
-/// Prints `log` records to stderr (one line per reload outcome).
-struct StderrLog;
-
-impl log::Log for StderrLog {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-    fn log(&self, record: &log::Record<'_>) {
-        eprintln!("[{}] {}", record.level(), record.args());
-    }
-    fn flush(&self) {}
+    /// How often to check the feature file for changes, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    watch_interval_ms: u64,
 }
 
 #[tokio::main]
-async fn main() {
-    let _ = log::set_logger(&StderrLog).map(|()| log::set_max_level(log::LevelFilter::Info));
-    let args = parse_args();
-    let read = |path: &str| std::fs::read(path).unwrap_or_else(|e| usage(&format!("{path}: {e}")));
+async fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let args = Args::parse();
+    let read = |path: &PathBuf| std::fs::read(path).map_err(|e| log::error!("{}: {e}", path.display()));
+    let (Ok(features), Ok(model)) = (read(&args.features), read(&args.model)) else {
+        return ExitCode::from(2);
+    };
 
     let engine = Arc::new(Engine::new(service::EXTRACTORS, service::POLICY));
-    // A bad model at start is reported; requests are then unscored (or 503
+    let proxy = Arc::new(Proxy::new(Scorer::FeatureTable(Arc::clone(&engine)), args.upstream, args.fail_closed));
+    // A bad pair at start is reported; requests are then unscored (or 503
     // with --fail-closed) until a good pair arrives.
-    if let Err(error) = engine.reload(&read(&args.features), &read(&args.model)) {
-        eprintln!("proxy: starting without a scoring pair: {error}");
+    let result = engine.reload(&features, &model);
+    if let Err(error) = &result {
+        log::warn!("starting without a scoring pair: {error}");
     }
-    let _watcher = Watcher::features(Arc::clone(&engine), &args.features, Duration::from_secs(1))
-        .unwrap_or_else(|e| usage(&format!("cannot start the watcher: {e}")));
+    proxy.record_reload(&result);
+    // The engine logs each reload's outcome; the proxy keeps the last
+    // rejection for /status.
+    let watched = Arc::clone(&proxy);
+    let interval = Duration::from_millis(args.watch_interval_ms);
+    let _watcher = match Watcher::spawn(&args.features, interval, move |bytes| {
+        watched.record_reload(&engine.reload_features(bytes).map_err(PairRejected::Features));
+    }) {
+        Ok(watcher) => watcher,
+        Err(e) => {
+            log::error!("cannot watch {}: {e}", args.features.display());
+            return ExitCode::from(2);
+        }
+    };
 
-    let listener = tokio::net::TcpListener::bind(args.listen).await.unwrap_or_else(|e| usage(&format!("{e}")));
-    eprintln!(
-        "proxy: {} -> {} ({})",
-        args.listen,
-        args.upstream,
-        if args.fail_closed { "fail-closed" } else { "fail-open" }
-    );
-    let proxy = Arc::new(Proxy::new(Scorer::FeatureTable(engine), args.upstream, args.fail_closed));
+    let listener = match tokio::net::TcpListener::bind(args.listen).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            log::error!("cannot listen on {}: {e}", args.listen);
+            return ExitCode::from(2);
+        }
+    };
+    log::info!("{} -> {} ({})", args.listen, args.upstream, if args.fail_closed { "fail-closed" } else { "fail-open" });
     service::serve(listener, proxy, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await;
+    ExitCode::SUCCESS
 }

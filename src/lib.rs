@@ -73,6 +73,10 @@
 //!   [`score_vector`]) that turn a pair and a request into a [`Verdict`] (a
 //!   [`Score`] with its [`BotScore`], or an explicit [`Unscored`] reason),
 //!   and [`Engine`], which swaps a table + model pair as one checked unit.
+//! - [`report`]: what was accepted or rejected and why, the reload counters
+//!   and the table serving, as JSON written into a caller's fixed buffer
+//!   (`serde` + `serde-json-core`, no allocation): the same report from a
+//!   microcontroller, the CLI and a proxy's `/status`.
 //!
 //! Under ingest and the model loaders, [`json`]: the strict, non-recursive
 //! JSON scanner they share, with its [`Limits`] and its errors
@@ -128,6 +132,7 @@ pub mod model;
 pub mod name;
 pub mod pair;
 pub mod reload;
+pub mod report;
 pub mod score;
 #[cfg(feature = "std")]
 pub mod shared;

@@ -1,7 +1,9 @@
 //! The `feature-table validate` binary, run as a user runs it.
 //!
 //! Fixtures live in `tests/fixtures/` (see its README); exit status is 0 for
-//! accepted, 1 for rejected or unreadable, 2 for usage errors.
+//! accepted (validate) or may replace (diff), 1 for rejected, may not
+//! replace or unreadable, 2 for usage errors. JSON output is parsed back with
+//! serde_json.
 
 mod common;
 
@@ -9,6 +11,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use common::{doubled_feature_file, feature_file, names};
+use serde_json::{Value, json};
 
 fn fixture(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name).display().to_string()
@@ -134,40 +137,239 @@ fn unreadable_file_exits_1_with_the_io_error() {
 }
 
 #[test]
-fn help_prints_usage_and_exits_0() {
-    for args in [&["--help"][..], &["-h"], &["validate", "--help"]] {
+fn help_prints_usage_and_the_exit_statuses_and_exits_0() {
+    for (args, usage) in [
+        (&["--help"][..], "Usage: feature-table <COMMAND>"),
+        (&["-h"], "Usage: feature-table <COMMAND>"),
+        (&["validate", "--help"], "Usage: feature-table validate [OPTIONS] <FILE>..."),
+        (&["diff", "--help"], "Usage: feature-table diff [OPTIONS] <OLD> <NEW>"),
+    ] {
         let o = run(args);
         assert_eq!(o.status.code(), Some(0), "{args:?}");
-        assert!(stdout(&o).starts_with("Usage: feature-table validate FILE"), "{args:?}");
+        let help = stdout(&o);
+        assert!(help.contains(usage), "{args:?}: {help}");
+        assert!(help.contains("Exit status:\n  0  every FILE accepted"), "{args:?}: {help}");
+        assert!(help.contains("  2  usage error"), "{args:?}: {help}");
         assert_eq!(stderr(&o), "");
     }
 }
 
 #[test]
-fn usage_errors_exit_2_with_the_reason_and_the_usage() {
+fn version_prints_the_crate_version_and_exits_0() {
+    let line = assert_one_line(&run(&["--version"]), 0, true);
+    assert_eq!(line, format!("feature-table {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn usage_errors_exit_2_with_the_reason_on_stderr() {
     let good = fixture("good-60.json");
     let cases: &[(&[&str], &str)] = &[
-        (&[], "error: missing command"),
-        (&["check", &good], "error: unknown command `check`"),
-        (&["validate"], "error: missing FILE"),
-        (&["validate", &good, "--frobnicate"], "error: unknown option `--frobnicate`"),
-        (&["validate", &good, "--capacity"], "error: --capacity needs a value"),
-        (&["validate", &good, "--capacity", "abc"], "error: --capacity: `abc` is not a number"),
+        (&[], "Usage: feature-table <COMMAND>"),
+        (&["check", &good], "error: unrecognized subcommand 'check'"),
+        (&["validate"], "error: the following required arguments were not provided:\n  <FILE>..."),
+        (&["validate", &good, "--frobnicate"], "error: unexpected argument '--frobnicate'"),
+        (&["validate", &good, "--capacity"], "error: a value is required for '--capacity <N>'"),
+        (&["validate", &good, "--capacity", "abc"], "`abc` is not a number"),
         (
             &["validate", &good, "--capacity", "100"],
-            "error: --capacity 100 is not supported; use one of 64, 128, 200, 256, 512, 1024, 4096",
+            "100 is not supported; use one of 64, 128, 200, 256, 512, 1024, 4096",
         ),
-        (&["validate", &good, "--max-growth", "0.5"], "error: --max-growth: `0.5` is not a ratio >= 1"),
-        (&["validate", &good, "--max-growth", "NaN"], "error: --max-growth: `NaN` is not a ratio >= 1"),
-        (&["validate", &good, &good], "error: FILE given twice"),
-        (&["validate", &good, "--capacity", "64", "--capacity", "64"], "error: --capacity given twice"),
+        (&["validate", &good, "--max-growth", "0.5"], "`0.5` is not a ratio >= 1"),
+        (&["validate", &good, "--max-growth", "NaN"], "`NaN` is not a ratio >= 1"),
+        (&["validate", &good, "--format", "yaml"], "invalid value 'yaml' for '--format <FORMAT>'"),
+        (&["validate", &good, "--capacity", "64", "--capacity", "64"], "cannot be used multiple times"),
+        (&["diff", &good], "error: the following required arguments were not provided:\n  <NEW>"),
+        (&["diff", &good, &good, &good], "error: unexpected argument"),
     ];
     for (args, message) in cases {
         let o = run(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         assert_eq!(stdout(&o), "", "{args:?}");
         let err = stderr(&o);
-        assert!(err.starts_with(&format!("{message}\n\nUsage: ")), "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn every_file_is_checked_and_one_rejection_makes_the_exit_status_1() {
+    let (good, doubled) = (fixture("good-60.json"), fixture("doubled-120.json"));
+    let o = run(&["validate", &good, &doubled, &good]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o).lines().count(), 2, "{}", stdout(&o));
+    assert_eq!(stderr(&o), format!("REJECTED {doubled}: duplicate name `ua_entropy` at entries 0 and 60\n"));
+    assert_eq!(run(&["validate", &good, &fixture("good-120.json")]).status.code(), Some(0));
+}
+
+/// Parses every stdout line as one JSON object.
+fn json_lines(o: &Output) -> Vec<Value> {
+    stdout(o).lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+}
+
+#[test]
+fn json_format_prints_one_report_object_per_file() {
+    let (good, doubled, over, missing) =
+        (fixture("good-60.json"), fixture("doubled-120.json"), fixture("doubled-240.json"), fixture("nope.json"));
+    let o = run(&["validate", "--format", "json", &good, &doubled, &over, &missing]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), "", "JSON mode reports everything on stdout");
+    let lines = json_lines(&o);
+    assert_eq!(lines.len(), 4);
+    assert_eq!(
+        lines[0],
+        json!({"file": good, "role": "file", "capacity": 200, "replaces": null, "outcome": "accepted",
+               "version": 7, "entries": 60, "switches_dropped": 0, "warning": null})
+    );
+    assert_eq!(lines[1]["outcome"], "rejected");
+    assert_eq!(
+        lines[1]["rejection"],
+        json!({"kind": "DuplicateName", "entry": 60, "name": "ua_entropy", "field": null,
+               "counts": {"first": 0, "second": 60},
+               "message": "duplicate name `ua_entropy` at entries 0 and 60"})
+    );
+    assert_eq!(lines[2]["rejection"]["kind"], "CapacityExceeded");
+    assert_eq!(lines[2]["rejection"]["counts"], json!({"found": 240, "capacity": 200}));
+    assert_eq!(lines[3]["file"], missing);
+    assert_eq!(lines[3]["rejection"]["kind"], "Unreadable");
+}
+
+#[test]
+fn json_format_reports_the_replaced_version_the_warning_and_an_invalid_previous() {
+    let (previous, file) = (fixture("good-60.json"), fixture("good-120.json"));
+    let o =
+        run(&["validate", &file, "--previous", &previous, "--max-growth", "2", "--capacity", "128", "--format=json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let line = &json_lines(&o)[0];
+    assert_eq!((&line["replaces"], &line["version"], &line["capacity"]), (&json!(7), &json!(8), &json!(128)));
+    assert_eq!(line["warning"], json!({"kind": "Headroom", "entries": 120, "capacity": 128, "used_percent": 93}));
+
+    let o = run(&["validate", &file, "--previous", &fixture("doubled-120.json"), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let lines = json_lines(&o);
+    assert_eq!(lines.len(), 1);
+    assert_eq!((&lines[0]["role"], &lines[0]["rejection"]["kind"]), (&json!("previous"), &json!("DuplicateName")));
+}
+
+mod diff {
+    use super::*;
+
+    #[test]
+    fn the_incidents_doubled_file_names_all_60_duplicates_and_may_not_replace() {
+        let (old, new) = (fixture("good-60.json"), fixture("doubled-120.json"));
+        let o = run(&["diff", &old, &new]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let text = stdout(&o);
+        assert!(text.contains("version: 7 -> 8\nentries: 60 -> 120 (+60)\n"), "{text}");
+        assert!(text.contains("added: none\nremoved: none\n"), "{text}");
+        let duplicated = text.lines().find(|l| l.starts_with("duplicated")).unwrap();
+        assert!(duplicated.starts_with("duplicated (60): ua_entropy x2, "), "{duplicated}");
+        for name in names(60) {
+            assert!(duplicated.contains(&format!(" {name} x2")), "{name} missing: {duplicated}");
+        }
+        assert!(
+            text.ends_with(&format!(
+                "MAY NOT REPLACE: {new} may not replace {old}: duplicate name `ua_entropy` at entries 0 and 60\n"
+            )),
+            "{text}"
+        );
+
+        let o = run(&["diff", &old, &new, "--format", "json"]);
+        assert_eq!(o.status.code(), Some(1));
+        let report = &json_lines(&o)[0];
+        assert_eq!(report["old"], json!({"file": old, "version": 7, "entries": 60}));
+        assert_eq!(report["new"], json!({"file": new, "version": 8, "entries": 120}));
+        assert_eq!(report["may_replace"], false);
+        let duplicated = report["duplicated"].as_array().unwrap();
+        let listed: Vec<(&str, u64)> =
+            duplicated.iter().map(|d| (d["name"].as_str().unwrap(), d["count"].as_u64().unwrap())).collect();
+        let expected: Vec<(String, u64)> = names(60).into_iter().map(|n| (n, 2)).collect();
+        assert_eq!(listed, expected.iter().map(|(n, c)| (n.as_str(), *c)).collect::<Vec<_>>());
+        assert_eq!((&report["added"], &report["removed"]), (&json!([]), &json!([])));
+        assert_eq!(report["verdict"]["rejection"]["kind"], "DuplicateName");
+    }
+
+    #[test]
+    fn growth_within_the_ratio_may_replace_and_lists_the_added_names() {
+        let (old, new) = (fixture("good-60.json"), fixture("good-120.json"));
+        let o = run(&["diff", &old, &new, "--max-growth", "2", "--format", "json"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let report = &json_lines(&o)[0];
+        assert_eq!(report["may_replace"], true);
+        let added: Vec<&str> = report["added"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+        let all = names(120);
+        assert_eq!(added, all[60..].iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(report["verdict"]["outcome"], "accepted");
+
+        // The same files under the default 1.5x guard: the diff still lists the
+        // names, and says why NEW may not replace OLD.
+        let o = run(&["diff", &old, &new]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stdout(&o).contains("added (60): "), "{}", stdout(&o));
+        assert!(stdout(&o).contains(": 120 entries against 60 active: changes by more than 1.500x\n"));
+    }
+
+    #[test]
+    fn an_older_new_file_may_not_replace_and_its_missing_names_are_removed() {
+        let (old, new) = (fixture("good-120.json"), fixture("good-60.json"));
+        let o = run(&["diff", &old, &new, "--max-growth", "2", "--format", "json"]);
+        assert_eq!(o.status.code(), Some(1));
+        let report = &json_lines(&o)[0];
+        assert_eq!(report["may_replace"], false);
+        assert_eq!(report["removed"].as_array().unwrap().len(), 60);
+        assert_eq!(report["removed"][0], "ua_entropy.v2");
+        let rejection = &report["verdict"]["rejection"];
+        assert_eq!(
+            (&rejection["kind"], &rejection["counts"]),
+            (&json!("VersionNotNewer"), &json!({"active": 8, "offered": 7}))
+        );
+    }
+
+    #[test]
+    fn removed_names_and_changed_defaults_are_listed() {
+        let dir = std::env::temp_dir().join(format!("feature-table-cli-diff-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (old, new) = (dir.join("old.json"), dir.join("new.json"));
+        std::fs::write(
+            &old,
+            r#"{"version": 1, "features": [{"name": "a"}, {"name": "b", "default": 1.5}, {"name": "c"}]}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            &new,
+            r#"{"version": 2, "features": [{"name": "b", "default": 2}, {"name": "c"}, {"name": "d"}]}"#,
+        )
+        .unwrap();
+        let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
+        let o = run(&["diff", old, new]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            format!(
+                "version: 1 -> 2\nentries: 3 -> 3 (+0)\nadded (1): d\nremoved (1): a\nduplicated: none\n\
+                 defaults changed (1): b 1.5 -> 2\nMAY REPLACE: {new} may replace {old}\n"
+            )
+        );
+        let report = &json_lines(&run(&["diff", old, new, "--format", "json"]))[0];
+        assert_eq!(report["defaults_changed"], json!([{"name": "b", "old": 1.5, "new": 2.0}]));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_unreadable_new_file_is_named_and_an_invalid_old_file_stops_the_diff() {
+        let (good, malformed) = (fixture("good-60.json"), fixture("malformed.json"));
+        let o = run(&["diff", &good, &malformed, "--format", "json"]);
+        assert_eq!(o.status.code(), Some(1));
+        let report = &json_lines(&o)[0];
+        assert_eq!((&report["added"], &report["new"]["version"]), (&Value::Null, &Value::Null));
+        assert_eq!(report["verdict"]["rejection"]["kind"], "Syntax");
+
+        let o = run(&["diff", &fixture("doubled-120.json"), &good]);
+        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(stdout(&o), "");
+        assert!(stderr(&o).starts_with("ERROR old file "), "{}", stderr(&o));
+
+        let o = run(&["diff", &good, &fixture("nope.json"), "--format", "json"]);
+        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(json_lines(&o)[0]["rejection"]["kind"], "Unreadable");
     }
 }
 

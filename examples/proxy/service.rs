@@ -4,16 +4,19 @@
 //!
 //! Per request: extract features from the request head, score with a
 //! [`SharedEngine`], add `x-bot-score` to the upstream request, forward.
+//! `/metrics` serves the counters (Prometheus text, via `prometheus-client`),
+//! `/status` the crate's JSON report.
 #![allow(dead_code)]
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
-use feature_table::model::logistic::Logistic;
-use feature_table::shared::SharedEngine;
+use feature_table::model::logistic::{Logistic, LogisticError};
+use feature_table::report::{self, ReportError, Status, ToRejection};
+use feature_table::shared::{PairRejected, SharedEngine};
 use feature_table::{Extractor, Policy, Unscored};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
@@ -26,6 +29,12 @@ use hyper::{Request, Response, StatusCode, Uri};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use serde::Serialize;
 use tokio::net::TcpListener;
 
 /// The proxy's preallocated feature capacity (the incident's limit).
@@ -152,6 +161,8 @@ pub struct Proxy {
     pub client: Client<HttpConnector, Incoming>,
     /// Requests whose scoring panicked (unwrap loader only).
     pub panics: AtomicU64,
+    /// The last rejected reload, for `/status`.
+    pub last_error: Mutex<Option<PairRejected<LogisticError>>>,
 }
 
 type Body = BoxBody<Bytes, hyper::Error>;
@@ -173,18 +184,24 @@ fn unscored_header(reason: Unscored) -> HeaderValue {
 }
 
 impl Proxy {
-    /// A proxy to `upstream` (a loopback address).
+    /// A proxy to `upstream`.
     pub fn new(scorer: Scorer, upstream: SocketAddr, fail_closed: bool) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         let client = Client::builder(TokioExecutor::new()).build(connector);
-        Self { scorer, upstream, fail_closed, client, panics: AtomicU64::new(0) }
+        Self { scorer, upstream, fail_closed, client, panics: AtomicU64::new(0), last_error: Mutex::new(None) }
     }
 
     /// Handles one request: `/metrics`, or score and forward.
     pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Result<Response<Body>, Infallible> {
-        if request.uri().path() == "/metrics" {
-            return Ok(full(StatusCode::OK, self.metrics()));
+        match request.uri().path() {
+            "/metrics" => return Ok(full(StatusCode::OK, self.metrics())),
+            "/status" => {
+                let mut response = full(StatusCode::OK, self.status());
+                response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                return Ok(response);
+            }
+            _ => {}
         }
         let (mut parts, body) = request.into_parts();
         let value = match &self.scorer {
@@ -217,64 +234,118 @@ impl Proxy {
         }
     }
 
-    /// The counters in Prometheus text format.
+    /// Records the outcome of a reload, for `/status`.
+    pub fn record_reload<T>(&self, result: &Result<T, PairRejected<LogisticError>>) {
+        if let (Err(error), Ok(mut last)) = (result, self.last_error.lock()) {
+            *last = Some(error.clone());
+        }
+    }
+
+    /// The counters in the Prometheus text format, through a registry that
+    /// `prometheus-client` fills from a snapshot of the engine's counters
+    /// (it appends `_total` to counter names and the period to help texts).
     pub fn metrics(&self) -> String {
-        let mut out = String::new();
-        let mut metric = |name: &str, kind: &str, help: &str, samples: &[(&str, u64)]| {
-            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
-            for (labels, value) in samples {
-                out.push_str(&format!("{name}{labels} {value}\n"));
-            }
+        let mut registry = Registry::with_prefix("feature_table");
+        let counter = |value: u64| {
+            let counter = Counter::<u64>::default();
+            counter.inc_by(value);
+            counter
+        };
+        let gauge = |value: u64| {
+            let gauge = Gauge::<i64>::default();
+            gauge.set(i64::try_from(value).unwrap_or(i64::MAX));
+            gauge
         };
         if let Scorer::FeatureTable(engine) = &self.scorer {
             let s = engine.stats();
-            metric("feature_table_requests_scored_total", "counter", "Requests given a bot score.", &[("", s.scored)]);
-            metric(
-                "feature_table_requests_unscored_total",
-                "counter",
-                "Requests forwarded (or refused, fail-closed) without a score.",
-                &[
-                    ("{reason=\"disabled\"}", s.unscored_disabled),
-                    ("{reason=\"no_valid_table\"}", s.unscored_no_valid_table),
-                    ("{reason=\"no_valid_model\"}", s.unscored_no_valid_model),
-                    ("{reason=\"non_finite_output\"}", s.unscored_non_finite),
-                ],
+            registry.register("requests_scored", "Requests given a bot score", counter(s.scored));
+            let unscored = Family::<Vec<(&'static str, &'static str)>, Counter>::default();
+            for (reason, value) in [
+                ("disabled", s.unscored_disabled),
+                ("no_valid_table", s.unscored_no_valid_table),
+                ("no_valid_model", s.unscored_no_valid_model),
+                ("non_finite_output", s.unscored_non_finite),
+            ] {
+                unscored.get_or_create(&vec![("reason", reason)]).inc_by(value);
+            }
+            registry.register(
+                "requests_unscored",
+                "Requests forwarded (or refused, fail-closed) without a score",
+                unscored,
             );
-            metric(
-                "feature_table_reloads_total",
-                "counter",
-                "Feature-file and model reloads.",
-                &[("{outcome=\"accepted\"}", s.reloads_accepted), ("{outcome=\"rejected\"}", s.reloads_rejected)],
-            );
-            metric(
-                "feature_table_reload_consecutive_rejections",
-                "gauge",
-                "Rejections since the last accepted reload.",
-                &[("", s.consecutive_rejections)],
+            let reloads = Family::<Vec<(&'static str, &'static str)>, Counter>::default();
+            reloads.get_or_create(&vec![("outcome", "accepted")]).inc_by(s.reloads_accepted);
+            reloads.get_or_create(&vec![("outcome", "rejected")]).inc_by(s.reloads_rejected);
+            registry.register("reloads", "Feature-file and model reloads", reloads);
+            registry.register(
+                "reload_consecutive_rejections",
+                "Rejections since the last accepted reload",
+                gauge(s.consecutive_rejections),
             );
             if let Some(version) = s.active_version {
-                metric(
-                    "feature_table_active_version",
-                    "gauge",
-                    "Version of the feature file serving.",
-                    &[("", version)],
-                );
+                registry.register("active_version", "Version of the feature file serving", gauge(version));
             }
-            metric(
-                "feature_table_enabled",
-                "gauge",
-                "1 unless the kill switch is off.",
-                &[("", engine.is_enabled().into())],
-            );
+            registry.register("enabled", "1 unless the kill switch is off", gauge(engine.is_enabled().into()));
         }
-        metric(
-            "feature_table_scoring_panics_total",
-            "counter",
-            "Requests whose scoring panicked (the unwrap loader).",
-            &[("", self.panics.load(Ordering::Relaxed))],
+        registry.register(
+            "scoring_panics",
+            "Requests whose scoring panicked (the unwrap loader)",
+            counter(self.panics.load(Ordering::Relaxed)),
         );
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode(&mut out, &registry);
         out
     }
+
+    /// The engine's state as JSON, the crate's report: kill switch, the
+    /// table serving, reload counters and the last rejection, and the
+    /// request counters.
+    pub fn status(&self) -> String {
+        let Scorer::FeatureTable(engine) = &self.scorer else {
+            return "{}\n".to_string();
+        };
+        let stats = engine.stats();
+        let pair = engine.current();
+        let last_error = self.last_error.lock().ok().and_then(|last| last.clone());
+        let status = ProxyStatus {
+            status: Status::shared(
+                engine.is_enabled(),
+                &stats,
+                pair.as_deref(),
+                last_error.as_ref().map(ToRejection::rejection),
+                &POLICY,
+            ),
+            requests: Requests { scored: stats.scored, unscored: stats.unscored() },
+        };
+        let mut buf = vec![0; 4096];
+        loop {
+            match report::to_slice(&status, &mut buf) {
+                Ok(len) => {
+                    buf.truncate(len);
+                    buf.push(b'\n');
+                    return String::from_utf8(buf).unwrap_or_default();
+                }
+                Err(ReportError::BufferTooSmall { capacity }) if capacity < 1 << 24 => buf.resize(capacity * 2, 0),
+                Err(_) => return "{}\n".to_string(),
+            }
+        }
+    }
+}
+
+/// `/status`: the crate's [`Status`] report and the request counters.
+#[derive(Serialize)]
+struct ProxyStatus<'a> {
+    #[serde(flatten)]
+    status: Status<'a>,
+    requests: Requests,
+}
+
+/// Requests seen since start.
+#[derive(Serialize)]
+struct Requests {
+    scored: u64,
+    unscored: u64,
 }
 
 /// Serves `proxy` on `listener` until `shutdown` resolves.

@@ -10,7 +10,7 @@
  * status 0 only if every check held. */
 #include <stdint.h>
 
-#include "expected.h"
+#include "expected-catboost.h" /* CatBoost's values (.ci/ffi.sh) */
 #include "feature_table.h"
 #include "semihosting.h"
 

@@ -35,8 +35,8 @@ use core::mem::{align_of, size_of};
 use core::ptr::addr_of_mut;
 
 use feature_table::{
-    CatBoost, Engine, Extractor, FeatureName, IngestError, Logistic, MAX_NAME_LEN, Model, ModelRejected, NameError, Policy, ReloadError,
-    Unscored,
+    CatBoost, Engine, Extractor, FeatureName, IngestError, Logistic, MAX_NAME_LEN, Model, ModelRejected, NameError,
+    Policy, ReloadError, Unscored,
 };
 
 /// Capacity of both engine kinds: feature-table entries and signals.
@@ -648,7 +648,11 @@ pub unsafe extern "C" fn ft_set_enabled(engine: *mut FtEngine, enabled: c_int) -
 /// # Safety
 /// `name` is null or points to a NUL-terminated string.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ft_set_feature_enabled(engine: *mut FtEngine, name: *const c_char, enabled: c_int) -> FtStatus {
+pub unsafe extern "C" fn ft_set_feature_enabled(
+    engine: *mut FtEngine,
+    name: *const c_char,
+    enabled: c_int,
+) -> FtStatus {
     with_engine!(engine, |slot| {
         if name.is_null() {
             return FtStatus::FT_ERR_NULL;
@@ -763,11 +767,11 @@ pub unsafe extern "C" fn ft_last_error(
             // SAFETY: non-null and writable (caller).
             unsafe { needed.write_unaligned(total) };
         }
-        if total < capacity { FtStatus::FT_OK } else if total == 0 { FtStatus::FT_OK } else { FtStatus::FT_ERR_TRUNCATED }
+        if total < capacity || total == 0 { FtStatus::FT_OK } else { FtStatus::FT_ERR_TRUNCATED }
     })
 }
 
-#[cfg(all(not(test), feature = "panic-proof"))]
+#[cfg(all(not(test), not(feature = "host-tools"), feature = "panic-proof"))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     unsafe extern "C" {
@@ -778,7 +782,9 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     unsafe { __feature_table_ffi_panic_reachable() }
 }
 
-#[cfg(all(not(test), not(feature = "panic-proof")))]
+// `host-tools` links std (through serde_json, for the `expected` program),
+// whose panic handler then serves.
+#[cfg(all(not(test), not(feature = "host-tools"), not(feature = "panic-proof")))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     // No panic is reachable (see the `panic-proof` feature); if one were,

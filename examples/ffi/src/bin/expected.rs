@@ -13,7 +13,11 @@
 //! engine's bindings are not the identity); request `k`'s signal `j` is
 //! `((7·j + 13·k) mod 32)/8 − 2`, exact in `f32`.
 use std::fmt::Write as _;
-use std::{env, fs, path::PathBuf, process::ExitCode};
+use std::{
+    env, fs,
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
 
 use feature_table::{Engine, Extractor, Logistic, Policy, Unscored};
 
@@ -23,7 +27,7 @@ fn signals(k: usize, count: usize) -> Vec<f32> {
     (0..count).map(|j| ((7 * j + 13 * k) % 32) as f32 / 8.0 - 2.0).collect()
 }
 
-fn names(fixtures: &PathBuf) -> Result<Vec<String>, String> {
+fn names(fixtures: &Path) -> Result<Vec<String>, String> {
     let text = fs::read_to_string(fixtures.join("good-120.json")).map_err(|e| e.to_string())?;
     let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let mut names: Vec<String> = json["features"]
@@ -38,8 +42,7 @@ fn names(fixtures: &PathBuf) -> Result<Vec<String>, String> {
 
 /// 60 weights and a bias, exact in f32.
 fn model() -> String {
-    let weights: Vec<String> =
-        (0..60).map(|i| format!("{}", ((i * 37 % 17) as f32 - 8.0) / 64.0)).collect();
+    let weights: Vec<String> = (0..60).map(|i| format!("{}", ((i * 37 % 17) as f32 - 8.0) / 64.0)).collect();
     format!("{{\"bias\": 0.25, \"weights\": [{}]}}\n", weights.join(", "))
 }
 
@@ -51,10 +54,8 @@ fn run() -> Result<(), String> {
     let (fixtures, out) = (PathBuf::from(fixtures), PathBuf::from(out));
     let read = |name: &str| fs::read(fixtures.join(name)).map_err(|e| format!("{name}: {e}"));
     let names = names(&fixtures)?;
-    let extractors: Vec<Extractor<[f32]>> = names
-        .iter()
-        .map(|n| Extractor::new(Box::leak(n.clone().into_boxed_str()), |_: &[f32]| f32::NAN))
-        .collect();
+    let extractors: Vec<Extractor<[f32]>> =
+        names.iter().map(|n| Extractor::new(Box::leak(n.clone().into_boxed_str()), |_: &[f32]| f32::NAN)).collect();
     let extractors: &'static [Extractor<[f32]>] = Box::leak(extractors.into_boxed_slice());
     let mut engine: Box<Engine<[f32], Logistic<200>, 200>> =
         Box::new(Engine::new(extractors, Policy::DEFAULT, Logistic::new(), Logistic::new()));
@@ -85,7 +86,8 @@ fn run() -> Result<(), String> {
     }
     let switched = engine.score_signals(&signals(0, n)).map_err(|e| format!("switched: {e}"))?;
 
-    let mut h = String::from("/* Written by `cargo run --bin expected` (examples/ffi): the Rust engine's results. */\n");
+    let mut h =
+        String::from("/* Written by `cargo run --bin expected` (examples/ffi): the Rust engine's results. */\n");
     let _ = writeln!(h, "#define EXPECTED_SIGNALS {n}\n#define EXPECTED_REQUESTS {REQUESTS}");
     h.push_str("static const char *const expected_names[EXPECTED_SIGNALS] = {\n");
     for name in &names {
@@ -105,7 +107,9 @@ fn run() -> Result<(), String> {
         switched.raw
     );
 
-    let mut lua = String::from("-- Written by `cargo run --bin expected` (examples/ffi): the Rust engine's results.\nreturn {\n  names = {\n");
+    let mut lua = String::from(
+        "-- Written by `cargo run --bin expected` (examples/ffi): the Rust engine's results.\nreturn {\n  names = {\n",
+    );
     for name in &names {
         let _ = writeln!(lua, "    \"{name}\",");
     }

@@ -196,6 +196,13 @@ int main(void) {
           ft_set_enabled(e, 1) == FT_OK && ft_set_feature_enabled(e, "bot_feature_003", 1) == FT_OK);
     check("both switches back on: all 32 scores identical to before", unchanged(e));
 
+    sh_puts("stack: deepest use ");
+    put_u32((uint32_t)stack_used());
+    sh_puts(" of ");
+    put_u32((uint32_t)stack_size());
+    sh_puts(" bytes between .bss and the top of RAM\n");
+    check("the stack never reached .bss (16 bytes of paint left at least)", stack_used() + 16 <= stack_size());
+
     put_u32((uint32_t)passed);
     sh_puts(" checks passed, ");
     put_u32((uint32_t)failed);

@@ -5,7 +5,11 @@
 
 #include "semihosting.h"
 
-extern uint32_t _data_start, _data_end, _data_load, _bss_start, _bss_end, _stack_top;
+extern uint32_t _data_start, _data_end, _data_load, _bss_start, _bss_end, _stack_limit, _stack_top;
+
+/* Written over the free stack at reset; what the program overwrites shows
+ * how deep the stack went. */
+#define PAINT 0x5ca1ab1eu
 int main(void);
 
 /* Semihosting: r0 = operation, r1 = argument, then `bkpt 0xab`. */
@@ -30,7 +34,18 @@ void reset_handler(void) {
     uint32_t *src = &_data_load, *dst = &_data_start;
     while (dst < &_data_end) *dst++ = *src++;
     for (dst = &_bss_start; dst < &_bss_end; dst++) *dst = 0;
+    uint32_t *sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    for (dst = &_stack_limit; dst < sp - 16; dst++) *dst = PAINT;
     sh_exit(main() == 0);
+}
+
+unsigned long stack_size(void) { return (unsigned long)((char *)&_stack_top - (char *)&_stack_limit); }
+
+unsigned long stack_used(void) {
+    const uint32_t *p = &_stack_limit;
+    while (p < &_stack_top && *p == PAINT) p++;
+    return (unsigned long)((const char *)&_stack_top - (const char *)p);
 }
 
 static void fault_handler(void) {

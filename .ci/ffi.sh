@@ -77,14 +77,15 @@ run_qemu() {
     timeout 120 qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -nographic \
         -semihosting-config enable=on,target=native -kernel "$1"
 }
-CARGO_TARGET_DIR=target/plain cargo build --release --target thumbv7m-none-eabi
+# staticlib only: a cdylib makes no sense without an OS.
+CARGO_TARGET_DIR=target/plain cargo rustc --release --target thumbv7m-none-eabi --lib --crate-type staticlib
 arm-none-eabi-gcc "${arm_flags[@]}" cortex-m/main.c cortex-m/startup.c \
     target/plain/thumbv7m-none-eabi/release/libfeature_table_ffi.a -lgcc -o "$out/firmware.elf"
 arm-none-eabi-size "$out/firmware.elf"
 run_qemu "$out/firmware.elf"
 
 step "Cortex-M3 panic-proof firmware (links only if no panic is reachable)"
-cargo build --release --target thumbv7m-none-eabi --features panic-proof
+cargo rustc --release --target thumbv7m-none-eabi --features panic-proof --lib --crate-type staticlib
 arm-none-eabi-gcc -DPANIC_PROOF "${arm_flags[@]}" cortex-m/main.c cortex-m/startup.c \
     target/thumbv7m-none-eabi/release/libfeature_table_ffi.a -lgcc -o "$out/firmware-proof.elf"
 run_qemu "$out/firmware-proof.elf" | tail -1

@@ -178,12 +178,13 @@ FtStatus ft_offer_model(FtEngine *engine, const uint8_t *bytes, size_t len);
 // number). A NaN or infinite signal means "not computed": the feature reads
 // its default. On `FT_OK` the score is written to `*out`; otherwise `*out`
 // is untouched and the status says why there is no score
-// (`FT_ERR_NO_TABLE`, `FT_ERR_NO_MODEL`, `FT_ERR_DISABLED`, ...).
+// (`FT_ERR_NO_TABLE`, `FT_ERR_NO_MODEL`, `FT_ERR_DISABLED`, ...). The
+// engine is not `const` here: a failure is recorded for `ft_last_error`.
 //
 // # Safety
 // `signals` is null or points to `count` readable floats; `out` is null or
 // writable.
-FtStatus ft_score(const FtEngine *engine, const float *signals, size_t count, FtScore *out);
+FtStatus ft_score(FtEngine *engine, const float *signals, size_t count, FtScore *out);
 
 // The global kill switch: `enabled` 0 makes every `ft_score` return
 // `FT_ERR_DISABLED` (never a number); non-zero turns scoring back on.

@@ -597,19 +597,20 @@ pub unsafe extern "C" fn ft_offer_model(engine: *mut FtEngine, bytes: *const u8,
 /// number). A NaN or infinite signal means "not computed": the feature reads
 /// its default. On `FT_OK` the score is written to `*out`; otherwise `*out`
 /// is untouched and the status says why there is no score
-/// (`FT_ERR_NO_TABLE`, `FT_ERR_NO_MODEL`, `FT_ERR_DISABLED`, ...).
+/// (`FT_ERR_NO_TABLE`, `FT_ERR_NO_MODEL`, `FT_ERR_DISABLED`, ...). The
+/// engine is not `const` here: a failure is recorded for `ft_last_error`.
 ///
 /// # Safety
 /// `signals` is null or points to `count` readable floats; `out` is null or
 /// writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ft_score(
-    engine: *const FtEngine,
+    engine: *mut FtEngine,
     signals: *const f32,
     count: usize,
     out: *mut FtScore,
 ) -> FtStatus {
-    with_engine!(engine.cast_mut(), |slot| {
+    with_engine!(engine, |slot| {
         if signals.is_null() || out.is_null() {
             return FtStatus::FT_ERR_NULL;
         }

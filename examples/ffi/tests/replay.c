@@ -85,7 +85,7 @@ static uint64_t bits(double d) {
 }
 
 /* Every request scores exactly as the Rust engine scored it. */
-static int all_as_rust(const FtEngine *e) {
+static int all_as_rust(FtEngine *e) {
     float signals[EXPECTED_SIGNALS];
     for (int k = 0; k < EXPECTED_REQUESTS; k++) {
         FtScore s;

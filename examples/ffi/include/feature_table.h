@@ -24,7 +24,7 @@
 
 // Bytes an engine of kind [`FT_KIND_LOGISTIC`] needs (at least; checked at
 // compile time for every target this crate builds for).
-#define FT_ENGINE_LOGISTIC_SIZE 40960
+#define FT_ENGINE_LOGISTIC_SIZE 32768
 
 // Bytes an engine of kind [`FT_KIND_CATBOOST`] needs (at least; checked at
 // compile time).

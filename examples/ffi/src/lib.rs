@@ -52,7 +52,7 @@ pub const FT_KIND_LOGISTIC: u32 = 1;
 pub const FT_KIND_CATBOOST: u32 = 2;
 /// Bytes an engine of kind [`FT_KIND_LOGISTIC`] needs (at least; checked at
 /// compile time for every target this crate builds for).
-pub const FT_ENGINE_LOGISTIC_SIZE: usize = 40960;
+pub const FT_ENGINE_LOGISTIC_SIZE: usize = 32768;
 /// Bytes an engine of kind [`FT_KIND_CATBOOST`] needs (at least; checked at
 /// compile time).
 pub const FT_ENGINE_CATBOOST_SIZE: usize = 49152;

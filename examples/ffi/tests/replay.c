@@ -29,7 +29,6 @@ _Static_assert(sizeof(LogisticStorage) == FT_ENGINE_LOGISTIC_SIZE, "logistic eng
 _Static_assert(sizeof(CatBoostStorage) == FT_ENGINE_CATBOOST_SIZE, "CatBoost engine size");
 _Static_assert(alignof(LogisticStorage) == FT_ENGINE_ALIGN, "engine alignment");
 _Static_assert(FT_ENGINE_LOGISTIC_SIZE % FT_ENGINE_ALIGN == 0, "arrays of engines stay aligned");
-_Static_assert(FT_ENGINE_LOGISTIC_SIZE >= 36 * 1024 && FT_ENGINE_CATBOOST_SIZE >= 36 * 1024, "two tables fit");
 _Static_assert(EXPECTED_SIGNALS <= FT_MAX_FEATURES, "signals within capacity");
 
 static int failed, passed;

@@ -11,9 +11,13 @@
 //!
 //! Every function checks its pointers (null, alignment), lengths (zero,
 //! over the documented limits) and the engine's state (initialised, not
-//! moved) and returns an [`FtStatus`]; none can panic (the crate's lints
-//! deny every panicking construct, and the `panic-proof` feature makes a
-//! reachable panic a link error). A rejected file or model changes nothing:
+//! moved) and returns an [`FtStatus`]. The crate's lints deny every
+//! panicking construct, and with the `panic-proof` feature a reachable panic
+//! is a link error: `.ci/ffi.sh` links the Cortex-M firmware that way,
+//! calling every function but [`ft_last_error`]. That one formats the core's
+//! errors, and the core's `NameError` `Display` uses `{:?}` on a `char`,
+//! whose Unicode tables keep panic branches the optimizer cannot remove
+//! (for a printable ASCII byte they never run). A rejected file or model changes nothing:
 //! the last good pair keeps serving. [`ft_last_error`] formats why into a
 //! caller buffer, without allocating.
 //!

@@ -39,8 +39,8 @@ use core::mem::{align_of, size_of};
 use core::ptr::addr_of_mut;
 
 use feature_table::{
-    CatBoost, Engine, Extractor, FeatureName, IngestError, Logistic, MAX_NAME_LEN, Model, ModelRejected, NameError,
-    Policy, ReloadError, Unscored,
+    CatBoost, Engine, Extractor, FeatureName, Logistic, MAX_NAME_LEN, Model, ModelRejected, Policy, ReloadError,
+    Unscored,
 };
 
 /// Capacity of both engine kinds: feature-table entries and signals.
@@ -205,10 +205,6 @@ impl<E: fmt::Display> fmt::Display for LastError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::None => Ok(()),
-            Self::Features(ReloadError::Ingest(IngestError::InvalidName { entry, reason })) => {
-                write!(f, "feature file rejected: invalid name in entry {entry}: ")?;
-                name_error(reason, f)
-            }
             Self::Features(e) => write!(f, "feature file rejected: {e}"),
             Self::Model(e) => write!(f, "model rejected: {e}"),
             Self::SignalCount { given, expected } => {
@@ -223,33 +219,6 @@ impl<E: fmt::Display> fmt::Display for LastError<E> {
             Self::UnknownFeature => write!(f, "the active table has no feature of that name"),
             Self::Unscored(u) => write!(f, "not scored: {u}"),
         }
-    }
-}
-
-/// The core's `NameError` message, in the same words, written without
-/// `Debug`: the core shows a printable byte with `{:?}` on a `char`, which
-/// links `core`'s Unicode tables and their panic branches (the
-/// `panic-proof` link found them). The byte is printable ASCII there.
-fn name_error(reason: &NameError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    match *reason {
-        NameError::Empty => f.write_str("name is empty"),
-        NameError::TooLong { len, max } => write!(f, "name is {len} bytes long, at most {max} allowed"),
-        NameError::InvalidByte { byte, offset } => {
-            write!(f, "byte {offset} of the name is ")?;
-            let one = [byte];
-            match core::str::from_utf8(&one) {
-                Ok(text) if byte.is_ascii_graphic() || byte == b' ' => {
-                    let escape = if matches!(byte, b'\'' | b'\\') { "\\" } else { "" };
-                    write!(f, "'{escape}{text}'")?;
-                }
-                _ => write!(f, "0x{byte:02x}")?,
-            }
-            f.write_str(", allowed are a-z 0-9 _ . -")
-        }
-        NameError::Escape { offset } => {
-            write!(f, "byte {offset} of the name starts an escape sequence; escapes are not allowed")
-        }
-        _ => f.write_str("name is not a valid feature name"),
     }
 }
 

@@ -36,7 +36,8 @@ use crate::{Keys, parse_seq};
 /// How an agent finds etcd and names itself.
 #[derive(Debug, Clone)]
 pub struct AgentConfig {
-    /// etcd client endpoints (`http://127.0.0.1:2379`, ...).
+    /// etcd client endpoints (`http://127.0.0.1:2379`, ...); one session
+    /// talks to one member, the next session to the next member.
     pub endpoints: Vec<String>,
     /// The fleet's key prefix.
     pub prefix: String,
@@ -91,8 +92,13 @@ struct State {
     rejected: AtomicU64,
     /// Connected to etcd with a live lease and watch.
     connected: AtomicBool,
-    /// Revision up to which every target/kill event has been seen.
-    seen_revision: AtomicU64,
+    /// Revision up to which every event of the target key has been
+    /// applied; 0 = nothing read yet.
+    seen_target: AtomicU64,
+    /// The same for the kill switch (each key has its own watcher, and
+    /// etcd syncs watchers independently, so one revision cannot stand for
+    /// both).
+    seen_kill: AtomicU64,
     text: Mutex<Text>,
 }
 
@@ -217,16 +223,24 @@ impl Drop for Agent {
 
 async fn run(config: AgentConfig, engine: Arc<NodeEngine>, state: Arc<State>, mut stop: watch::Receiver<bool>) {
     let mut backoff = config.backoff_min;
+    let mut member = 0usize;
     loop {
         let mut established = false;
-        match session(&config, &engine, &state, &mut stop, &mut established).await {
+        // One member per session, the next one after each loss: a dead
+        // member is never retried before the others.
+        let endpoint = config.endpoints.get(member % config.endpoints.len().max(1)).cloned().unwrap_or_default();
+        member = member.wrapping_add(1);
+        match session(&config, &endpoint, &engine, &state, &mut stop, &mut established).await {
             SessionEnd::Shutdown => return,
             SessionEnd::Lost(reason) => {
                 state.connected.store(false, Ordering::Relaxed);
                 if established {
                     backoff = config.backoff_min;
                 }
-                log::warn!("fleet {}: etcd session lost ({reason}); retrying in {backoff:?}", config.node);
+                log::warn!(
+                    "fleet {}: etcd session with {endpoint} lost ({reason}); retrying in {backoff:?}",
+                    config.node
+                );
             }
         }
         tokio::select! {
@@ -240,18 +254,20 @@ async fn run(config: AgentConfig, engine: Arc<NodeEngine>, state: Arc<State>, mu
 /// One etcd session: lease, catch-up, watch, until it breaks or stops.
 async fn session(
     config: &AgentConfig,
+    endpoint: &str,
     engine: &NodeEngine,
     state: &State,
     stop: &mut watch::Receiver<bool>,
     established: &mut bool,
 ) -> SessionEnd {
-    match session_inner(config, engine, state, stop, established).await {
+    match session_inner(config, endpoint, engine, state, stop, established).await {
         Ok(end) | Err(end) => end,
     }
 }
 
 async fn session_inner(
     config: &AgentConfig,
+    endpoint: &str,
     engine: &NodeEngine,
     state: &State,
     stop: &mut watch::Receiver<bool>,
@@ -264,33 +280,40 @@ async fn session_inner(
         .with_keep_alive(Duration::from_millis(500), config.request_timeout)
         .with_require_leader(true);
     let timeout = config.request_timeout;
-    let mut client = bounded(timeout, Client::connect(&config.endpoints, Some(options))).await?;
+    let mut client = bounded(timeout, Client::connect([endpoint], Some(options))).await?;
     let lease = bounded(timeout, client.lease_grant(config.lease_ttl_secs, None)).await?.id();
     let (mut keeper, mut alive) = bounded(timeout, client.lease_keep_alive(lease)).await?;
 
     // Catch up: on the first session read the current values; on a later one
-    // resume the watch after the last revision seen.
-    let start = match state.seen_revision.load(Ordering::Relaxed) {
-        0 => {
-            let target = bounded(timeout, client.get(keys.target(&config.cohort), None)).await?;
-            let kill = bounded(timeout, client.get(keys.kill(), None)).await?;
-            let revision = target.header().map_or(0, |h| h.revision()).max(kill.header().map_or(0, |h| h.revision()));
-            apply_kill(engine, kill.kvs().first().map(|kv| kv.value()));
-            if let Some(seq) = target.kvs().first().and_then(|kv| parse_seq(kv.value())) {
-                apply_target(config, &keys, &mut client, engine, state, seq).await?;
-            }
-            state.seen_revision.store(u64::try_from(revision).unwrap_or(0), Ordering::Relaxed);
-            revision.saturating_add(1)
+    // resume each key's watch after the last revision applied.
+    if state.seen_target.load(Ordering::Relaxed) == 0 || state.seen_kill.load(Ordering::Relaxed) == 0 {
+        let revision =
+            |r: &etcd_client::GetResponse| r.header().map_or(0, |h| u64::try_from(h.revision()).unwrap_or(0));
+        let kill = bounded(timeout, client.get(keys.kill(), None)).await?;
+        apply_kill(engine, kill.kvs().first().map(|kv| kv.value()));
+        state.seen_kill.store(revision(&kill), Ordering::Relaxed);
+        let target = bounded(timeout, client.get(keys.target(&config.cohort), None)).await?;
+        if let Some(seq) = target.kvs().first().and_then(|kv| parse_seq(kv.value())) {
+            apply_target(config, &keys, &mut client, engine, state, seq).await?;
         }
-        seen => i64::try_from(seen).unwrap_or(i64::MAX).saturating_add(1),
+        state.seen_target.store(revision(&target), Ordering::Relaxed);
+    }
+    let after = |seen: &AtomicU64| {
+        WatchOptions::new()
+            .with_start_revision(i64::try_from(seen.load(Ordering::Relaxed)).unwrap_or(i64::MAX).saturating_add(1))
     };
-    let watch_options = WatchOptions::new().with_start_revision(start);
-    let mut stream = bounded(timeout, client.watch(keys.target(&config.cohort), Some(watch_options.clone()))).await?;
-    bounded(timeout, stream.watch(keys.kill(), Some(watch_options))).await?;
+    let mut stream =
+        bounded(timeout, client.watch(keys.target(&config.cohort), Some(after(&state.seen_target)))).await?;
+    bounded(timeout, stream.watch(keys.kill(), Some(after(&state.seen_kill)))).await?;
     write_status(config, &keys, &mut client, engine, state, lease, 0).await?;
     state.connected.store(true, Ordering::Relaxed);
     *established = true;
-    log::info!("fleet {}: watching {} from revision {start}", config.node, keys.target(&config.cohort));
+    log::info!(
+        "fleet {}: watching {} after revision {} via {endpoint}",
+        config.node,
+        keys.target(&config.cohort),
+        state.seen_target.load(Ordering::Relaxed)
+    );
 
     let mut keep_alive = tokio::time::interval(Duration::from_millis(
         u64::try_from(config.lease_ttl_secs).unwrap_or(1).saturating_mul(1000) / 3,
@@ -309,32 +332,33 @@ async fn session_inner(
                     if response.compact_revision() > 0 {
                         // The revision to resume from is compacted away: read
                         // the current values instead.
-                        state.seen_revision.store(0, Ordering::Relaxed);
+                        state.seen_target.store(0, Ordering::Relaxed);
                     }
                     return Err(SessionEnd::Lost(format!("watch canceled: {}", response.cancel_reason())));
                 }
                 let mut target = None;
-                let mut seen = state.seen_revision.load(Ordering::Relaxed);
+                let mut target_revision = 0;
                 for event in response.events() {
                     let Some(kv) = event.kv() else { continue };
                     let revision = u64::try_from(kv.mod_revision()).unwrap_or(0);
-                    if revision <= seen {
-                        continue; // delivered before the watch broke
-                    }
-                    seen = revision;
                     let deleted = event.event_type() == EventType::Delete;
                     if kv.key() == keys.kill().as_bytes() {
-                        apply_kill(engine, if deleted { None } else { Some(kv.value()) });
-                    } else if !deleted {
-                        target = parse_seq(kv.value()).or(target);
+                        if revision > state.seen_kill.load(Ordering::Relaxed) {
+                            apply_kill(engine, if deleted { None } else { Some(kv.value()) });
+                            state.seen_kill.store(revision, Ordering::Relaxed);
+                        }
+                    } else if revision > state.seen_target.load(Ordering::Relaxed) {
+                        // Only the newest target of a batch matters.
+                        target = if deleted { None } else { parse_seq(kv.value()) };
+                        target_revision = revision;
                     }
                 }
                 if let Some(seq) = target {
                     apply_target(config, &keys, &mut client, engine, state, seq).await?;
                 }
-                // Every event up to the header's revision has been delivered.
-                let header = response.header().map_or(0, |h| u64::try_from(h.revision()).unwrap_or(0));
-                state.seen_revision.store(seen.max(header), Ordering::Relaxed);
+                if target_revision > 0 {
+                    state.seen_target.store(target_revision, Ordering::Relaxed);
+                }
                 write_status(config, &keys, &mut client, engine, state, lease, 0).await?;
             }
             reply = alive.message() => {

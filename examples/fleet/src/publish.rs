@@ -12,6 +12,8 @@
 //! number before it starts (one more guarded transaction).
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use etcd_client::{Client, Compare, CompareOp, ConnectOptions, GetOptions, PutOptions, Txn, TxnOp};
@@ -72,13 +74,17 @@ pub struct PublishOptions {
     pub local_check: bool,
     /// How often node statuses are read during a stage.
     pub poll: Duration,
+    /// A stage with fewer live nodes than this is not healthy (a cohort
+    /// whose nodes all lost etcd must not pass for an empty one).
+    pub min_nodes: usize,
     /// TTL of the publisher's lease (its lock outlives a crash this long).
     pub lock_ttl_secs: i64,
 }
 
 impl PublishOptions {
     /// `canary`, `wave-1`, `all`; 30 s per stage, no bake, 1 % unscored,
-    /// local check on, polling every 20 ms, lock TTL 3 s.
+    /// local check on, polling every 20 ms, at least one live node per
+    /// stage, lock TTL 3 s.
     pub fn new() -> Self {
         Self {
             stages: ["canary", "wave-1", "all"].iter().map(|c| vec![(*c).to_owned()]).collect(),
@@ -87,6 +93,7 @@ impl PublishOptions {
             max_unscored_permille: 10,
             local_check: true,
             poll: Duration::from_millis(20),
+            min_nodes: 1,
             lock_ttl_secs: 3,
         }
     }
@@ -189,6 +196,14 @@ pub enum HaltReason {
         /// Its unscored requests per thousand.
         permille: u32,
     },
+    /// The stage's cohorts had fewer live nodes than
+    /// [`PublishOptions::min_nodes`] until the deadline.
+    TooFewNodes {
+        /// Live nodes at the deadline.
+        live: usize,
+        /// The minimum.
+        needed: usize,
+    },
     /// Some live nodes did not report the pair before the deadline.
     Deadline {
         /// Those nodes.
@@ -202,6 +217,9 @@ impl fmt::Display for HaltReason {
             Self::Rejected { node, error } => write!(f, "node {node} rejected it: {error}"),
             Self::Unscored { node, permille } => {
                 write!(f, "node {node} left {permille} per thousand requests unscored")
+            }
+            Self::TooFewNodes { live, needed } => {
+                write!(f, "{live} live nodes in the stage at the deadline, {needed} needed")
             }
             Self::Deadline { missing } => write!(f, "not served before the deadline by {}", missing.join(", ")),
         }
@@ -297,7 +315,12 @@ impl fmt::Display for FleetStatus {
 /// A connection to the fleet's etcd for publishing and inspection.
 #[derive(Clone)]
 pub struct Publisher {
-    client: Client,
+    /// One client per member (`first`, then `rest`): a request that fails
+    /// is retried on the next.
+    first: Client,
+    rest: Vec<Client>,
+    /// The member that answered last.
+    member: Arc<AtomicUsize>,
     keys: Keys,
     timeout: Duration,
 }
@@ -326,13 +349,27 @@ fn etcd(during: &str) -> impl FnOnce(etcd_client::Error) -> PublishError + '_ {
 
 impl Publisher {
     /// Connects to `endpoints` (every request is then bounded by 2 s and
-    /// retried on another member until 10 s pass).
+    /// retried on the next member until 10 s pass).
     pub async fn connect(endpoints: &[String], prefix: &str) -> Result<Self, PublishError> {
         let timeout = Duration::from_secs(2);
         let options =
             ConnectOptions::new().with_connect_timeout(timeout).with_timeout(timeout).with_require_leader(true);
-        let client = Client::connect(endpoints, Some(options)).await.map_err(etcd("connect"))?;
-        Ok(Self { client, keys: Keys::new(prefix), timeout })
+        let mut clients = Vec::new();
+        for endpoint in endpoints {
+            clients.push(Client::connect([endpoint], Some(options.clone())).await.map_err(etcd("connect"))?);
+        }
+        let mut clients = clients.into_iter();
+        let first = clients
+            .next()
+            .ok_or_else(|| PublishError::Etcd { during: "connect".into(), reason: "no endpoint given".into() })?;
+        let rest = clients.collect();
+        Ok(Self { first, rest, member: Arc::new(AtomicUsize::new(0)), keys: Keys::new(prefix), timeout })
+    }
+
+    /// The client of the member that answered last.
+    fn client(&self) -> Client {
+        let index = self.member.load(Ordering::Relaxed) % (1 + self.rest.len());
+        index.checked_sub(1).and_then(|i| self.rest.get(i)).unwrap_or(&self.first).clone()
     }
 
     /// Runs `op` until it succeeds or 5 × the request timeout pass: a killed
@@ -344,11 +381,12 @@ impl Publisher {
     {
         let deadline = Instant::now() + self.timeout * 5;
         loop {
-            let error = match tokio::time::timeout(self.timeout, op(self.client.clone())).await {
+            let error = match tokio::time::timeout(self.timeout, op(self.client())).await {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(e)) => e.to_string(),
                 Err(_) => format!("no answer within {:?}", self.timeout),
             };
+            self.member.fetch_add(1, Ordering::Relaxed);
             if Instant::now() >= deadline {
                 return Err(PublishError::Etcd { during: during.to_owned(), reason: error });
             }
@@ -399,17 +437,32 @@ impl Publisher {
     async fn grant_lock_lease(&self, ttl: i64) -> Result<LeaseGuard, PublishError> {
         let lease = self.retry("lease grant", |mut c| async move { c.lease_grant(ttl, None).await }).await?;
         let id = lease.id();
-        let (mut keeper, mut stream) =
-            self.client.clone().lease_keep_alive(id).await.map_err(etcd("lease keep-alive"))?;
         let period = Duration::from_millis(u64::try_from(ttl).unwrap_or(1).saturating_mul(1000) / 3);
+        let publisher = self.clone();
+        // Keep-alives through any member: a member that dies mid-rollout
+        // must not cost the publisher its lock.
         let task = tokio::spawn(async move {
             let mut tick = tokio::time::interval(period);
             loop {
-                tick.tick().await;
-                if keeper.keep_alive().await.is_err() || !matches!(stream.message().await, Ok(Some(r)) if r.ttl() > 0) {
-                    log::warn!("publisher: lost its lease; its next transaction will fail");
+                let mut client = publisher.client();
+                let kept = async {
+                    let (mut keeper, mut stream) = client.lease_keep_alive(id).await.ok()?;
+                    loop {
+                        tick.tick().await;
+                        keeper.keep_alive().await.ok()?;
+                        let reply = tokio::time::timeout(publisher.timeout, stream.message()).await.ok()?.ok()??;
+                        if reply.ttl() <= 0 {
+                            return Some(()); // expired: nothing left to keep
+                        }
+                    }
+                }
+                .await;
+                if kept.is_some() {
+                    log::warn!("publisher: its lease expired; its next transaction will fail");
                     return;
                 }
+                publisher.member.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
         });
         Ok(LeaseGuard { id, task })
@@ -613,7 +666,7 @@ impl Publisher {
                     return Ok((report, Some(halt)));
                 }
             }
-            if nodes.iter().all(|n| n.serving == Some(seq)) {
+            if nodes.len() >= options.min_nodes && nodes.iter().all(|n| n.serving == Some(seq)) {
                 let after = *report.all_serving_after.get_or_insert_with(|| moved_at.elapsed());
                 if moved_at.elapsed() >= after + options.bake {
                     return Ok((report, None));
@@ -622,6 +675,10 @@ impl Publisher {
                 report.all_serving_after = None;
             }
             if moved_at.elapsed() >= options.stage_deadline {
+                if nodes.len() < options.min_nodes {
+                    let halt = HaltReason::TooFewNodes { live: nodes.len(), needed: options.min_nodes };
+                    return Ok((report, Some(halt)));
+                }
                 let missing = nodes.iter().filter(|n| n.serving != Some(seq)).map(|n| n.node.to_string()).collect();
                 return Ok((report, Some(HaltReason::Deadline { missing })));
             }

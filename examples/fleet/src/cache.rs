@@ -2,8 +2,8 @@
 //! unreachable serves it at once.
 //!
 //! One file: a text header (magic, sequence number, both lengths, an FNV-1a
-//! 64 checksum of the bytes that follow), a blank line, the feature file,
-//! the model. [`write`] replaces it atomically (temp file, fsync, rename,
+//! 64 checksum of the sequence number and the bytes that follow), a blank
+//! line, the feature file, the model. [`write`] replaces it atomically (temp file, fsync, rename,
 //! fsync of the directory): a reader sees the old file or the new one. A
 //! torn or corrupt file is a [`CacheError`], and the node then starts
 //! unscored and says so ([`NodeStatus::cache`](crate::status::NodeStatus)).
@@ -92,7 +92,7 @@ pub fn write(path: &Path, cached: &Cached) -> io::Result<()> {
         cached.seq,
         cached.features.len(),
         cached.model.len(),
-        fnv1a64(&[&cached.features, &cached.model])
+        fnv1a64(&[&cached.seq.to_le_bytes(), &cached.features, &cached.model])
     );
     let tmp = path.with_extension("tmp");
     {
@@ -145,7 +145,7 @@ pub fn parse(bytes: &[u8]) -> Result<Cached, CacheError> {
     }
     let (features, model) =
         body.split_at_checked(features_len).ok_or(CacheError::Length { expected, found: body.len() })?;
-    let found = fnv1a64(&[features, model]);
+    let found = fnv1a64(&[&seq.to_le_bytes(), features, model]);
     if found != expected_sum {
         return Err(CacheError::Checksum { expected: expected_sum, found });
     }

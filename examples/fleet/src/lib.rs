@@ -23,6 +23,7 @@
 
 pub mod agent;
 pub mod cache;
+pub mod local;
 mod names;
 pub mod node;
 pub mod publish;

@@ -13,7 +13,7 @@ const SECS: fn(u64) -> Duration = Duration::from_secs;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_good_file_reaches_every_cohort_stage_by_stage() {
-    let etcd = Etcd::start(23100, 1);
+    let etcd = Etcd::start(23100, 1).await;
     let dir = tempfile::tempdir().unwrap();
     let nodes: Vec<Node> = [("c1", "canary"), ("w1", "wave-1"), ("a1", "all"), ("a2", "all")]
         .iter()
@@ -34,7 +34,7 @@ async fn a_good_file_reaches_every_cohort_stage_by_stage() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_file_stops_at_the_canary_and_its_cohort_points_back_to_the_last_good() {
-    let etcd = Etcd::start(23110, 1);
+    let etcd = Etcd::start(23110, 1).await;
     let dir = tempfile::tempdir().unwrap();
     let canary = Node::start(&etcd.endpoints(), dir.path(), "c1", "canary");
     let rest: Vec<Node> =
@@ -74,7 +74,7 @@ async fn a_bad_file_stops_at_the_canary_and_its_cohort_points_back_to_the_last_g
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rollout_completes_when_one_etcd_member_is_killed_mid_rollout() {
-    let mut etcd = Etcd::start(23120, 3);
+    let mut etcd = Etcd::start(23120, 3).await;
     let dir = tempfile::tempdir().unwrap();
     let nodes: Vec<Node> = [("c1", "canary"), ("w1", "wave-1"), ("a1", "all")]
         .iter()
@@ -103,7 +103,7 @@ async fn a_rollout_completes_when_one_etcd_member_is_killed_mid_rollout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_all_of_etcd_down_nodes_serve_a_restarted_node_serves_its_cache_and_the_fleet_converges_when_etcd_returns()
 {
-    let mut etcd = Etcd::start(23130, 1);
+    let mut etcd = Etcd::start(23130, 1).await;
     let dir = tempfile::tempdir().unwrap();
     let mut nodes: Vec<Node> =
         ["a1", "a2"].iter().map(|n| Node::start(&etcd.endpoints(), dir.path(), n, "all")).collect();
@@ -123,7 +123,7 @@ async fn with_all_of_etcd_down_nodes_serve_a_restarted_node_serves_its_cache_and
     assert!(restarted.score().is_ok());
     nodes[1] = restarted;
 
-    etcd.restart_all();
+    etcd.restart_all().await.unwrap();
     let second = publisher.publish(&fixture_v("good-60.json", 8), &model(), &options("all")).await.unwrap();
     assert_eq!(second.halted, None, "{second:?}");
     for node in &nodes {
@@ -133,7 +133,7 @@ async fn with_all_of_etcd_down_nodes_serve_a_restarted_node_serves_its_cache_and
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_killed_mid_rollout_expires_with_its_lease_and_the_stage_completes_without_it() {
-    let etcd = Etcd::start(23140, 1);
+    let etcd = Etcd::start(23140, 1).await;
     let dir = tempfile::tempdir().unwrap();
     let canary = Node::start(&etcd.endpoints(), dir.path(), "c1", "canary");
     let w1 = Node::start(&etcd.endpoints(), dir.path(), "w1", "wave-1");
@@ -159,7 +159,7 @@ async fn a_node_killed_mid_rollout_expires_with_its_lease_and_the_stage_complete
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_publisher_killed_mid_rollout_leaves_a_consistent_state_that_the_next_publish_rolls_back() {
-    let etcd = Etcd::start(23150, 1);
+    let etcd = Etcd::start(23150, 1).await;
     let dir = tempfile::tempdir().unwrap();
     let canary = Node::start(&etcd.endpoints(), dir.path(), "c1", "canary");
     let wave = Node::start(&etcd.endpoints(), dir.path(), "w1", "wave-1");
@@ -205,7 +205,7 @@ async fn a_publisher_killed_mid_rollout_leaves_a_consistent_state_that_the_next_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_publishers_cannot_interleave() {
-    let etcd = Etcd::start(23160, 1);
+    let etcd = Etcd::start(23160, 1).await;
     let dir = tempfile::tempdir().unwrap();
     let canary = Node::start(&etcd.endpoints(), dir.path(), "c1", "canary");
     let publisher = publisher(&etcd).await;
@@ -223,7 +223,7 @@ async fn two_publishers_cannot_interleave() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_torn_or_corrupt_cache_is_rejected_the_node_starts_unscored_and_then_takes_the_target() {
-    let etcd = Etcd::start(23170, 1);
+    let etcd = Etcd::start(23170, 1).await;
     let dir = tempfile::tempdir().unwrap();
     let publisher = publisher(&etcd).await;
     let mut first = Node::start(&etcd.endpoints(), dir.path(), "a1", "all");
@@ -259,7 +259,7 @@ async fn a_torn_or_corrupt_cache_is_rejected_the_node_starts_unscored_and_then_t
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_kill_switch_reaches_every_node_and_off_restores_scoring() {
-    let etcd = Etcd::start(23180, 1);
+    let etcd = Etcd::start(23180, 1).await;
     let dir = tempfile::tempdir().unwrap();
     let nodes: Vec<Node> = [("c1", "canary"), ("w1", "wave-1"), ("a1", "all"), ("a2", "all")]
         .iter()

@@ -4,135 +4,42 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use feature_table_fleet::agent::{Agent, AgentConfig};
+use feature_table_fleet::local::LocalEtcd;
 use feature_table_fleet::node::{self, NodeEngine};
 use feature_table_fleet::publish::{PublishOptions, Publisher};
 
 pub const PREFIX: &str = "/ft-test";
 
-struct Member {
-    name: String,
-    client: u16,
-    peer: u16,
-    child: Option<Child>,
-}
-
-/// One etcd member or a 3-member cluster, each on its own loopback ports
-/// and data directory. Dropping it kills every member.
+/// A local etcd and its directory (the guard kills every member on drop).
 pub struct Etcd {
-    members: Vec<Member>,
-    dir: tempfile::TempDir,
-    token: String,
+    inner: LocalEtcd,
+    _dir: tempfile::TempDir,
 }
 
 impl Etcd {
-    /// `size` members on ports `base..base+2*size` (give each test its own base).
-    pub fn start(base: u16, size: u16) -> Self {
+    /// `size` members on ports `base..base+2*size` (each test its own base).
+    pub async fn start(base: u16, size: u16) -> Self {
         let _ = env_logger::builder().is_test(true).try_init();
-        let members = (0..size)
-            .map(|i| Member { name: format!("m{i}"), client: base + 2 * i, peer: base + 2 * i + 1, child: None })
-            .collect();
-        let mut etcd = Self { members, dir: tempfile::tempdir().unwrap(), token: format!("ft-{base}") };
-        for i in 0..etcd.members.len() {
-            etcd.spawn(i, "new");
-        }
-        etcd.wait_ready();
-        etcd
-    }
-
-    fn spawn(&mut self, i: usize, state: &str) {
-        let cluster: Vec<String> =
-            self.members.iter().map(|m| format!("{}=http://127.0.0.1:{}", m.name, m.peer)).collect();
-        let m = &self.members[i];
-        let data = self.dir.path().join(&m.name);
-        let log = std::fs::File::create(self.dir.path().join(format!("{}.log", m.name))).unwrap();
-        let client_url = format!("http://127.0.0.1:{}", m.client);
-        let peer_url = format!("http://127.0.0.1:{}", m.peer);
-        let child = Command::new("etcd")
-            .args(["--name", &m.name, "--data-dir"])
-            .arg(&data)
-            .args(["--listen-client-urls", &client_url, "--advertise-client-urls", &client_url])
-            .args(["--listen-peer-urls", &peer_url, "--initial-advertise-peer-urls", &peer_url])
-            .args(["--initial-cluster", &cluster.join(","), "--initial-cluster-state", state])
-            .args(["--initial-cluster-token", &self.token, "--logger", "zap", "--log-level", "warn"])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("etcd (apt-get install etcd-server)");
-        self.members[i].child = Some(child);
-    }
-
-    /// Client endpoints of every member, running or not.
-    pub fn endpoints(&self) -> Vec<String> {
-        self.members.iter().map(|m| format!("http://127.0.0.1:{}", m.client)).collect()
-    }
-
-    /// SIGKILLs member `i`.
-    pub fn kill(&mut self, i: usize) {
-        if let Some(mut child) = self.members[i].child.take() {
-            child.kill().unwrap();
-            child.wait().unwrap();
-        }
-    }
-
-    /// SIGKILLs every member.
-    pub fn kill_all(&mut self) {
-        for i in 0..self.members.len() {
-            self.kill(i);
-        }
-    }
-
-    /// Restarts member `i` on its data directory.
-    pub fn restart(&mut self, i: usize) {
-        self.spawn(i, "existing");
-    }
-
-    /// Restarts every killed member and waits for the cluster to answer.
-    pub fn restart_all(&mut self) {
-        for i in 0..self.members.len() {
-            if self.members[i].child.is_none() {
-                self.restart(i);
-            }
-        }
-        self.wait_ready();
-    }
-
-    /// Waits (20 s bound) until a linearizable read succeeds.
-    pub fn wait_ready(&self) {
-        let endpoints = self.endpoints();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let dir = self.dir.path().to_owned();
-        // Its own runtime on its own thread: callers may be inside one.
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async {
-                loop {
-                    let ok = async {
-                        let opts = etcd_client::ConnectOptions::new().with_timeout(Duration::from_secs(1));
-                        let mut c = etcd_client::Client::connect(&endpoints, Some(opts)).await.ok()?;
-                        c.get("ready?", None).await.ok()
-                    }
-                    .await;
-                    if ok.is_some() {
-                        return;
-                    }
-                    assert!(Instant::now() < deadline, "etcd did not come up within 20 s; logs in {dir:?}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            })
-        })
-        .join()
-        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let inner = LocalEtcd::start(dir.path(), base, size).await.unwrap();
+        Self { inner, _dir: dir }
     }
 }
 
-impl Drop for Etcd {
-    fn drop(&mut self) {
-        self.kill_all();
+impl std::ops::Deref for Etcd {
+    type Target = LocalEtcd;
+    fn deref(&self) -> &LocalEtcd {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Etcd {
+    fn deref_mut(&mut self) -> &mut LocalEtcd {
+        &mut self.inner
     }
 }
 

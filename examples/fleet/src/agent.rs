@@ -2,7 +2,7 @@
 //! says, and tells the fleet what it serves.
 //!
 //! At [`Agent::start`] the last accepted pair is read from the local
-//! [`cache`](crate::cache) and offered to the engine before etcd is even
+//! [`cache`] and offered to the engine before etcd is even
 //! contacted, so a node restarted while etcd is down serves at once. A torn
 //! or corrupt cache is rejected like any bad file: the node starts unscored
 //! and its status says why.

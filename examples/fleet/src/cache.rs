@@ -3,7 +3,7 @@
 //!
 //! One file: a text header (magic, sequence number, both lengths, an FNV-1a
 //! 64 checksum of the sequence number and the bytes that follow), a blank
-//! line, the feature file, the model. [`write`] replaces it atomically (temp file, fsync, rename,
+//! line, the feature file, the model. [`write()`] replaces it atomically (temp file, fsync, rename,
 //! fsync of the directory): a reader sees the old file or the new one. A
 //! torn or corrupt file is a [`CacheError`], and the node then starts
 //! unscored and says so ([`NodeStatus::cache`](crate::status::NodeStatus)).

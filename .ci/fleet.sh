@@ -31,4 +31,5 @@ RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps
 
 step "demo: the 2025-11-18 sequence on 8 nodes (ports 24170-24175), bounded at 5 min"
 cargo build --locked --release --bin fleet-demo
-timeout 300 target/release/fleet-demo --measure 100
+# SIGTERM at the bound: the demo stops its etcd members before it exits.
+timeout 300 "${CARGO_TARGET_DIR:-target}/release/fleet-demo" --measure 100

@@ -227,12 +227,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let results = {
         let etcd = LocalEtcd::start(&dir, args.base_port, 3).await?;
         println!("etcd: 3 members on {}", etcd.endpoints().join(" "));
-        let staged = run_mode(&etcd, &dir, "staged", "canary,wave-1,all", &args).await;
-        let push = run_mode(&etcd, &dir, "push", "canary+wave-1+all", &args).await;
-        (staged, push)
+        let both = async {
+            let staged = run_mode(&etcd, &dir, "staged", "canary,wave-1,all", &args).await?;
+            let push = run_mode(&etcd, &dir, "push", "canary+wave-1+all", &args).await?;
+            Ok::<_, Box<dyn std::error::Error>>((staged, push))
+        };
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        // On Ctrl-C or SIGTERM the members are killed on the way out (`etcd`'s Drop).
+        tokio::select! {
+            results = both => results,
+            _ = tokio::signal::ctrl_c() => Err("interrupted".into()),
+            _ = term.recv() => Err("terminated".into()),
+        }
     };
     let _ = std::fs::remove_dir_all(&dir);
-    let (staged, push) = (results.0?, results.1?);
+    let (staged, push) = results?;
 
     let n = staged.to_all_serving.len();
     println!(

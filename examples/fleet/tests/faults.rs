@@ -281,3 +281,75 @@ async fn the_kill_switch_reaches_every_node_and_off_restores_scoring() {
         eventually(SECS(5), "scoring is back", || node.score().is_ok()).await;
     }
 }
+
+/// A node that only writes a status: it claims whatever `serving` returns
+/// for the cohort's current target, with `unscored_permille`.
+async fn fake_node(
+    etcd: &Etcd,
+    name: &str,
+    cohort: &str,
+    unscored_permille: u32,
+    serving: fn(Option<u64>) -> Option<u64>,
+) -> tokio::task::JoinHandle<()> {
+    let mut client = etcd_client::Client::connect(etcd.endpoints(), None).await.unwrap();
+    let keys = feature_table_fleet::Keys::new(common::PREFIX);
+    let (name, cohort) = (name.to_owned(), cohort.to_owned());
+    tokio::spawn(async move {
+        let lease = client.lease_grant(2, None).await.unwrap().id();
+        let (mut keeper, _stream) = client.lease_keep_alive(lease).await.unwrap();
+        loop {
+            let target = client.get(keys.target(&cohort), None).await.unwrap();
+            let target = target.kvs().first().and_then(|kv| feature_table_fleet::parse_seq(kv.value()));
+            let status = feature_table_fleet::status::NodeStatus {
+                node: name.as_str().into(),
+                cohort: cohort.as_str().into(),
+                serving: serving(target),
+                target,
+                rejected: None,
+                last_error: None,
+                cache: "none".into(),
+                unscored_permille,
+                engine: feature_table_fleet::status::EngineReport { enabled: true, ..Default::default() },
+            };
+            let mut buf = [0u8; feature_table_fleet::status::STATUS_CAPACITY];
+            let bytes = status.encode(&mut buf).unwrap().to_vec();
+            let options = etcd_client::PutOptions::new().with_lease(lease);
+            client.put(keys.status(&name), bytes, Some(options)).await.unwrap();
+            keeper.keep_alive().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stage_whose_node_leaves_too_many_requests_unscored_halts_and_rolls_back() {
+    let etcd = Etcd::start(23190, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let canary = Node::start(&etcd.endpoints(), dir.path(), "c1", "canary");
+    let publisher = publisher(&etcd).await;
+    let short = feature_table_fleet::publish::PublishOptions { stage_deadline: SECS(2), ..options("canary,wave-1") };
+    let good = publisher.publish(&fixture("good-60.json"), &model(), &short).await;
+    // No wave-1 node yet: that stage has no live node and must not pass.
+    assert!(matches!(good.as_ref().unwrap().halted, Some(HaltReason::TooFewNodes { live: 0, needed: 1 })), "{good:?}");
+
+    let sick = fake_node(&etcd, "w1", "wave-1", 500, |target| target).await;
+    let outcome = publisher.publish(&fixture_v("good-60.json", 8), &model(), &options("canary,wave-1")).await.unwrap();
+    assert_eq!(outcome.halted, Some(HaltReason::Unscored { node: "w1".into(), permille: 500 }));
+    sick.abort();
+    assert_eq!(outcome.rolled_back_to, None, "no publish has completed yet");
+    let status = publisher.status().await.unwrap();
+    assert!(status.targets.is_empty(), "halted cohorts without a good publish have no target: {status}");
+    assert!(canary.serving().is_some(), "the canary keeps serving what it accepted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stage_with_a_node_that_never_reports_the_version_halts_at_the_deadline_naming_it() {
+    let etcd = Etcd::start(23196, 1).await;
+    let publisher = publisher(&etcd).await;
+    let stuck = fake_node(&etcd, "w1", "wave-1", 0, |_| Some(0)).await;
+    let short = feature_table_fleet::publish::PublishOptions { stage_deadline: SECS(1), ..options("wave-1") };
+    let outcome = publisher.publish(&fixture("good-60.json"), &model(), &short).await.unwrap();
+    stuck.abort();
+    assert_eq!(outcome.halted, Some(HaltReason::Deadline { missing: vec!["w1".into()] }));
+    assert_eq!(publisher.status().await.unwrap().rollout.unwrap().phase, Phase::Halted);
+}

@@ -11,6 +11,17 @@ use feature_table_fleet::publish::{HaltReason, Phase, PublishError};
 
 const SECS: fn(u64) -> Duration = Duration::from_secs;
 
+/// Runs the `feature-table-fleet` CLI against `etcd`; its stdout (it must succeed).
+fn cli(etcd: &Etcd, args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_feature-table-fleet"))
+        .args(["--endpoints", &etcd.endpoints().join(","), "--prefix", common::PREFIX])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_good_file_reaches_every_cohort_stage_by_stage() {
     let etcd = Etcd::start(23100, 1).await;
@@ -169,7 +180,7 @@ async fn a_publisher_killed_mid_rollout_leaves_a_consistent_state_that_the_next_
     // The CLI, baking 60 s on the canary, SIGKILLed there.
     let file = dir.path().join("v8.json");
     std::fs::write(&file, fixture_v("good-60.json", 8)).unwrap();
-    let mut cli = std::process::Command::new(env!("CARGO_BIN_EXE_feature-table-fleet"))
+    let mut killed = std::process::Command::new(env!("CARGO_BIN_EXE_feature-table-fleet"))
         .args(["--endpoints", &etcd.endpoints().join(","), "--prefix", common::PREFIX, "publish"])
         .arg(&file)
         .args(["--waves", "canary,wave-1", "--bake", "60"])
@@ -177,8 +188,8 @@ async fn a_publisher_killed_mid_rollout_leaves_a_consistent_state_that_the_next_
         .unwrap();
     let second = first.seq + 1;
     eventually(SECS(20), "canary serves the CLI's file", || canary.serving() == Some(second)).await;
-    cli.kill().unwrap();
-    cli.wait().unwrap();
+    killed.kill().unwrap();
+    killed.wait().unwrap();
 
     // Consistent at once: files and targets of one transaction, nothing half-written.
     let status = publisher.status().await.unwrap();
@@ -188,9 +199,10 @@ async fn a_publisher_killed_mid_rollout_leaves_a_consistent_state_that_the_next_
     // The lock expires with the dead publisher's lease (3 s); `status` says so.
     let deadline = std::time::Instant::now() + SECS(10);
     loop {
-        let status = publisher.status().await.unwrap();
-        if !status.locked {
-            assert!(status.to_string().contains("abandoned"), "{status}");
+        if !publisher.status().await.unwrap().locked {
+            let printed = cli(&etcd, &["status"]);
+            assert!(printed.contains(&format!("rollout: seq {second} abandoned")), "{printed}");
+            assert!(printed.contains(&format!("targets: canary={second} wave-1={}", first.seq)), "{printed}");
             break;
         }
         assert!(std::time::Instant::now() < deadline, "the dead publisher's lock never expired");
@@ -267,7 +279,7 @@ async fn the_kill_switch_reaches_every_node_and_off_restores_scoring() {
         .collect();
     let publisher = publisher(&etcd).await;
     publisher.publish(&fixture("good-60.json"), &model(), &options("canary,wave-1,all")).await.unwrap();
-    publisher.kill(true).await.unwrap();
+    assert_eq!(cli(&etcd, &["kill", "on"]), "kill switch on\n");
     for node in &nodes {
         eventually(SECS(5), "scoring is disabled", || node.score() == Err(Unscored::Disabled)).await;
     }
@@ -276,6 +288,7 @@ async fn the_kill_switch_reaches_every_node_and_off_restores_scoring() {
     let status = publisher.status().await.unwrap();
     assert!(status.kill);
     assert!(status.nodes.iter().all(|n| !n.engine.enabled), "{status}");
+    assert!(cli(&etcd, &["status"]).contains("kill switch: ON"));
     publisher.kill(false).await.unwrap();
     for node in &nodes {
         eventually(SECS(5), "scoring is back", || node.score().is_ok()).await;

@@ -113,6 +113,7 @@ mod json;
 pub mod model;
 pub mod name;
 pub mod reload;
+pub mod report;
 pub mod score;
 #[cfg(feature = "std")]
 pub mod shared;

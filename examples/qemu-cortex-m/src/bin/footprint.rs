@@ -9,8 +9,8 @@
 //! Linked: [`Reloader::offer`] (the JSON feature-file parser and its
 //! validation), [`Bindings::bind`], and per request [`score_with`]:
 //! [`FeatureVector::fill`], [`CatBoost::raw`] and
-//! [`BotScore::from_logit`](feature_table::BotScore::from_logit) (libm `exp`
-//! and `round`). Not linked: the CatBoost JSON loader (see the
+//! [`BotScore::from_logit`](feature_table::BotScore::from_logit) (a step
+//! table lookup, no `exp`). Not linked: the CatBoost JSON loader (see the
 //! `footprint-model` binary for that cost). The model comes through
 //! `black_box`, so its evaluation is compiled for an arbitrary model, as if
 //! it had been loaded at run time; here it is empty and every score is 50.

@@ -30,7 +30,7 @@ use tokio::task::JoinHandle;
 
 use crate::cache::{self, CacheError, Cached};
 use crate::node::NodeEngine;
-use crate::status::{EngineReport, NodeStatus, STATUS_CAPACITY};
+use crate::status::{NodeRejection, NodeStatus, STATUS_CAPACITY};
 use crate::{Keys, parse_seq};
 
 /// How an agent finds etcd and names itself.
@@ -104,7 +104,7 @@ struct State {
 
 #[derive(Debug, Default)]
 struct Text {
-    last_error: Option<String>,
+    last_error: Option<NodeRejection>,
     cache: String,
 }
 
@@ -189,8 +189,8 @@ impl Agent {
         get(&self.state.rejected)
     }
 
-    /// The last rejection's text, if any.
-    pub fn last_error(&self) -> Option<String> {
+    /// The last rejection, if any.
+    pub fn last_error(&self) -> Option<NodeRejection> {
         self.state.text().last_error.clone()
     }
 
@@ -416,8 +416,8 @@ async fn apply_target(
         bounded(config.request_timeout, client.get(keys.files(seq), Some(GetOptions::new().with_prefix()))).await?;
     let find = |key: String| files.kvs().iter().find(|kv| kv.key() == key.as_bytes()).map(|kv| kv.value());
     let (Some(features), Some(model)) = (find(keys.features(seq)), find(keys.model(seq))) else {
-        let error = format!("target seq {seq} has no files under {}", keys.files(seq));
-        log::warn!("fleet {}: {error}", config.node);
+        let error = NodeRejection::MissingFiles { seq };
+        log::warn!("fleet {}: {error} under {}", config.node, keys.files(seq));
         set(&state.rejected, seq);
         state.text().last_error = Some(error);
         return Ok(());
@@ -438,7 +438,7 @@ async fn apply_target(
         Err(e) => {
             log::warn!("fleet {}: rejected seq {seq}, last good keeps serving: {e}", config.node);
             set(&state.rejected, seq);
-            state.text().last_error = Some(e.to_string());
+            state.text().last_error = Some(NodeRejection::Pair(e));
         }
     }
     Ok(())
@@ -457,16 +457,19 @@ async fn write_status(
     let mut buf = [0u8; STATUS_CAPACITY];
     let bytes = {
         let text = state.text();
+        let stats = engine.stats();
         let status = NodeStatus {
-            node: config.node.as_str().into(),
-            cohort: config.cohort.as_str().into(),
+            node: &config.node,
+            cohort: &config.cohort,
             serving: get(&state.serving),
             target: get(&state.target),
             rejected: get(&state.rejected),
-            last_error: text.last_error.as_deref().map(Into::into),
-            cache: text.cache.as_str().into(),
+            cache: &text.cache,
+            enabled: engine.is_enabled(),
+            scored: stats.scored,
+            unscored: stats.unscored(),
             unscored_permille,
-            engine: EngineReport::new(&engine.stats(), engine.is_enabled()),
+            reloads: NodeStatus::reloads(&stats, text.last_error.as_ref()),
         };
         status.encode(&mut buf).map_err(SessionEnd::from)?.to_vec()
     };

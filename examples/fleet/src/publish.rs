@@ -20,7 +20,7 @@ use etcd_client::{Client, Compare, CompareOp, ConnectOptions, GetOptions, PutOpt
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 
-use crate::status::NodeStatus;
+use crate::status::NodeReport;
 use crate::{Keys, node, parse_seq};
 
 /// Where a rollout is.
@@ -243,13 +243,6 @@ pub struct Outcome {
     pub recovered: Option<u64>,
 }
 
-/// One node in [`FleetStatus`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct NodeRow {
-    /// The node's status as it wrote it.
-    pub status: NodeStatus<'static>,
-}
-
 /// The fleet as `status` prints it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FleetStatus {
@@ -262,7 +255,7 @@ pub struct FleetStatus {
     /// The kill switch.
     pub kill: bool,
     /// Every live node, by name.
-    pub nodes: Vec<NodeStatus<'static>>,
+    pub nodes: Vec<NodeReport>,
 }
 
 impl fmt::Display for FleetStatus {
@@ -305,7 +298,7 @@ impl fmt::Display for FleetStatus {
                 opt(n.serving),
                 opt(n.rejected),
                 n.unscored_permille,
-                n.last_error.as_deref().unwrap_or("-")
+                n.last_error().unwrap_or("-")
             )?;
         }
         Ok(())
@@ -622,7 +615,7 @@ impl Publisher {
     }
 
     /// Every live node's status (undecodable entries are skipped and logged).
-    pub async fn nodes(&self) -> Result<Vec<NodeStatus<'static>>, PublishError> {
+    pub async fn nodes(&self) -> Result<Vec<NodeReport>, PublishError> {
         let prefix = self.keys.nodes();
         let response = self
             .retry("node statuses", |mut c| {
@@ -632,8 +625,8 @@ impl Publisher {
             .await?;
         let mut nodes = Vec::new();
         for kv in response.kvs() {
-            match NodeStatus::decode(kv.value()) {
-                Ok(status) => nodes.push(owned(status)),
+            match NodeReport::decode(kv.value()) {
+                Ok(status) => nodes.push(status),
                 Err(e) => log::warn!("publisher: {}: {e}", String::from_utf8_lossy(kv.key())),
             }
         }
@@ -653,16 +646,15 @@ impl Publisher {
     ) -> Result<(StageReport, Option<HaltReason>), PublishError> {
         let mut report = StageReport { cohorts: cohorts.to_vec(), nodes: 0, all_serving_after: None };
         loop {
-            let nodes: Vec<_> =
-                self.nodes().await?.into_iter().filter(|n| cohorts.iter().any(|c| *c == n.cohort)).collect();
+            let nodes: Vec<_> = self.nodes().await?.into_iter().filter(|n| cohorts.contains(&n.cohort)).collect();
             report.nodes = nodes.len();
             for n in &nodes {
                 if n.rejected == Some(seq) && n.serving != Some(seq) {
-                    let error = n.last_error.as_deref().unwrap_or("no reason given").to_owned();
-                    return Ok((report, Some(HaltReason::Rejected { node: n.node.to_string(), error })));
+                    let error = n.last_error().unwrap_or("no reason given").to_owned();
+                    return Ok((report, Some(HaltReason::Rejected { node: n.node.clone(), error })));
                 }
-                if n.serving == Some(seq) && n.engine.enabled && n.unscored_permille > options.max_unscored_permille {
-                    let halt = HaltReason::Unscored { node: n.node.to_string(), permille: n.unscored_permille };
+                if n.serving == Some(seq) && n.enabled && n.unscored_permille > options.max_unscored_permille {
+                    let halt = HaltReason::Unscored { node: n.node.clone(), permille: n.unscored_permille };
                     return Ok((report, Some(halt)));
                 }
             }
@@ -679,7 +671,7 @@ impl Publisher {
                     let halt = HaltReason::TooFewNodes { live: nodes.len(), needed: options.min_nodes };
                     return Ok((report, Some(halt)));
                 }
-                let missing = nodes.iter().filter(|n| n.serving != Some(seq)).map(|n| n.node.to_string()).collect();
+                let missing = nodes.iter().filter(|n| n.serving != Some(seq)).map(|n| n.node.clone()).collect();
                 return Ok((report, Some(HaltReason::Deadline { missing })));
             }
             tokio::time::sleep(options.poll).await;
@@ -719,20 +711,5 @@ impl Publisher {
         })
         .await?;
         Ok(())
-    }
-}
-
-fn owned(status: NodeStatus<'_>) -> NodeStatus<'static> {
-    let own = |s: std::borrow::Cow<'_, str>| std::borrow::Cow::Owned(s.into_owned());
-    NodeStatus {
-        node: own(status.node),
-        cohort: own(status.cohort),
-        serving: status.serving,
-        target: status.target,
-        rejected: status.rejected,
-        last_error: status.last_error.map(own),
-        cache: own(status.cache),
-        unscored_permille: status.unscored_permille,
-        engine: status.engine,
     }
 }

@@ -287,7 +287,7 @@ async fn the_kill_switch_reaches_every_node_and_off_restores_scoring() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let status = publisher.status().await.unwrap();
     assert!(status.kill);
-    assert!(status.nodes.iter().all(|n| !n.engine.enabled), "{status}");
+    assert!(status.nodes.iter().all(|n| !n.enabled), "{status}");
     assert!(cli(&etcd, &["status"]).contains("kill switch: ON"));
     publisher.kill(false).await.unwrap();
     for node in &nodes {
@@ -313,19 +313,25 @@ async fn fake_node(
         loop {
             let target = client.get(keys.target(&cohort), None).await.unwrap();
             let target = target.kvs().first().and_then(|kv| feature_table_fleet::parse_seq(kv.value()));
-            let status = feature_table_fleet::status::NodeStatus {
-                node: name.as_str().into(),
-                cohort: cohort.as_str().into(),
-                serving: serving(target),
-                target,
-                rejected: None,
-                last_error: None,
-                cache: "none".into(),
-                unscored_permille,
-                engine: feature_table_fleet::status::EngineReport { enabled: true, ..Default::default() },
+            // Encoded in a block: the report borrows (not Send across an await).
+            let bytes = {
+                let stats = feature_table::shared::SharedStats::default();
+                let status = feature_table_fleet::status::NodeStatus {
+                    node: &name,
+                    cohort: &cohort,
+                    serving: serving(target),
+                    target,
+                    rejected: None,
+                    cache: "none",
+                    enabled: true,
+                    scored: 0,
+                    unscored: 0,
+                    unscored_permille,
+                    reloads: feature_table_fleet::status::NodeStatus::reloads(&stats, None),
+                };
+                let mut buf = [0u8; feature_table_fleet::status::STATUS_CAPACITY];
+                status.encode(&mut buf).unwrap().to_vec()
             };
-            let mut buf = [0u8; feature_table_fleet::status::STATUS_CAPACITY];
-            let bytes = status.encode(&mut buf).unwrap().to_vec();
             let options = etcd_client::PutOptions::new().with_lease(lease);
             client.put(keys.status(&name), bytes, Some(options)).await.unwrap();
             keeper.keep_alive().await.unwrap();

@@ -1,11 +1,10 @@
 //! The node's pieces that need no etcd: its extractors, its status
 //! encoding, its cache file.
 
-use std::borrow::Cow;
-
+use feature_table::shared::SharedStats;
 use feature_table_fleet::cache::{self, CacheError, Cached};
 use feature_table_fleet::node;
-use feature_table_fleet::status::{EngineReport, NodeStatus, STATUS_CAPACITY, StatusError};
+use feature_table_fleet::status::{NodeRejection, NodeReport, NodeStatus, STATUS_CAPACITY, StatusError};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(name)).unwrap()
@@ -42,42 +41,58 @@ fn the_local_check_refuses_what_a_node_refuses_and_accepts_what_it_accepts() {
     assert!(node::check(None, &fixture("good-120.json"), model).is_ok());
 }
 
-fn status(error: Option<&str>) -> NodeStatus<'_> {
+fn doubled_rejection() -> NodeRejection {
+    let model = br#"{"bias": 0.0, "weights": [1.0]}"#;
+    NodeRejection::Pair(node::check(None, &fixture("doubled-120.json"), model).unwrap_err())
+}
+
+fn status<'a>(cache: &'a str, last: Option<&'a NodeRejection>) -> NodeStatus<'a> {
+    let stats = SharedStats {
+        scored: 10,
+        reloads_accepted: 1,
+        reloads_rejected: 1,
+        active_version: Some(7),
+        ..SharedStats::default()
+    };
     NodeStatus {
-        node: "edge-1".into(),
-        cohort: "canary".into(),
+        node: "edge-1",
+        cohort: "canary",
         serving: Some(3),
         target: Some(4),
         rejected: Some(4),
-        last_error: error.map(Cow::Borrowed),
-        cache: "loaded seq 3".into(),
+        cache,
+        enabled: true,
+        scored: 10,
+        unscored: 0,
         unscored_permille: 0,
-        engine: EngineReport {
-            active_version: Some(7),
-            scored: 10,
-            unscored: 0,
-            reloads_accepted: 1,
-            reloads_rejected: 1,
-            enabled: true,
-        },
+        reloads: NodeStatus::reloads(&stats, last),
     }
 }
 
 #[test]
-fn a_status_round_trips_through_the_fixed_buffer_with_escaped_error_text() {
-    let error = r#"feature file: duplicate name "ua_entropy" at entries 0 and 60"#;
-    let original = status(Some(error));
+fn a_status_carries_the_cores_rejection_report_and_reads_back_on_the_publisher_side() {
+    let rejection = doubled_rejection();
     let mut buf = [0u8; STATUS_CAPACITY];
-    let bytes = original.encode(&mut buf).unwrap();
-    let decoded = NodeStatus::decode(bytes).unwrap();
-    assert_eq!(decoded, original);
+    let bytes = status("loaded seq 3", Some(&rejection)).encode(&mut buf).unwrap();
+    let json = std::str::from_utf8(bytes).unwrap();
+    // The core's report shape: kind, counts, the typed error's text.
+    assert!(json.contains(r#""kind":"DuplicateName""#), "{json}");
+    assert!(json.contains(r#""counts":{"first":0,"second":60}"#), "{json}");
+    let report = NodeReport::decode(bytes).unwrap();
+    assert_eq!((report.node.as_str(), report.cohort.as_str()), ("edge-1", "canary"));
+    assert_eq!((report.serving, report.target, report.rejected), (Some(3), Some(4), Some(4)));
+    assert_eq!(report.cache, "loaded seq 3");
+    assert_eq!(report.reloads.active_version, Some(7));
+    // The core reports the features' own error (without the pair's "feature file: ").
+    assert_eq!(report.last_error(), Some("duplicate name `ua_entropy` at entries 0 and 60"));
+    assert_eq!(rejection.to_string(), "feature file: duplicate name `ua_entropy` at entries 0 and 60");
 }
 
 #[test]
 fn a_status_too_large_for_the_buffer_is_an_error_not_a_truncation() {
     let long = "x".repeat(STATUS_CAPACITY);
     let mut buf = [0u8; STATUS_CAPACITY];
-    assert_eq!(status(Some(&long)).encode(&mut buf), Err(StatusError::TooLarge { capacity: STATUS_CAPACITY }));
+    assert_eq!(status(&long, None).encode(&mut buf), Err(StatusError::TooLarge { capacity: STATUS_CAPACITY }));
 }
 
 #[test]

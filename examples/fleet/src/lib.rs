@@ -18,6 +18,44 @@
 //!
 //! The ordering of files is the fleet's (the publish sequence number kept in
 //! etcd), not the files' own `version` fields: see [`node::policy`].
+//!
+//! In a proxy (inside its tokio runtime):
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use feature_table_fleet::agent::{Agent, AgentConfig};
+//! use feature_table_fleet::node;
+//!
+//! # async fn proxy() {
+//! let engine = Arc::new(node::engine());
+//! let config = AgentConfig::new(
+//!     vec!["http://10.0.0.1:2379".into(), "http://10.0.0.2:2379".into(), "http://10.0.0.3:2379".into()],
+//!     "/feature-table",
+//!     "edge-17",
+//!     "wave-1",
+//!     "/var/lib/feature-table/last-good.pair".into(),
+//! );
+//! // Serves the cached pair at once (etcd may be down), then follows etcd.
+//! let agent = Agent::start(config, Arc::clone(&engine));
+//!
+//! // Per request, on any worker: lock-free, no allocation.
+//! let signals = [0.0f32; 120];
+//! match engine.score_signals(&signals) {
+//!     Ok(score) => println!("x-bot-score: {}", score.bot_score),
+//!     Err(reason) => println!("unscored: {reason}"),
+//! }
+//! agent.stop().await; // revokes the lease: the node's status disappears now
+//! # }
+//! ```
+//!
+//! And the operator's side:
+//!
+//! ```text
+//! feature-table-fleet --endpoints http://10.0.0.1:2379,http://10.0.0.2:2379 \
+//!     publish features.json --model model.json --waves canary,wave-1,all --bake 60
+//! feature-table-fleet status
+//! feature-table-fleet kill on
+//! ```
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::unreachable)]
 

@@ -6,6 +6,9 @@
 //!
 //! The publisher runs with its local check off: the drill is what happens
 //! when the generator ships a bad file anyway, so the nodes are the check.
+//!
+//! Exits non-zero if a bad file reached more than the canary under staged
+//! rollout or any request failed; the timings are printed, not checked.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -282,5 +285,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         percentile(&push.last_stage, 99),
     );
     println!("\ndemo took {:.1} s", started.elapsed().as_secs_f64());
+
+    // What the staged rollout promises; timings are printed, not checked
+    // (they depend on the machine's load).
+    if let Some((label, n)) = staged.bad.iter().find(|(_, n)| *n > 1) {
+        return Err(format!("staged rollout: {label} reached {n} nodes, more than the canary").into());
+    }
+    if staged.failed > 0 || push.failed > 0 {
+        return Err(format!("requests failed: {} staged, {} push-to-all", staged.failed, push.failed).into());
+    }
     Ok(())
 }

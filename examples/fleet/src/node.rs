@@ -1,0 +1,57 @@
+//! The node's rules, shared by the agent and the publisher's local check:
+//! one engine type, one policy, one set of extractors.
+
+use feature_table::model::logistic::Logistic;
+use feature_table::shared::SharedEngine;
+use feature_table::{Extractor, Policy};
+
+pub use crate::names::EXTRACTORS;
+
+/// Feature slots per node (the 2025-11-18 proxy preallocated 200).
+pub const CAPACITY: usize = 200;
+
+/// The model a node scores with.
+pub type NodeModel = Logistic<CAPACITY>;
+
+/// A node's scoring engine; a request is its signal vector
+/// ([`SharedEngine::score_signals`]).
+pub type NodeEngine = SharedEngine<[f32], NodeModel, CAPACITY>;
+
+/// The fleet's reload policy: [`Policy::DEFAULT`] except that a file need
+/// not carry a newer `version` than the serving one. The fleet orders files
+/// by its own publish sequence number (an agent applies a target only when it
+/// differs from what it serves, see [`agent`](crate::agent)), and a rollback
+/// must be able to point a cohort back at an older file.
+pub const fn policy() -> Policy {
+    Policy { require_newer_version: false, ..Policy::DEFAULT }
+}
+
+/// A node engine with no pair yet (every request unscored until one is
+/// accepted).
+pub fn engine() -> NodeEngine {
+    NodeEngine::new(extractors(), policy())
+}
+
+/// The extractors nodes compute.
+pub fn extractors() -> &'static [Extractor<[f32]>] {
+    EXTRACTORS
+}
+
+/// Checks a pair with the node's rules, as a node with `serving` (the pair
+/// every node accepted last, if any) would: `Ok` exactly when such a node
+/// accepts it. The error is the node's, so its `Display` is what the node
+/// would report.
+pub fn check(
+    serving: Option<(&[u8], &[u8])>,
+    features: &[u8],
+    model: &[u8],
+) -> Result<feature_table::Accepted, feature_table::shared::PairRejected<feature_table::model::logistic::LogisticError>>
+{
+    let engine = engine();
+    if let Some((f, m)) = serving {
+        // A serving pair that no longer loads (rules changed) checks the
+        // new pair as a fresh node would.
+        let _ = engine.reload(f, m);
+    }
+    engine.reload(features, model)
+}

@@ -1,0 +1,374 @@
+//! The fleet's faults, each against etcd started by the test on loopback
+//! (ports 23100-23199, one range per test).
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Etcd, Node, eventually, fixture, fixture_v, model, options, publisher};
+use feature_table::Unscored;
+use feature_table_fleet::publish::{HaltReason, Phase, PublishError};
+
+const SECS: fn(u64) -> Duration = Duration::from_secs;
+
+/// Runs the `feature-table-fleet` CLI against `etcd`; its stdout (it must succeed).
+fn cli(etcd: &Etcd, args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_feature-table-fleet"))
+        .args(["--endpoints", &etcd.endpoints().join(","), "--prefix", common::PREFIX])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_good_file_reaches_every_cohort_stage_by_stage() {
+    let etcd = Etcd::start(23100, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let nodes: Vec<Node> = [("c1", "canary"), ("w1", "wave-1"), ("a1", "all"), ("a2", "all")]
+        .iter()
+        .map(|(n, c)| Node::start(&etcd.endpoints(), dir.path(), n, c))
+        .collect();
+    let publisher = publisher(&etcd).await;
+    let outcome = publisher.publish(&fixture("good-60.json"), &model(), &options("canary,wave-1,all")).await.unwrap();
+    assert_eq!(outcome.halted, None);
+    assert_eq!(outcome.stages.iter().map(|s| s.nodes).collect::<Vec<_>>(), [1, 1, 2]);
+    for node in &nodes {
+        assert_eq!(node.serving(), Some(outcome.seq), "{}", node.name);
+        assert!(node.score().is_ok());
+    }
+    let status = publisher.status().await.unwrap();
+    assert_eq!(status.rollout.unwrap().phase, Phase::Done);
+    assert_eq!(status.nodes.len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_file_stops_at_the_canary_and_its_cohort_points_back_to_the_last_good() {
+    let etcd = Etcd::start(23110, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let canary = Node::start(&etcd.endpoints(), dir.path(), "c1", "canary");
+    let rest: Vec<Node> =
+        ["w1", "w2"].iter().map(|n| Node::start(&etcd.endpoints(), dir.path(), n, "wave-1")).collect();
+    let publisher = publisher(&etcd).await;
+    let good = publisher.publish(&fixture("good-60.json"), &model(), &options("canary,wave-1")).await.unwrap();
+
+    // The local check refuses what a node would reject, and writes nothing.
+    let doubled = fixture_v("doubled-120.json", 8);
+    let refused = publisher.publish(&doubled, &model(), &options("canary,wave-1")).await.unwrap_err();
+    assert!(matches!(&refused, PublishError::LocalCheck { reason } if reason.contains("duplicate")), "{refused}");
+    assert_eq!(publisher.status().await.unwrap().rollout.unwrap().seq, good.seq);
+
+    // Without it (a drill), the canary is the check.
+    let drill = feature_table_fleet::publish::PublishOptions { local_check: false, ..options("canary,wave-1") };
+    let outcome = publisher.publish(&doubled, &model(), &drill).await.unwrap();
+    match &outcome.halted {
+        Some(HaltReason::Rejected { node, error }) => {
+            assert_eq!(node, "c1");
+            assert!(error.contains("duplicate name"), "{error}");
+        }
+        other => panic!("expected the canary's rejection, got {other:?}"),
+    }
+    assert_eq!(outcome.rolled_back_to, Some(good.seq));
+    assert_eq!(outcome.stages.len(), 1, "wave-1 never moved");
+    assert_eq!(canary.serving(), Some(good.seq));
+    assert_eq!(canary.agent().rejected(), Some(outcome.seq));
+    for node in &rest {
+        assert_eq!(node.serving(), Some(good.seq));
+        assert_eq!(node.agent().rejected(), None, "{} never received the bad file", node.name);
+        assert_eq!(node.engine.stats().reloads_rejected, 0);
+    }
+    let status = publisher.status().await.unwrap();
+    assert_eq!(status.targets, vec![("canary".to_owned(), good.seq), ("wave-1".to_owned(), good.seq)]);
+    assert_eq!(status.rollout.unwrap().phase, Phase::Halted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollout_completes_when_one_etcd_member_is_killed_mid_rollout() {
+    let mut etcd = Etcd::start(23120, 3).await;
+    let dir = tempfile::tempdir().unwrap();
+    let nodes: Vec<Node> = [("c1", "canary"), ("w1", "wave-1"), ("a1", "all")]
+        .iter()
+        .map(|(n, c)| Node::start(&etcd.endpoints(), dir.path(), n, c))
+        .collect();
+    let publisher = publisher(&etcd).await;
+    let first = publisher.publish(&fixture("good-60.json"), &model(), &options("canary,wave-1,all")).await.unwrap();
+    assert_eq!(first.halted, None);
+
+    let baked = feature_table_fleet::publish::PublishOptions { bake: SECS(1), ..options("canary,wave-1,all") };
+    let rollout = {
+        let publisher = publisher.clone();
+        tokio::spawn(async move { publisher.publish(&fixture_v("good-60.json", 8), &model(), &baked).await })
+    };
+    let canary = &nodes[0];
+    eventually(SECS(15), "canary serves the second file", || canary.serving() == Some(first.seq + 1)).await;
+    etcd.kill(0); // the member every client lists first
+    let outcome = rollout.await.unwrap().unwrap();
+    assert_eq!(outcome.halted, None, "{outcome:?}");
+    for node in &nodes {
+        let what = format!("{} serves the second file ({:?})", node.name, node.agent());
+        eventually(SECS(10), &what, || node.serving() == Some(outcome.seq)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_all_of_etcd_down_nodes_serve_a_restarted_node_serves_its_cache_and_the_fleet_converges_when_etcd_returns()
+{
+    let mut etcd = Etcd::start(23130, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut nodes: Vec<Node> =
+        ["a1", "a2"].iter().map(|n| Node::start(&etcd.endpoints(), dir.path(), n, "all")).collect();
+    let publisher = publisher(&etcd).await;
+    let first = publisher.publish(&fixture("good-60.json"), &model(), &options("all")).await.unwrap();
+    assert_eq!(first.halted, None);
+
+    etcd.kill_all();
+    eventually(SECS(15), "both agents notice etcd is gone", || nodes.iter().all(|n| !n.agent().connected())).await;
+    assert!(nodes.iter().all(|n| n.score().is_ok()), "nodes keep scoring with etcd down");
+
+    // A node restarted while etcd is down serves its persisted pair at once.
+    nodes[1].crash();
+    let restarted = Node::start(&etcd.endpoints(), dir.path(), "a2", "all");
+    assert_eq!(restarted.serving(), Some(first.seq));
+    assert_eq!(restarted.agent().cache(), format!("loaded seq {}", first.seq));
+    assert!(restarted.score().is_ok());
+    nodes[1] = restarted;
+
+    etcd.restart_all().await.unwrap();
+    let second = publisher.publish(&fixture_v("good-60.json", 8), &model(), &options("all")).await.unwrap();
+    assert_eq!(second.halted, None, "{second:?}");
+    for node in &nodes {
+        assert_eq!(node.serving(), Some(second.seq), "{} converged without a restart", node.name);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_mid_rollout_expires_with_its_lease_and_the_stage_completes_without_it() {
+    let etcd = Etcd::start(23140, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let canary = Node::start(&etcd.endpoints(), dir.path(), "c1", "canary");
+    let w1 = Node::start(&etcd.endpoints(), dir.path(), "w1", "wave-1");
+    let mut w2 = Node::start(&etcd.endpoints(), dir.path(), "w2", "wave-1");
+    let publisher = publisher(&etcd).await;
+    let first = publisher.publish(&fixture("good-60.json"), &model(), &options("canary,wave-1")).await.unwrap();
+    assert_eq!(first.halted, None);
+
+    let baked = feature_table_fleet::publish::PublishOptions { bake: SECS(1), ..options("canary,wave-1") };
+    let rollout = {
+        let publisher = publisher.clone();
+        tokio::spawn(async move { publisher.publish(&fixture_v("good-60.json", 8), &model(), &baked).await })
+    };
+    eventually(SECS(15), "canary serves the second file", || canary.serving() == Some(first.seq + 1)).await;
+    w2.crash();
+    let outcome = rollout.await.unwrap().unwrap();
+    assert_eq!(outcome.halted, None, "{outcome:?}");
+    assert_eq!(outcome.stages[1].nodes, 1, "w2's status expired with its lease");
+    assert_eq!(w1.serving(), Some(outcome.seq));
+    let status = publisher.status().await.unwrap();
+    assert!(status.nodes.iter().all(|n| n.node != "w2"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publisher_killed_mid_rollout_leaves_a_consistent_state_that_the_next_publish_rolls_back() {
+    let etcd = Etcd::start(23150, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let canary = Node::start(&etcd.endpoints(), dir.path(), "c1", "canary");
+    let wave = Node::start(&etcd.endpoints(), dir.path(), "w1", "wave-1");
+    let publisher = publisher(&etcd).await;
+    let first = publisher.publish(&fixture("good-60.json"), &model(), &options("canary,wave-1")).await.unwrap();
+
+    // The CLI, baking 60 s on the canary, SIGKILLed there.
+    let file = dir.path().join("v8.json");
+    std::fs::write(&file, fixture_v("good-60.json", 8)).unwrap();
+    let mut killed = std::process::Command::new(env!("CARGO_BIN_EXE_feature-table-fleet"))
+        .args(["--endpoints", &etcd.endpoints().join(","), "--prefix", common::PREFIX, "publish"])
+        .arg(&file)
+        .args(["--waves", "canary,wave-1", "--bake", "60"])
+        .spawn()
+        .unwrap();
+    let second = first.seq + 1;
+    eventually(SECS(20), "canary serves the CLI's file", || canary.serving() == Some(second)).await;
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+
+    // Consistent at once: files and targets of one transaction, nothing half-written.
+    let status = publisher.status().await.unwrap();
+    assert_eq!(status.targets, vec![("canary".to_owned(), second), ("wave-1".to_owned(), first.seq)]);
+    assert!(publisher.files(second).await.unwrap().is_some());
+    assert_eq!(status.rollout.as_ref().unwrap().phase, Phase::Running);
+    // The lock expires with the dead publisher's lease (3 s); `status` says so.
+    let deadline = std::time::Instant::now() + SECS(10);
+    loop {
+        if !publisher.status().await.unwrap().locked {
+            let printed = cli(&etcd, &["status"]);
+            assert!(printed.contains(&format!("rollout: seq {second} abandoned")), "{printed}");
+            assert!(printed.contains(&format!("targets: canary={second} wave-1={}", first.seq)), "{printed}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the dead publisher's lock never expired");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let third = publisher.publish(&fixture_v("good-60.json", 9), &model(), &options("canary,wave-1")).await.unwrap();
+    assert_eq!(third.recovered, Some(second));
+    assert_eq!(third.halted, None);
+    assert_eq!((canary.serving(), wave.serving()), (Some(third.seq), Some(third.seq)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_publishers_cannot_interleave() {
+    let etcd = Etcd::start(23160, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let canary = Node::start(&etcd.endpoints(), dir.path(), "c1", "canary");
+    let publisher = publisher(&etcd).await;
+    let baked = feature_table_fleet::publish::PublishOptions { bake: SECS(2), ..options("canary") };
+    let first = {
+        let publisher = publisher.clone();
+        tokio::spawn(async move { publisher.publish(&fixture("good-60.json"), &model(), &baked).await })
+    };
+    eventually(SECS(10), "the first rollout reaches the canary", || canary.serving() == Some(1)).await;
+    let other = common::publisher(&etcd).await;
+    let refused = other.publish(&fixture_v("good-60.json", 8), &model(), &options("canary")).await;
+    assert!(matches!(refused, Err(PublishError::Busy { seq: 1 })), "{refused:?}");
+    assert_eq!(first.await.unwrap().unwrap().halted, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_torn_or_corrupt_cache_is_rejected_the_node_starts_unscored_and_then_takes_the_target() {
+    let etcd = Etcd::start(23170, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = publisher(&etcd).await;
+    let mut first = Node::start(&etcd.endpoints(), dir.path(), "a1", "all");
+    let published = publisher.publish(&fixture("good-60.json"), &model(), &options("all")).await.unwrap();
+    eventually(SECS(5), "the cache is written", || first.cache.exists()).await;
+    first.crash();
+    let cache = std::fs::read(&first.cache).unwrap();
+
+    for (damage, expected) in [("torn", "cache file torn"), ("flipped", "cache file corrupt")] {
+        let mut bytes = cache.clone();
+        match damage {
+            "torn" => bytes.truncate(bytes.len() - 10),
+            _ => *bytes.last_mut().unwrap() ^= 0x20,
+        }
+        std::fs::write(&first.cache, &bytes).unwrap();
+        // Start with etcd unreachable so the first state is the cache's alone.
+        let offline = Node::start(&["http://127.0.0.1:1".to_owned()], dir.path(), "a1", "all");
+        assert!(offline.agent().cache().starts_with(&format!("rejected: {expected}")), "{}", offline.agent().cache());
+        assert_eq!(offline.serving(), None);
+        assert_eq!(offline.score(), Err(Unscored::NoValidTable), "starts unscored");
+        drop(offline);
+    }
+
+    let node = Node::start(&etcd.endpoints(), dir.path(), "a1", "all");
+    assert!(node.agent().cache().starts_with("rejected: cache file corrupt"));
+    eventually(SECS(10), "the node takes the target from etcd", || node.serving() == Some(published.seq)).await;
+    assert!(node.score().is_ok());
+    eventually(SECS(5), "its status says what happened to the cache", || true).await;
+    let status = publisher.status().await.unwrap();
+    let row = status.nodes.iter().find(|n| n.node == "a1").unwrap();
+    assert!(row.cache.starts_with("rejected: cache file corrupt"), "{row:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kill_switch_reaches_every_node_and_off_restores_scoring() {
+    let etcd = Etcd::start(23180, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let nodes: Vec<Node> = [("c1", "canary"), ("w1", "wave-1"), ("a1", "all"), ("a2", "all")]
+        .iter()
+        .map(|(n, c)| Node::start(&etcd.endpoints(), dir.path(), n, c))
+        .collect();
+    let publisher = publisher(&etcd).await;
+    publisher.publish(&fixture("good-60.json"), &model(), &options("canary,wave-1,all")).await.unwrap();
+    assert_eq!(cli(&etcd, &["kill", "on"]), "kill switch on\n");
+    for node in &nodes {
+        eventually(SECS(5), "scoring is disabled", || node.score() == Err(Unscored::Disabled)).await;
+    }
+    eventually(SECS(5), "every status reports it", || true).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let status = publisher.status().await.unwrap();
+    assert!(status.kill);
+    assert!(status.nodes.iter().all(|n| !n.enabled), "{status}");
+    assert!(cli(&etcd, &["status"]).contains("kill switch: ON"));
+    publisher.kill(false).await.unwrap();
+    for node in &nodes {
+        eventually(SECS(5), "scoring is back", || node.score().is_ok()).await;
+    }
+}
+
+/// A node that only writes a status: it claims whatever `serving` returns
+/// for the cohort's current target, with `unscored_permille`.
+async fn fake_node(
+    etcd: &Etcd,
+    name: &str,
+    cohort: &str,
+    unscored_permille: u32,
+    serving: fn(Option<u64>) -> Option<u64>,
+) -> tokio::task::JoinHandle<()> {
+    let mut client = etcd_client::Client::connect(etcd.endpoints(), None).await.unwrap();
+    let keys = feature_table_fleet::Keys::new(common::PREFIX);
+    let (name, cohort) = (name.to_owned(), cohort.to_owned());
+    tokio::spawn(async move {
+        let lease = client.lease_grant(2, None).await.unwrap().id();
+        let (mut keeper, _stream) = client.lease_keep_alive(lease).await.unwrap();
+        loop {
+            let target = client.get(keys.target(&cohort), None).await.unwrap();
+            let target = target.kvs().first().and_then(|kv| feature_table_fleet::parse_seq(kv.value()));
+            // Encoded in a block: the report borrows (not Send across an await).
+            let bytes = {
+                let stats = feature_table::shared::SharedStats::default();
+                let status = feature_table_fleet::status::NodeStatus {
+                    node: &name,
+                    cohort: &cohort,
+                    serving: serving(target),
+                    target,
+                    rejected: None,
+                    cache: "none",
+                    enabled: true,
+                    scored: 0,
+                    unscored: 0,
+                    unscored_permille,
+                    reloads: feature_table_fleet::status::NodeStatus::reloads(&stats, None),
+                };
+                let mut buf = [0u8; feature_table_fleet::status::STATUS_CAPACITY];
+                status.encode(&mut buf).unwrap().to_vec()
+            };
+            let options = etcd_client::PutOptions::new().with_lease(lease);
+            client.put(keys.status(&name), bytes, Some(options)).await.unwrap();
+            keeper.keep_alive().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stage_whose_node_leaves_too_many_requests_unscored_halts_and_rolls_back() {
+    let etcd = Etcd::start(23190, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let canary = Node::start(&etcd.endpoints(), dir.path(), "c1", "canary");
+    let publisher = publisher(&etcd).await;
+    let short = feature_table_fleet::publish::PublishOptions { stage_deadline: SECS(2), ..options("canary,wave-1") };
+    let good = publisher.publish(&fixture("good-60.json"), &model(), &short).await;
+    // No wave-1 node yet: that stage has no live node and must not pass.
+    assert!(matches!(good.as_ref().unwrap().halted, Some(HaltReason::TooFewNodes { live: 0, needed: 1 })), "{good:?}");
+
+    let sick = fake_node(&etcd, "w1", "wave-1", 500, |target| target).await;
+    let outcome = publisher.publish(&fixture_v("good-60.json", 8), &model(), &options("canary,wave-1")).await.unwrap();
+    assert_eq!(outcome.halted, Some(HaltReason::Unscored { node: "w1".into(), permille: 500 }));
+    sick.abort();
+    assert_eq!(outcome.rolled_back_to, None, "no publish has completed yet");
+    let status = publisher.status().await.unwrap();
+    assert!(status.targets.is_empty(), "halted cohorts without a good publish have no target: {status}");
+    assert!(canary.serving().is_some(), "the canary keeps serving what it accepted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stage_with_a_node_that_never_reports_the_version_halts_at_the_deadline_naming_it() {
+    let etcd = Etcd::start(23196, 1).await;
+    let publisher = publisher(&etcd).await;
+    let stuck = fake_node(&etcd, "w1", "wave-1", 0, |_| Some(0)).await;
+    let short = feature_table_fleet::publish::PublishOptions { stage_deadline: SECS(1), ..options("wave-1") };
+    let outcome = publisher.publish(&fixture("good-60.json"), &model(), &short).await.unwrap();
+    stuck.abort();
+    assert_eq!(outcome.halted, Some(HaltReason::Deadline { missing: vec!["w1".into()] }));
+    assert_eq!(publisher.status().await.unwrap().rollout.unwrap().phase, Phase::Halted);
+}

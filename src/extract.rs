@@ -264,11 +264,11 @@ impl<const N: usize> FeatureVector<N> {
     #[inline]
     pub(crate) fn resolve(&mut self, table: &FeatureTable<N>) {
         let len = usize::from(self.len);
-        if let Some(values) = self.values.get_mut(..len) {
-            if !all_finite(values) {
-                for (value, feature) in values.iter_mut().zip(table.features()) {
-                    *value = feature.resolve(*value);
-                }
+        if let Some(values) = self.values.get_mut(..len)
+            && !all_finite(values)
+        {
+            for (value, feature) in values.iter_mut().zip(table.features()) {
+                *value = feature.resolve(*value);
             }
         }
     }

@@ -15,7 +15,7 @@ use core::num::NonZeroU8;
 pub const MAX_NAME_LEN: usize = 32;
 
 // Names are compared as 64-bit words and their length is a `u8`.
-const _: () = assert!(MAX_NAME_LEN % 8 == 0 && MAX_NAME_LEN < 256);
+const _: () = assert!(MAX_NAME_LEN.is_multiple_of(8) && MAX_NAME_LEN < 256);
 
 /// A feature name: 1..=[`MAX_NAME_LEN`] bytes of ASCII `[a-z0-9_.-]`.
 ///
@@ -67,11 +67,11 @@ impl FeatureName {
     pub(crate) fn from_raw(name: &[u8]) -> Result<Self, NameError> {
         let mut bytes = [0; MAX_NAME_LEN];
         // Fast path: a name that fits, every byte checked without a branch.
-        if let (Some(slots), Ok(len)) = (bytes.get_mut(..name.len()), u8::try_from(name.len())) {
-            if let (Some(len), true) = (NonZeroU8::new(len), name.iter().all(|&b| is_name_byte(b))) {
-                slots.copy_from_slice(name);
-                return Ok(Self { bytes, len });
-            }
+        if let (Some(slots), Ok(len)) = (bytes.get_mut(..name.len()), u8::try_from(name.len()))
+            && let (Some(len), true) = (NonZeroU8::new(len), name.iter().all(|&b| is_name_byte(b)))
+        {
+            slots.copy_from_slice(name);
+            return Ok(Self { bytes, len });
         }
         // Report the first rule broken, in the documented order.
         validate(name)?;

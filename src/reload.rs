@@ -94,10 +94,10 @@ impl Policy {
         if self.require_newer_version && staged.version() <= active.version() {
             return Err(ReloadError::VersionNotNewer { active: active.version(), offered: staged.version() });
         }
-        if let Some(ratio) = self.max_growth {
-            if !ratio.allows(active.len(), staged.len()) {
-                return Err(ReloadError::GrowthExceeded { previous: active.len(), found: staged.len(), max: ratio });
-            }
+        if let Some(ratio) = self.max_growth
+            && !ratio.allows(active.len(), staged.len())
+        {
+            return Err(ReloadError::GrowthExceeded { previous: active.len(), found: staged.len(), max: ratio });
         }
         Ok(())
     }

@@ -56,8 +56,8 @@ use crate::json;
 use crate::model::Model;
 use crate::model::catboost::ModelError;
 use crate::model::logistic::LogisticError;
-use crate::reload::{Accepted, ReloadError, ReloadStats, Reloader, Warning};
 use crate::pair::ModelMismatch;
+use crate::reload::{Accepted, ReloadError, ReloadStats, Reloader, Warning};
 use crate::score::{Engine, ModelRejected};
 use crate::table::{Feature, FeatureTable, TableError};
 

@@ -60,10 +60,11 @@ pub fn score_with<R: ?Sized, M: Model, const N: usize>(
 pub fn score_signals_with<M: Model, const N: usize>(pair: PairRef<'_, M, N>, signals: &[f32]) -> Verdict {
     let PairRef { table, bindings, model, plan } = pair;
     // In place: the plan reads the signals where they are.
-    if table.all_enabled() && bindings.as_slice().len() == table.len() {
-        if let Some(raw) = model.raw_signals(plan, signals) {
-            return verdict_of_raw(raw);
-        }
+    if table.all_enabled()
+        && bindings.as_slice().len() == table.len()
+        && let Some(raw) = model.raw_signals(plan, signals)
+    {
+        return verdict_of_raw(raw);
     }
     // Gathered, and resolved only if the model needs it.
     let mut vector = FeatureVector::new();

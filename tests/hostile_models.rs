@@ -13,7 +13,9 @@ use std::path::Path;
 
 use feature_table::model::catboost::{self, CatBoost, ModelError, ModelField};
 use feature_table::model::logistic::{Logistic, LogisticError};
-use feature_table::{Engine, Extractor, JsonError, JsonErrorKind, Model, ModelMismatch, ModelRejected, Policy, Verdict, json};
+use feature_table::{
+    Engine, Extractor, JsonError, JsonErrorKind, Model, ModelMismatch, ModelRejected, Policy, Verdict, json,
+};
 
 /// Small enough that every capacity is reachable by a small file.
 type Cb = CatBoost<16, 8, 16, 512>;

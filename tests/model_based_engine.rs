@@ -17,8 +17,8 @@
 
 use feature_table::model::logistic::{Logistic, LogisticError};
 use feature_table::{
-    Accepted, BotScore, Engine, Extractor, FeatureName, IngestError, JsonErrorKind, ModelMismatch, ModelRejected, Policy,
-    ReloadError, Unscored, json,
+    Accepted, BotScore, Engine, Extractor, FeatureName, IngestError, JsonErrorKind, ModelMismatch, ModelRejected,
+    Policy, ReloadError, Unscored, json,
 };
 use proptest::prelude::*;
 
@@ -271,22 +271,22 @@ impl Reference {
                 return Err(IngestError::DuplicateName { name, first, second: i }.into());
             }
         }
-        if let Some((active, _)) = &self.table {
-            if file.version <= *active {
-                return Err(ReloadError::VersionNotNewer { active: *active, offered: file.version });
-            }
+        if let Some((active, _)) = &self.table
+            && file.version <= *active
+        {
+            return Err(ReloadError::VersionNotNewer { active: *active, offered: file.version });
         }
         if let Some(entry) = file.entries.iter().position(|(n, _)| !POOL.contains(n)) {
             let name = FeatureName::new(file.entries[entry].0).unwrap();
             return Err(ReloadError::UnknownFeature { name, entry });
         }
-        if let Some(model) = &self.model {
-            if model.weights.len() > found {
-                return Err(ReloadError::ModelMismatch(ModelMismatch {
-                    model_reads: model.weights.len(),
-                    table_has: found,
-                }));
-            }
+        if let Some(model) = &self.model
+            && model.weights.len() > found
+        {
+            return Err(ReloadError::ModelMismatch(ModelMismatch {
+                model_reads: model.weights.len(),
+                table_has: found,
+            }));
         }
         let off: Vec<&str> = self.table.iter().flat_map(|(_, f)| f).filter(|f| !f.2).map(|f| f.0).collect();
         let switches_dropped = off.iter().filter(|n| !file.entries.iter().any(|(m, _)| m == *n)).count();

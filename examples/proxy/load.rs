@@ -141,7 +141,7 @@ async fn drive(addr: std::net::SocketAddr, config: LoadConfig) -> Phase {
             tokio::spawn(async move {
                 let mut phase = Phase { latencies: Vec::with_capacity(4096), ..Phase::default() };
                 while Instant::now() < deadline && phase.requests < config.max_requests_per_client {
-                    let browser = (i + phase.requests) % 2 == 0;
+                    let browser = (i + phase.requests).is_multiple_of(2);
                     let uri = format!("http://{addr}/shop/item/{}?ref=home&q={}", phase.requests, i);
                     let mut request = Request::get(uri);
                     request = if browser {

@@ -54,7 +54,7 @@ pub(super) fn nearest(d: &Big<LIMBS>, kept: i64, q: i64) -> f32 {
         } else {
             cmp(&shl(&a, exp.unsigned_abs()), &boundary)
         };
-        order == Ordering::Greater || (order == Ordering::Equal && k % 2 == 0)
+        order == Ordering::Greater || (order == Ordering::Equal && k.is_multiple_of(2))
     };
     // Invariant: x rounds to `lo` or above, and to below `hi`.
     let (mut lo, mut hi) = (0u32, 0x7F80_0001u32);

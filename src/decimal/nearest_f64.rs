@@ -100,7 +100,7 @@ pub(super) fn nearest_f64(d: Big<LIMBS_F64>, kept: i64, q: i64, known: (u64, u64
             t if t >= 0 => cmp_shifted(&a, width, t.unsigned_abs(), &boundary),
             t => cmp_shifted(&boundary, width, t.unsigned_abs(), &a).reverse(),
         };
-        order == Ordering::Greater || (order == Ordering::Equal && k % 2 == 0)
+        order == Ordering::Greater || (order == Ordering::Equal && k.is_multiple_of(2))
     };
     // 2^low <= 10^(top - 1) <= x < 10^top < 2^high.
     let low = log2_10_times(top - 1) - 1;

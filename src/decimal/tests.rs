@@ -13,11 +13,11 @@ fn check(text: &str) {
     assert_eq!(got.to_bits(), want.to_bits(), "{text}: {got:e} != {want:e}");
     // Through the JSON scanner (fast path first) when the text is JSON.
     let mut s = Scanner::new(text.as_bytes(), 1);
-    if let Ok(n) = s.number() {
-        if s.offset() == text.len() {
-            let got = n.to_f32().unwrap();
-            assert_eq!(got.to_bits(), want.to_bits(), "{text} via Number: {got:e} != {want:e}");
-        }
+    if let Ok(n) = s.number()
+        && s.offset() == text.len()
+    {
+        let got = n.to_f32().unwrap();
+        assert_eq!(got.to_bits(), want.to_bits(), "{text} via Number: {got:e} != {want:e}");
     }
 }
 

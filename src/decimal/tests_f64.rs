@@ -15,11 +15,11 @@ fn check(text: &str) {
     let got = parse_f64(text.as_bytes()).unwrap_or_else(|| panic!("{text}: None"));
     assert_eq!(got.to_bits(), want.to_bits(), "{text}: {got:e} != {want:e}");
     let mut s = Scanner::new(text.as_bytes(), 1);
-    if let Ok(n) = s.number() {
-        if s.offset() == text.len() {
-            let got = n.to_f64().unwrap();
-            assert_eq!(got.to_bits(), want.to_bits(), "{text} via Number: {got:e} != {want:e}");
-        }
+    if let Ok(n) = s.number()
+        && s.offset() == text.len()
+    {
+        let got = n.to_f64().unwrap();
+        assert_eq!(got.to_bits(), want.to_bits(), "{text} via Number: {got:e} != {want:e}");
     }
 }
 

@@ -6,6 +6,14 @@
 //! {"version": 42, "features": [{"name": "ua_entropy", "default": 0.5}, {"name": "path_depth"}]}
 //! ```
 //!
+//! | field | type | rule |
+//! |---|---|---|
+//! | `version` | `u64` | required; with the default policy, greater than the active file's |
+//! | `features` | array | required, 1..=N entries (N: the table's compile-time capacity) |
+//! | `features[i].name` | string | required; 1..=32 bytes of ASCII `[a-z0-9_.-]`; no escapes; unique |
+//! | `features[i].default` | number | optional (0.0); a finite `f32` (`1e999` is rejected) |
+//! | anything else | any | ignored, at any nesting up to the depth limit, but validated as JSON |
+//!
 //! Ingest checks the size limit ([`Limits::max_bytes`]) first, then reads
 //! the bytes once, straight into the table, with a hand-written scanner
 //! specialised to this schema. It does not allocate and does not recurse:

@@ -47,6 +47,30 @@
 //!   evaluator's blocks, is 0 by default);
 //! - [`Engine<R, M, N>`]: a reloader, two bindings and two models.
 //!
+//! # Errors
+//!
+//! Every rejection is one variant of a `#[non_exhaustive]` enum per layer,
+//! with `Display` and `core::error::Error`, that says what, where and how
+//! much; a wrapping error prints its inner message and has no `source()`.
+//! Entry positions are zero-based indices into `features`.
+//!
+//! | layer | error | example message |
+//! |---|---|---|
+//! | name | [`NameError`] | `byte 0 of the name is 'U', allowed are a-z 0-9 _ . -` |
+//! | table | [`TableError`] | `table is full: capacity is 200 features` |
+//! | JSON | [`json::Error`]: `TooLarge`, `TooDeep`, `Syntax(`[`JsonError`]`)` | `input is 2000000 bytes, the limit is 1048576` |
+//! | ingest | [`IngestError::Json`], with the entry and field | `malformed JSON at byte 412: invalid number in entry 17 at field `default`` |
+//! | | [`IngestError::CapacityExceeded`] | `240 entries for capacity 200` (the true count) |
+//! | | [`IngestError::DuplicateName`] | ``duplicate name `ua_entropy` at entries 0 and 60`` |
+//! | | `MissingField`, `DuplicateField` (any spelling of a key), `InvalidName`, `NonFiniteDefault`, `EmptyFeatureList` | ``entry 3 has no `name` `` |
+//! | reload | [`ReloadError`]: `Ingest(_)`, `VersionNotNewer`, `GrowthExceeded`, `UnknownFeature`, `ModelMismatch` | `120 entries against 60 active: changes by more than 1.500x` |
+//! | model | [`model::logistic::LogisticError`], [`model::catboost::ModelError`] (incl. `NoTrees`, `Constant`, `AllWeightsZero`), wrapped in [`ModelRejected`] | `tree 3 has depth 9, the maximum is 8` |
+//! | outcome | [`Unscored`]: `Disabled`, `NoValidTable`, `NoValidModel`, `NonFiniteOutput` | returned instead of a score, never a number |
+//!
+//! When a file is over capacity *and* has duplicates, capacity is reported
+//! (it is the more fundamental problem); otherwise the first bad entry in
+//! file order. [`report`] turns any of them into JSON for a machine.
+//!
 //! # Layers
 //!
 //! Data flows one way; each module is one step and uses only the steps

@@ -247,7 +247,10 @@ impl fmt::Display for NameError {
             Self::Empty => f.write_str("name is empty"),
             Self::TooLong { len, max } => write!(f, "name is {len} bytes long, at most {max} allowed"),
             Self::InvalidByte { byte, offset } if byte.is_ascii_graphic() || byte == b' ' => {
-                write!(f, "byte {offset} of the name is {:?}, allowed are a-z 0-9 _ . -", byte as char)
+                // Quoted as `{:?}` would, without `char`'s Debug: its Unicode
+                // tables keep panic branches that a no-panic link cannot drop.
+                let escape = if byte == b'\'' || byte == b'\\' { "\\" } else { "" };
+                write!(f, "byte {offset} of the name is '{escape}{}', allowed are a-z 0-9 _ . -", byte as char)
             }
             Self::InvalidByte { byte, offset } => {
                 write!(f, "byte {offset} of the name is 0x{byte:02x}, allowed are a-z 0-9 _ . -")
@@ -323,5 +326,14 @@ mod tests {
         // A long name with a bad byte: the byte is the more useful report.
         let name = "A".repeat(MAX_NAME_LEN + 5);
         assert_eq!(FeatureName::new(&name), Err(NameError::InvalidByte { byte: b'A', offset: 0 }));
+    }
+
+    #[test]
+    fn an_invalid_printable_byte_is_quoted_as_char_debug_would() {
+        for byte in (0x20u8..0x7f).filter(|b| !b.is_ascii_lowercase() && !b.is_ascii_digit()) {
+            let message = NameError::InvalidByte { byte, offset: 0 }.to_string();
+            let quoted = format!("{:?}", byte as char);
+            assert_eq!(message, format!("byte 0 of the name is {quoted}, allowed are a-z 0-9 _ . -"));
+        }
     }
 }

@@ -286,6 +286,25 @@ impl<R: ?Sized + 'static, M: Model, const N: usize> Engine<R, M, N> {
         score_vector(pair, vector)
     }
 
+    /// Replaces the features this binary can compute, for an engine built
+    /// from a constant image before its extractors were known (a C ABI whose
+    /// caller names the signals at run time, a firmware's `static`): copying
+    /// a `const` engine into place and then naming the extractors never
+    /// builds the engine, or its two models, on a small stack.
+    ///
+    /// Only until the first feature file is accepted: after that the serving
+    /// bindings were made for the old list, so this returns `false` and
+    /// changes nothing.
+    ///
+    /// Cost: O(1), no allocation, no panic.
+    pub fn set_extractors(&mut self, extractors: &'static [Extractor<R>]) -> bool {
+        if self.features.last_good().is_some() {
+            return false;
+        }
+        self.extractors = extractors;
+        true
+    }
+
     /// The feature-file reloader (table, stats, warning).
     pub fn features(&self) -> &Reloader<N> {
         &self.features
@@ -402,5 +421,18 @@ mod tests {
         // Non-finite extractor output reads the default.
         e.set_enabled(true);
         assert_eq!(e.score(&Req { a: 1.0, b: f32::NAN }).unwrap().raw, 5.0);
+    }
+
+    #[test]
+    fn extractors_can_be_named_until_the_first_file_is_accepted() {
+        static NONE: &[Extractor<Req>] = &[];
+        let mut engine = Engine::<Req, Logistic<4>, 4>::new(NONE, Policy::DEFAULT, Logistic::new(), Logistic::new());
+        let file = br#"{"version": 1, "features": [{"name": "a"}]}"#;
+        assert!(engine.offer_features(file).is_err(), "no extractor computes `a` yet");
+        assert!(engine.set_extractors(EXTRACTORS));
+        engine.offer_features(file).unwrap();
+        assert!(!engine.set_extractors(NONE), "the serving bindings were made for EXTRACTORS");
+        engine.offer_model(br#"{"bias": 0.5, "weights": [1.0]}"#).unwrap();
+        assert!(engine.score(&Req { a: 1.0, b: 2.0 }).is_ok(), "the old extractors still serve");
     }
 }

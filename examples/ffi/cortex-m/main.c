@@ -84,13 +84,7 @@ static int unchanged(FtEngine *e) {
     return 1;
 }
 
-/* The proof build (-DPANIC_PROOF) leaves ft_last_error out: formatting the
- * core's NameError uses `{:?}` on a char, whose Unicode tables keep panic
- * branches the optimizer cannot remove (see .ci/ffi.sh). */
 static void show_error(FtEngine *e) {
-#ifdef PANIC_PROOF
-    (void)e;
-#else
     static char msg[160];
     size_t needed = 0;
     FtStatus st = ft_last_error(e, msg, sizeof msg, &needed);
@@ -98,7 +92,6 @@ static void show_error(FtEngine *e) {
     sh_puts(msg);
     if (st == FT_ERR_TRUNCATED) sh_puts(" [truncated]");
     sh_puts("\n");
-#endif
 }
 
 int main(void) {

@@ -14,10 +14,8 @@
 //! moved) and returns an [`FtStatus`]. The crate's lints deny every
 //! panicking construct, and with the `panic-proof` feature a reachable panic
 //! is a link error: `.ci/ffi.sh` links the Cortex-M firmware that way,
-//! calling every function but [`ft_last_error`]. That one formats the core's
-//! errors, and the core's `NameError` `Display` uses `{:?}` on a `char`,
-//! whose Unicode tables keep panic branches the optimizer cannot remove
-//! (for a printable ASCII byte they never run). A rejected file or model changes nothing:
+//! calling every function, [`ft_last_error`]'s formatting of the core's
+//! errors included. A rejected file or model changes nothing:
 //! the last good pair keeps serving. [`ft_last_error`] formats why into a
 //! caller buffer, without allocating.
 //!
@@ -35,6 +33,7 @@
 
 use core::ffi::{c_char, c_int};
 use core::fmt::{self, Write as _};
+use core::mem::MaybeUninit;
 use core::mem::{align_of, size_of};
 use core::ptr::addr_of_mut;
 
@@ -245,6 +244,10 @@ trait Kind: Model + Sized + 'static {
     /// The empty model as a constant: copied from flash into place, never
     /// built on the stack.
     const EMPTY: Self;
+    /// An empty engine of this kind with no extractors yet (see
+    /// [`write_empty_engine`]).
+    const EMPTY_ENGINE: Engine<[f32], Self, FT_MAX_FEATURES> =
+        Engine::new(&[], Policy::DEFAULT, Self::EMPTY, Self::EMPTY);
 }
 
 impl Kind for LogisticModel {
@@ -398,7 +401,7 @@ unsafe fn init<M: Kind>(slot: *mut Slot<M>, names: *const *const c_char, count: 
     // SAFETY: `slot` is valid for writes; the extractors stay in place and
     // unwritten for the engine's life (see above).
     unsafe {
-        write_empty_engine::<M>(addr_of_mut!((*slot).engine), extractors);
+        write_empty_engine::<M>(&mut *addr_of_mut!((*slot).engine).cast::<MaybeUninit<_>>(), extractors);
         addr_of_mut!((*slot).last_error).write(LastError::None);
         addr_of_mut!((*slot).header).write(Header {
             magic: MAGIC,
@@ -410,21 +413,19 @@ unsafe fn init<M: Kind>(slot: *mut Slot<M>, names: *const *const c_char, count: 
     FtStatus::FT_OK
 }
 
-/// Writes a new engine to `dst`, built in place: in its own non-inlined
-/// function the optimizer writes the fields straight to `dst`, where inlined
-/// into `init` it built the whole engine on the stack and copied it (a
-/// 36 KiB frame for the CatBoost kind, more than the 64 KiB board has left
-/// next to the engine; the QEMU firmware's stack check caught it).
-///
-/// # Safety
-/// `dst` is valid for writes and aligned.
+/// Writes a new engine to `dst`: the kind's constant empty engine, copied
+/// straight from flash into place, then the extractors named. Built with
+/// `Engine::new` here instead, the engine's two models were made on the stack
+/// and copied (a 20 KiB frame for the CatBoost kind, more than the 64 KiB
+/// board has left next to the engine; the QEMU firmware's stack check caught
+/// it).
 #[inline(never)]
-unsafe fn write_empty_engine<M: Kind>(
-    dst: *mut Engine<[f32], M, FT_MAX_FEATURES>,
+fn write_empty_engine<M: Kind>(
+    dst: &mut MaybeUninit<Engine<[f32], M, FT_MAX_FEATURES>>,
     extractors: &'static [Extractor<[f32]>],
 ) {
-    // SAFETY: the caller's contract.
-    unsafe { dst.write(Engine::new(extractors, Policy::DEFAULT, M::EMPTY, M::EMPTY)) }
+    // A fresh engine has accepted no file, so naming its extractors succeeds.
+    let _fresh = dst.write(M::EMPTY_ENGINE).set_extractors(extractors);
 }
 
 /// The checked engine, one arm per kind.

@@ -65,10 +65,11 @@ impl ValueFormatter for NanosFormatter {
     }
 }
 
-/// `criterion_main!` for a `bench(c, group)` function generic over the
-/// measurement: runs it once with wall time (`<group>_wall`) and once with
-/// thread CPU time (`<group>_cpu`).
-macro_rules! wall_and_cpu_main {
+/// The two criterion groups of a `bench(c, group)` function generic over the
+/// measurement: `wall_time` (`<group>_wall`) and `cpu_time` (thread CPU time,
+/// `<group>_cpu`), for a bench that writes its own `main`.
+#[allow(unused_macros)]
+macro_rules! wall_and_cpu_groups {
     ($bench:ident, $group:literal) => {
         fn wall(c: &mut criterion::Criterion) {
             $bench(c, concat!($group, "_wall"));
@@ -84,6 +85,16 @@ macro_rules! wall_and_cpu_main {
             config = criterion::Criterion::default().with_measurement(thread_cpu::ThreadCpu);
             targets = cpu
         }
+    };
+}
+
+/// `criterion_main!` for a `bench(c, group)` function generic over the
+/// measurement: runs it once with wall time (`<group>_wall`) and once with
+/// thread CPU time (`<group>_cpu`).
+#[allow(unused_macros)]
+macro_rules! wall_and_cpu_main {
+    ($bench:ident, $group:literal) => {
+        wall_and_cpu_groups!($bench, $group);
         criterion::criterion_main!(wall_time, cpu_time);
     };
 }

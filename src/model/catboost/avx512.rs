@@ -54,7 +54,7 @@ use core::arch::x86_64::{
 };
 
 use super::table::{Block, Fast, SUMS, heapsort, leaf_sum_of_depth, total};
-use super::{CatBoost, MAX_FEATURES};
+use super::{CatBoost, Evaluator, MAX_FEATURES};
 
 /// Pieces binarized per chunk: 16 `f32` lanes of a 512-bit register.
 const LANES: usize = 16;
@@ -378,7 +378,14 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 write(vectors + 4 + block, byte, (rank - usize::from(first) + 1) as u8);
             }
         }
-        self.fast = Fast { group: Fast::AVX512, depth, used: order.len() as u16, rows: splits_at as u32 };
+        self.fast = Fast {
+            evaluator: Evaluator::Avx512,
+            limit: self.fast.limit,
+            group: 0,
+            depth,
+            used: order.len() as u16,
+            rows: splits_at as u32,
+        };
         true
     }
 

@@ -36,20 +36,17 @@ use core::fmt;
 
 use crate::json::Limits;
 
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "avx512f",
-    target_feature = "avx512bw",
-    target_feature = "avx512vbmi"
-))]
-// AVX-512 intrinsics: Rust 1.89 (only builds that enable these features).
-#[clippy::msrv = "1.89"]
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
 mod avx512;
 mod error;
+mod isa;
 mod load;
 mod table;
 
 pub use error::{ModelError, ModelField};
+pub use isa::{Evaluator, Isa};
 pub use load::ingest;
 pub use table::table_blocks;
 use table::{Block, Fast};
@@ -108,12 +105,12 @@ pub enum NanTreatment {
 /// # Memory
 ///
 /// `size_of` is `8·LEAVES + 5·TREES·DEPTH + TREES + 6·FEATURES +
-/// 32·BLOCKS + 32`, rounded up to 16, on 32- and 64-bit targets alike: 8
+/// 32·BLOCKS + 36`, rounded up to 16, on 32- and 64-bit targets alike: 8
 /// bytes per leaf (`f64`), 1 + 4 per split slot (`u8` column, `f32`
 /// border), 1 per tree (its depth), 2 + 4 per feature slot (column map, NaN
 /// replacement), 16 + 16 per block (table row block, binarization program),
-/// and 32 for counts, scale, bias and the table's shape. For `CatBoost<1024,
-/// 8, 256, { 1024 << 8 }>` that is 2,140,704 bytes (2 MiB of leaves + 48 KiB
+/// and 36 for counts, scale, bias, the table's shape and the evaluator chosen.
+/// For `CatBoost<1024, 8, 256, { 1024 << 8 }>` that is 2,140,720 bytes (2 MiB of leaves + 48 KiB
 /// of splits): put it in a `static` or a `Box`, not on a thread's stack.
 /// `table_blocks(100, 6, 64)` is 4,648 blocks (145 KiB); `table_blocks(1024,
 /// 8, 256)` is 540,672 (16.5 MiB).
@@ -147,18 +144,32 @@ pub enum NanTreatment {
 /// size grows with trees × unique borders, and a row touches
 /// `used features × trees` bytes of it.
 ///
-/// **AVX-512 evaluator**: in builds for a CPU with AVX-512 F, BW and VBMI
-/// (`-C target-cpu=native` on Ice Lake, Zen 4 or newer, or `-C
-/// target-feature=+avx512f,+avx512bw,+avx512vbmi`; Rust 1.89 or newer), it
-/// replaces the table evaluator for every model the table would take whose
-/// borders fit 128 lanes (their features' sorted borders cut into pieces
-/// of at most 255) and whose layout fits `BLOCKS` (else the table
-/// evaluator runs). Per row: 16 lanes of borders compared per
-/// instruction, then per 64 trees and level one byte permute looks up every
-/// split's count, one compare and one masked add set the level's bit; the
-/// leaves are summed as by the table evaluator, so both give the same
-/// result bit for bit. [`uses_avx512`](Self::uses_avx512) says whether it
-/// runs. It is the crate's only `unsafe` (one call, see its module).
+/// **Runtime dispatch**: every x86-64 build carries three table-family
+/// evaluators, and each load picks the best one this CPU and operating
+/// system support ([`Isa::detected`]: `cpuid` and `xgetbv`, read once per
+/// process), within [`isa_limit`](Self::isa_limit);
+/// [`evaluator`](Self::evaluator) says which runs. No `-C target-cpu` flag is
+/// needed, and a baseline build on an AVX-512 server runs the AVX-512
+/// evaluator. Other targets (aarch64, microcontrollers) have the portable
+/// table and split evaluators and no `unsafe` code at all.
+///
+/// - **Table with AVX2** ([`Evaluator::TableAvx2`]): the table evaluator's
+///   code compiled for AVX2 (`#[target_feature]`), so the same operations
+///   in the same order: the same result, bit for bit.
+/// - **AVX-512** ([`Evaluator::Avx512`]), on a CPU with AVX-512 F, BW and
+///   VBMI (Ice Lake, Zen 4 or newer), for every model the table evaluator
+///   would take whose borders fit 128 lanes (their features' sorted borders
+///   cut into pieces of at most 255) and whose layout fits `BLOCKS` (else
+///   the table evaluator with AVX2 runs). Per row: 16 lanes of borders
+///   compared per instruction, then per 64 trees and level one byte permute
+///   looks up every split's count, one compare and one masked add set the
+///   level's bit; the leaves are summed as by the table evaluator, so both
+///   give the same result bit for bit (`tests/catboost_paths.rs` checks
+///   every path the CPU has against the others on random models).
+///
+/// Each of the two is entered through one `unsafe` call, whose safety
+/// argument is that the evaluator is chosen only after the detection said
+/// the CPU has what it needs.
 ///
 /// # Example
 ///
@@ -257,7 +268,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         self.width = 0;
         self.scale = 1.0;
         self.bias = 0.0;
-        self.fast = Fast::OFF;
+        self.fast = Fast::off(self.fast.limit);
         self.nan_replacement.fill(f32::NAN);
         self.float_columns.fill(NO_COLUMN);
     }
@@ -274,20 +285,52 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         self.width as usize
     }
 
-    /// Whether [`raw`](Self::raw) runs the table evaluator (see "Layout"),
-    /// or the AVX-512 evaluator that replaces it in AVX-512 builds: when
-    /// `BLOCKS` is not 0 and the loaded model fits. Check it once at load if
-    /// you count on its speed. O(1).
+    /// Whether [`raw`](Self::raw) runs one of the fast evaluators (table,
+    /// table with AVX2, or AVX-512; see "Layout"): `BLOCKS` is not 0 and the
+    /// loaded model fits. Check it once at load if you count on its speed.
+    /// O(1).
     pub const fn uses_table(&self) -> bool {
-        self.fast.group > 0
+        !matches!(self.fast.evaluator, Evaluator::Split)
     }
 
     /// Whether [`raw`](Self::raw) runs the AVX-512 evaluator (see
-    /// "Layout"): only in builds for a CPU with AVX-512 F, BW and VBMI, for
-    /// a model the table evaluator would take and whose layout fits
-    /// `BLOCKS`. [`uses_table`](Self::uses_table) is true then too. O(1).
+    /// "Layout"): on a CPU with AVX-512 F, BW and VBMI, for a model the
+    /// table evaluator would take and whose layout fits `BLOCKS`, unless
+    /// [`set_isa_limit`](Self::set_isa_limit) rules it out. O(1).
     pub const fn uses_avx512(&self) -> bool {
-        self.fast.group == Fast::AVX512
+        matches!(self.fast.evaluator, Evaluator::Avx512)
+    }
+
+    /// The evaluator [`raw`](Self::raw) runs for the model loaded now:
+    /// chosen at load from the model's shape, `BLOCKS`, this CPU
+    /// ([`Isa::detected`]) and the [`isa_limit`](Self::isa_limit). Log it
+    /// once at load. O(1).
+    pub const fn evaluator(&self) -> Evaluator {
+        self.fast.evaluator
+    }
+
+    /// The highest instruction-set level the evaluators may use:
+    /// [`Isa::Avx512`] (no limit) unless
+    /// [`set_isa_limit`](Self::set_isa_limit) lowered it. O(1).
+    pub const fn isa_limit(&self) -> Isa {
+        self.fast.limit
+    }
+
+    /// Caps the instruction-set level the evaluators may use, for this model
+    /// and every model loaded into it later, and re-plans the model loaded
+    /// now. The results do not change: every evaluator gives the same
+    /// score, bit for bit, for the same model and row.
+    ///
+    /// For operators (an AVX-512 evaluator ruled out where wide vectors
+    /// lower the clock of a shared core, a path ruled out while a problem
+    /// is investigated) and for tests that compare the paths on one CPU.
+    /// A limit above what the CPU has changes nothing. Cost: the table
+    /// build of a load, O(`TREES·DEPTH·(log + k)`), no allocation.
+    pub fn set_isa_limit(&mut self, limit: Isa) {
+        self.fast.limit = limit;
+        if self.trees > 0 {
+            self.build_table();
+        }
     }
 
     /// `scale` of `scale_and_bias`. O(1).
@@ -318,25 +361,45 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     /// type's "Layout".
     #[must_use]
     pub fn raw(&self, features: &[f32]) -> f64 {
-        #[cfg(all(
-            target_arch = "x86_64",
-            target_feature = "avx512f",
-            target_feature = "avx512bw",
-            target_feature = "avx512vbmi"
-        ))]
-        if self.fast.group == Fast::AVX512 {
-            // SAFETY: `avx512_sum` needs a CPU with AVX-512 F, BW and VBMI,
-            // and this code exists only in builds that target such a CPU
-            // (`cfg(target_feature)` above): the compiler may already use
-            // those instructions anywhere in them.
-            #[allow(unsafe_code)]
-            let sum = unsafe { self.avx512_sum(features) };
-            return self.scale * sum + self.bias;
-        }
-        // One flat pass: the row, with NaN replaced per column (+inf for
-        // AsTrue, NaN stays NaN, so `NaN > border` is false, for the rest).
-        // 256 slots whatever FEATURES is: a `u8` column indexes it without a
-        // bounds check, which lets the compiler vectorize the compares.
+        let sum = match self.fast.evaluator {
+            #[cfg(target_arch = "x86_64")]
+            Evaluator::Avx512 => {
+                // SAFETY: `avx512_sum` needs a CPU with AVX-512 F, BW and
+                // VBMI, and an OS that saves their registers. The evaluator
+                // is `Avx512` only if `build_table` chose it, which it does
+                // only when `Isa::detected()` (cpuid and xgetbv, in this
+                // process) said so; the field is private and nothing else
+                // writes that value. The one `unsafe` of this path.
+                #[allow(unsafe_code)]
+                unsafe {
+                    self.avx512_sum(features)
+                }
+            }
+            #[cfg(target_arch = "x86_64")]
+            Evaluator::TableAvx2 => {
+                // SAFETY: as above, for AVX2: `build_table` sets `TableAvx2`
+                // only when `Isa::detected()` is at least `Avx2`. The one
+                // `unsafe` of this path.
+                #[allow(unsafe_code)]
+                unsafe {
+                    self.table_sum_avx2(features)
+                }
+            }
+            Evaluator::Table => self.table_sum_any(&self.row(features)),
+            // And the x86-64 evaluators on other targets, where they are
+            // never chosen.
+            _ => self.split_sum(&self.row(features)),
+        };
+        self.scale * sum + self.bias
+    }
+
+    /// The row the split and table evaluators read: one flat pass, NaN
+    /// replaced per column (+inf for AsTrue; NaN stays NaN, so `NaN >
+    /// border` is false, for the rest), columns past the end of `features`
+    /// NaN. 256 slots whatever FEATURES is: a `u8` column indexes it without
+    /// a bounds check, which lets the compiler vectorize the compares.
+    #[inline(always)]
+    pub(super) fn row(&self, features: &[f32]) -> [f32; MAX_FEATURES] {
         let mut row = [f32::NAN; MAX_FEATURES];
         let width = self.feature_count();
         match (row.get_mut(..width), features.get(..width), self.nan_replacement.get(..width)) {
@@ -355,23 +418,23 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 }
             }
         }
+        row
+    }
 
-        let sum = if BLOCKS == 0 {
-            self.split_sum(&row)
-        } else {
-            match self.fast.group {
-                1 => self.table_sum::<1>(&row),
-                2 => self.table_sum::<2>(&row),
-                3 => self.table_sum::<3>(&row),
-                4 => self.table_sum::<4>(&row),
-                5 => self.table_sum::<5>(&row),
-                6 => self.table_sum::<6>(&row),
-                7 => self.table_sum::<7>(&row),
-                8 => self.table_sum::<8>(&row),
-                _ => self.split_sum(&row),
-            }
-        };
-        self.scale * sum + self.bias
+    /// Σ leaf by the table evaluator, for the table's group size.
+    #[inline(always)]
+    pub(super) fn table_sum_any(&self, row: &[f32; MAX_FEATURES]) -> f64 {
+        match self.fast.group {
+            1 => self.table_sum::<1>(row),
+            2 => self.table_sum::<2>(row),
+            3 => self.table_sum::<3>(row),
+            4 => self.table_sum::<4>(row),
+            5 => self.table_sum::<5>(row),
+            6 => self.table_sum::<6>(row),
+            7 => self.table_sum::<7>(row),
+            8 => self.table_sum::<8>(row),
+            _ => self.split_sum(row),
+        }
     }
 
     /// Σ leaf by the split evaluator.

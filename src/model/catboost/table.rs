@@ -19,7 +19,7 @@
 //!   any value in the bin). A tree's leaf index is the OR of its byte over
 //!   the used features' rows.
 
-use super::{CatBoost, MAX_FEATURES};
+use super::{CatBoost, Evaluator, Isa, MAX_FEATURES};
 
 /// Most trees' levels the table evaluator handles: leaf indices are `u8`.
 pub(super) const MAX_TABLE_DEPTH: usize = 8;
@@ -36,25 +36,35 @@ const LANES: usize = 8;
 #[repr(C, align(16))]
 pub(super) struct Block(pub(super) [u8; 16]);
 
-/// Which evaluator [`CatBoost::raw`] runs, and the table's shape.
+/// Which evaluator [`CatBoost::raw`] runs, the table's shape, and the
+/// highest instruction set the model may use.
 #[derive(Clone, Copy)]
 pub(super) struct Fast {
-    /// Blocks of 16 trees per group (1 to 8); 0 when the table is off;
-    /// [`Fast::AVX512`] when the AVX-512 evaluator runs.
+    /// The evaluator `raw` runs.
+    pub(super) evaluator: Evaluator,
+    /// The highest level the evaluator may use
+    /// ([`CatBoost::set_isa_limit`]); kept when a model is loaded.
+    pub(super) limit: Isa,
+    /// Table evaluators: blocks of 16 trees per group (1 to 8).
     pub(super) group: u8,
     /// Every tree's depth.
     pub(super) depth: u8,
     /// Number of used features.
     pub(super) used: u16,
-    /// Table rows per group: Σ (k + 1) over the used features.
+    /// Table evaluators: table rows per group, Σ (k + 1) over the used
+    /// features. AVX-512: the first block of the split vectors.
     pub(super) rows: u32,
 }
 
 impl Fast {
-    pub(super) const OFF: Self = Self { group: 0, depth: 0, used: 0, rows: 0 };
+    /// No fast evaluator, any instruction set allowed.
+    pub(super) const OFF: Self =
+        Self { evaluator: Evaluator::Split, limit: Isa::Avx512, group: 0, depth: 0, used: 0, rows: 0 };
 
-    /// `group` of a model the AVX-512 evaluator runs (AVX-512 builds only).
-    pub(super) const AVX512: u8 = u8::MAX;
+    /// The split evaluator, keeping `limit`.
+    pub(super) const fn off(limit: Isa) -> Self {
+        Self { limit, ..Self::OFF }
+    }
 }
 
 /// Blocks per group for `blocks` 16-tree blocks: as few groups as
@@ -76,6 +86,8 @@ pub const fn table_blocks(trees: usize, depth: usize, features: usize) -> usize 
     let rows = splits.saturating_add(used);
     let blocks = trees.div_ceil(16);
     let group = group_for(blocks);
+    // Room for the even group the AVX2 evaluator prefers.
+    let group = if group % 2 == 1 && group < MAX_GROUP { group + 1 } else { group };
     let table = blocks.div_ceil(group).saturating_mul(group).saturating_mul(rows);
     // Stream, in 4-lane units: per 8 features 2 units of head, 2 of first
     // rows, 2 per level; the levels (each 8 features' largest `k`) sum to at
@@ -95,7 +107,8 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     /// small). O(`TREES·DEPTH·(log + k)`), no allocation; touches only
     /// `table`, `stream` and `fast`.
     pub(super) fn build_table(&mut self) {
-        self.fast = Fast::OFF;
+        let limit = self.fast.limit;
+        self.fast = Fast::off(limit);
         if BLOCKS == 0 {
             return;
         }
@@ -191,20 +204,25 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         // At least 1 already; `max` shows the optimizer, so that the
         // divisions by `group` below keep no division-by-zero panic
         // (whether it proves it alone depends on inlining).
-        let group = group_for(blocks).max(1);
+        let mut group = group_for(blocks).max(1);
+        // The best evaluator this CPU runs, within the limit.
+        let isa = Isa::detected().min(limit);
+        // AVX2 ORs 32 bytes at a time: an even group, if it fits.
+        if isa >= Isa::Avx2
+            && group % 2 == 1
+            && group < MAX_GROUP
+            && blocks.div_ceil(group + 1) * (group + 1) * rows <= BLOCKS
+        {
+            group += 1;
+        }
         let groups = blocks.div_ceil(group);
         let table_blocks = groups * group * rows;
         let k_of = |c: &u8| unique.get(usize::from(*c)).map_or(0, |&k| k as usize);
         // 8 features at a time: 2 units of head, 2 of first rows, 2 per level.
         let stream_units: usize = order.chunks(LANES).map(|oct| 2 * (2 + oct.first().map_or(0, k_of))).sum();
         let levels_fit = order.first().map_or(0, k_of) < 1 << 24;
-        #[cfg(all(
-            target_arch = "x86_64",
-            target_feature = "avx512f",
-            target_feature = "avx512bw",
-            target_feature = "avx512vbmi"
-        ))]
-        if self.build_avx512(order, &unique, &unique_start, depth) {
+        #[cfg(target_arch = "x86_64")]
+        if isa == Isa::Avx512 && self.build_avx512(order, &unique, &unique_start, depth) {
             return;
         }
         if table_blocks > BLOCKS || stream_units > BLOCKS || !levels_fit || rows > usize::from(u16::MAX) {
@@ -311,11 +329,31 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 }
             }
         }
-        self.fast = Fast { group: group as u8, depth, used: used as u16, rows: rows as u32 };
+        let evaluator = if isa >= Isa::Avx2 { Evaluator::TableAvx2 } else { Evaluator::Table };
+        self.fast = Fast { evaluator, limit, group: group as u8, depth, used: used as u16, rows: rows as u32 };
     }
 
     /// Σ leaf by the table; `G` is `fast.group`.
+    #[inline(always)]
     pub(super) fn table_sum<const G: usize>(&self, row: &[f32; MAX_FEATURES]) -> f64 {
+        self.table_sum_by::<G>(row, |table, rows| {
+            let mut acc = [Block([0; 16]); G];
+            for &r in rows {
+                or_row(&mut acc, table, usize::from(r));
+            }
+            acc
+        })
+    }
+
+    /// Σ leaf by the table, `or_rows` ORing a group's `table` rows `rows`
+    /// into its leaf indices. Inlined into its callers, so that the AVX2
+    /// evaluator compiles it with AVX2.
+    #[inline(always)]
+    pub(super) fn table_sum_by<const G: usize>(
+        &self,
+        row: &[f32; MAX_FEATURES],
+        or_rows: impl Fn(&[Block], &[u16]) -> [Block; G],
+    ) -> f64 {
         let fast = self.fast;
         let used = usize::from(fast.used);
         let group_len = fast.rows as usize * G;
@@ -361,10 +399,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         while tree < trees {
             let g = tree / (16 * G);
             let table = self.table.get(g * group_len..(g + 1) * group_len).unwrap_or(&[]);
-            let mut acc = [Block([0; 16]); G];
-            for &r in rows {
-                or_row(&mut acc, table, usize::from(r));
-            }
+            let acc = or_rows(table, rows);
             let count = (trees - tree).min(16 * G);
             let mut indices = [0_u8; 16 * MAX_GROUP];
             for (i, a) in indices.chunks_exact_mut(16).zip(&acc) {

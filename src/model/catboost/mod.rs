@@ -112,7 +112,7 @@ pub enum NanTreatment {
 /// and 36 for counts, scale, bias, the table's shape and the evaluator chosen.
 /// For `CatBoost<1024, 8, 256, { 1024 << 8 }>` that is 2,140,720 bytes (2 MiB of leaves + 48 KiB
 /// of splits): put it in a `static` or a `Box`, not on a thread's stack.
-/// `table_blocks(100, 6, 64)` is 4,648 blocks (145 KiB); `table_blocks(1024,
+/// `table_blocks(100, 6, 64)` is 5,312 blocks (166 KiB); `table_blocks(1024,
 /// 8, 256)` is 540,672 (16.5 MiB).
 ///
 /// # Layout
@@ -385,22 +385,30 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                     self.table_sum_avx2(features)
                 }
             }
-            Evaluator::Table => self.table_sum_any(&self.row(features)),
+            Evaluator::Table => {
+                let mut row = [f32::NAN; MAX_FEATURES];
+                self.row(features, &mut row);
+                self.table_sum_any(&row)
+            }
             // And the x86-64 evaluators on other targets, where they are
             // never chosen.
-            _ => self.split_sum(&self.row(features)),
+            _ => {
+                let mut row = [f32::NAN; MAX_FEATURES];
+                self.row(features, &mut row);
+                self.split_sum(&row)
+            }
         };
         self.scale * sum + self.bias
     }
 
-    /// The row the split and table evaluators read: one flat pass, NaN
+    /// Writes into `row` (all NaN) the row the split and table evaluators
+    /// read: one flat pass, NaN
     /// replaced per column (+inf for AsTrue; NaN stays NaN, so `NaN >
     /// border` is false, for the rest), columns past the end of `features`
     /// NaN. 256 slots whatever FEATURES is: a `u8` column indexes it without
     /// a bounds check, which lets the compiler vectorize the compares.
     #[inline(always)]
-    pub(super) fn row(&self, features: &[f32]) -> [f32; MAX_FEATURES] {
-        let mut row = [f32::NAN; MAX_FEATURES];
+    pub(super) fn row(&self, features: &[f32], row: &mut [f32; MAX_FEATURES]) {
         let width = self.feature_count();
         match (row.get_mut(..width), features.get(..width), self.nan_replacement.get(..width)) {
             (Some(row), Some(features), Some(nans)) => {
@@ -418,7 +426,6 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 }
             }
         }
-        row
     }
 
     /// Σ leaf by the table evaluator, for the table's group size.

@@ -385,6 +385,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             depth,
             used: order.len() as u16,
             rows: splits_at as u32,
+            skew: 0,
         };
         true
     }

@@ -112,8 +112,8 @@ pub enum NanTreatment {
 /// and 36 for counts, scale, bias, the table's shape and the evaluator chosen.
 /// For `CatBoost<1024, 8, 256, { 1024 << 8 }>` that is 2,140,720 bytes (2 MiB of leaves + 48 KiB
 /// of splits): put it in a `static` or a `Box`, not on a thread's stack.
-/// `table_blocks(100, 6, 64)` is 5,312 blocks (166 KiB); `table_blocks(1024,
-/// 8, 256)` is 540,672 (16.5 MiB).
+/// `table_blocks(100, 6, 64)` is 5,315 blocks (166 KiB); `table_blocks(1024,
+/// 8, 256)` is 540,675 (16.5 MiB).
 ///
 /// # Layout
 ///

@@ -13,8 +13,8 @@
 
 use core::arch::x86_64::{__m256i, _mm256_extract_epi64, _mm256_or_si256, _mm256_setr_epi64x, _mm256_setzero_si256};
 
-use super::{CatBoost, MAX_FEATURES};
 use super::table::Block;
+use super::{CatBoost, MAX_FEATURES};
 
 /// Little-endian `u64` number `half` (0 or 1) of `block`, as `i64`.
 #[inline(always)]

@@ -343,8 +343,15 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             }
         }
         let evaluator = if isa >= Isa::Avx2 { Evaluator::TableAvx2 } else { Evaluator::Table };
-        self.fast =
-            Fast { evaluator, limit, group: group as u8, depth, used: used as u16, rows: rows as u32, skew: skew as u8 };
+        self.fast = Fast {
+            evaluator,
+            limit,
+            group: group as u8,
+            depth,
+            used: used as u16,
+            rows: rows as u32,
+            skew: skew as u8,
+        };
     }
 
     /// Σ leaf by the table; `G` is `fast.group`.

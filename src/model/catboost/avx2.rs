@@ -36,12 +36,12 @@ fn load(pair: &[Block; 2]) -> __m256i {
 #[target_feature(enable = "avx2")]
 fn or_rows<const G: usize, const H: usize>(table: &[Block], rows: &[u16]) -> [Block; G] {
     let mut acc = [_mm256_setzero_si256(); H];
+    // The table as rows of `G` blocks: one compare per row checks it.
+    let (table, _) = table.as_chunks::<G>();
     for &r in rows {
-        if let Some(blocks) = table.get(usize::from(r) * G..).and_then(|s| s.first_chunk::<G>()) {
-            for (acc, pair) in acc.iter_mut().zip(blocks.chunks_exact(2)) {
-                if let Some(pair) = pair.first_chunk::<2>() {
-                    *acc = _mm256_or_si256(*acc, load(pair));
-                }
+        if let Some(blocks) = table.get(usize::from(r)) {
+            for (acc, pair) in acc.iter_mut().zip(blocks.as_chunks::<2>().0) {
+                *acc = _mm256_or_si256(*acc, load(pair));
             }
         }
     }

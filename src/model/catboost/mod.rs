@@ -385,7 +385,9 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                     self.table_sum_avx2(features)
                 }
             }
-            Evaluator::Table => {
+            // `BLOCKS > 0` is known at compile time: a compact model's `raw`
+            // links no table code (on a microcontroller, 15 KB of flash).
+            Evaluator::Table if BLOCKS > 0 => {
                 let mut row = [f32::NAN; MAX_FEATURES];
                 self.row(features, &mut row);
                 self.table_sum_any(&row)

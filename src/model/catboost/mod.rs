@@ -402,10 +402,10 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 self.row(features, &mut row);
                 self.table_sum_any(&row)
             }
-            // And the x86-64 evaluators on other targets, where they are
-            // never chosen.
-            // Up to 256 columns (known at compile time): a 256-slot row that
-            // a byte-sized column indexes without a bounds check.
+            // The split evaluator (and, on other targets, the x86-64
+            // evaluators, which are never chosen there). Up to 256 columns
+            // (known at compile time): a 256-slot row that a byte-sized
+            // column indexes without a bounds check.
             _ if FEATURES <= NARROW => {
                 let mut row = [f32::NAN; NARROW];
                 self.row(features, &mut row);

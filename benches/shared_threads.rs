@@ -95,13 +95,27 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("shared_threads");
     for &threads in &counts {
         group.bench_with_input(BenchmarkId::new("score", threads), &threads, |b, &threads| {
-            b.iter_custom(|iters| run(threads, iters, &|| drop(black_box(engine.score(black_box(&request))))))
+            b.iter_custom(|iters| {
+                run(threads, iters, &|| {
+                    black_box(engine.score(black_box(&request)));
+                })
+            })
         });
         group.bench_with_input(BenchmarkId::new("load", threads), &threads, |b, &threads| {
-            b.iter_custom(|iters| run(threads, iters, &|| engine.with_current(|pair| drop(black_box(pair.is_some())))))
+            b.iter_custom(|iters| {
+                run(threads, iters, &|| {
+                    engine.with_current(|pair| {
+                        black_box(pair.is_some());
+                    })
+                })
+            })
         });
         group.bench_with_input(BenchmarkId::new("score_signals", threads), &threads, |b, &threads| {
-            b.iter_custom(|iters| run(threads, iters, &|| drop(black_box(engine.score_signals(black_box(&signals))))))
+            b.iter_custom(|iters| {
+                run(threads, iters, &|| {
+                    black_box(engine.score_signals(black_box(&signals)));
+                })
+            })
         });
         group.bench_with_input(
             BenchmarkId::new("score_signals+one_shared_counter", threads),
@@ -109,7 +123,7 @@ fn benches(c: &mut Criterion) {
             |b, &threads| {
                 b.iter_custom(|iters| {
                     run(threads, iters, &|| {
-                        drop(black_box(engine.score_signals(black_box(&signals))));
+                        black_box(engine.score_signals(black_box(&signals)));
                         SHARED_COUNTER.fetch_add(1, Ordering::Relaxed);
                     })
                 })

@@ -97,7 +97,7 @@ fn benches(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("score", threads), &threads, |b, &threads| {
             b.iter_custom(|iters| {
                 run(threads, iters, &|| {
-                    black_box(engine.score(black_box(&request)));
+                    let _ = black_box(engine.score(black_box(&request)));
                 })
             })
         });
@@ -113,7 +113,7 @@ fn benches(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("score_signals", threads), &threads, |b, &threads| {
             b.iter_custom(|iters| {
                 run(threads, iters, &|| {
-                    black_box(engine.score_signals(black_box(&signals)));
+                    let _ = black_box(engine.score_signals(black_box(&signals)));
                 })
             })
         });
@@ -123,7 +123,7 @@ fn benches(c: &mut Criterion) {
             |b, &threads| {
                 b.iter_custom(|iters| {
                     run(threads, iters, &|| {
-                        black_box(engine.score_signals(black_box(&signals)));
+                        let _ = black_box(engine.score_signals(black_box(&signals)));
                         SHARED_COUNTER.fetch_add(1, Ordering::Relaxed);
                     })
                 })

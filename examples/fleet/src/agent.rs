@@ -1,4 +1,5 @@
-//! The node side: keeps a [`NodeEngine`] serving what its cohort's target
+//! The node side: keeps a [`Reloadable`] engine (a [`NodeEngine`](crate::node::NodeEngine),
+//! or any host's `SharedEngine` with the fleet's model) serving what its cohort's target
 //! says, and tells the fleet what it serves.
 //!
 //! At [`Agent::start`] the last accepted pair is read from the local
@@ -28,10 +29,47 @@ use etcd_client::{Client, ConnectOptions, EventType, GetOptions, PutOptions, Wat
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use feature_table::Accepted;
+use feature_table::model::logistic::{Logistic, LogisticError};
+use feature_table::shared::{PairRejected, SharedEngine, SharedStats};
+
 use crate::cache::{self, CacheError, Cached};
-use crate::node::NodeEngine;
+use crate::node::CAPACITY;
 use crate::status::{NodeRejection, NodeStatus, STATUS_CAPACITY};
 use crate::{Keys, parse_seq};
+
+/// What an agent drives: a [`SharedEngine`] over any request type (the
+/// fleet node's signal vector, the hyper proxy's request head, ...) with the
+/// fleet's model and capacity. The agent only reloads it, flips its kill
+/// switch and reads its counters, so one agent serves every such host.
+pub trait Reloadable: Send + Sync + 'static {
+    /// [`SharedEngine::reload`].
+    fn reload(&self, features: &[u8], model: &[u8]) -> Result<Accepted, PairRejected<LogisticError>>;
+    /// [`SharedEngine::set_enabled`].
+    fn set_enabled(&self, enabled: bool);
+    /// [`SharedEngine::is_enabled`].
+    fn is_enabled(&self) -> bool;
+    /// [`SharedEngine::stats`].
+    fn stats(&self) -> SharedStats;
+}
+
+impl<R: ?Sized + 'static> Reloadable for SharedEngine<R, Logistic<CAPACITY>, CAPACITY>
+where
+    Self: Send + Sync,
+{
+    fn reload(&self, features: &[u8], model: &[u8]) -> Result<Accepted, PairRejected<LogisticError>> {
+        SharedEngine::reload(self, features, model)
+    }
+    fn set_enabled(&self, enabled: bool) {
+        SharedEngine::set_enabled(self, enabled);
+    }
+    fn is_enabled(&self) -> bool {
+        SharedEngine::is_enabled(self)
+    }
+    fn stats(&self) -> SharedStats {
+        SharedEngine::stats(self)
+    }
+}
 
 /// How an agent finds etcd and names itself.
 #[derive(Debug, Clone)]
@@ -132,48 +170,13 @@ pub struct Agent {
     task: Option<JoinHandle<()>>,
 }
 
-/// Why the etcd session ended (the agent then reconnects).
-#[derive(Debug)]
-enum SessionEnd {
-    Shutdown,
-    Lost(String),
+/// What an [`Agent`] knows, read from another task ([`Agent::view`]).
+#[derive(Debug, Clone)]
+pub struct AgentView {
+    state: Arc<State>,
 }
 
-impl<E: std::fmt::Display> From<E> for SessionEnd {
-    fn from(e: E) -> Self {
-        Self::Lost(e.to_string())
-    }
-}
-
-impl Agent {
-    /// Serves the cached pair (if it is valid) on `engine`, then starts the
-    /// etcd loop on the current tokio runtime. Never fails: every problem is
-    /// in the node's status and log.
-    pub fn start(config: AgentConfig, engine: Arc<NodeEngine>) -> Self {
-        let state = Arc::new(State::default());
-        let cache_text = match cache::read(&config.cache_path) {
-            Ok(Cached { seq, features, model }) => match engine.reload(&features, &model) {
-                Ok(_) => {
-                    set(&state.serving, seq);
-                    format!("loaded seq {seq}")
-                }
-                Err(e) => {
-                    log::warn!("fleet {}: cached pair seq {seq} rejected, starting unscored: {e}", config.node);
-                    format!("rejected: {e}")
-                }
-            },
-            Err(CacheError::Missing) => "none".to_owned(),
-            Err(e) => {
-                log::warn!("fleet {}: cache rejected, starting unscored: {e}", config.node);
-                format!("rejected: {e}")
-            }
-        };
-        state.text().cache = cache_text;
-        let (shutdown, stop) = watch::channel(false);
-        let task = tokio::spawn(run(config, engine, Arc::clone(&state), stop));
-        Self { state, shutdown, task: Some(task) }
-    }
-
+impl AgentView {
     /// Publish sequence number serving, if any.
     pub fn serving(&self) -> Option<u64> {
         get(&self.state.serving)
@@ -203,6 +206,86 @@ impl Agent {
     pub fn connected(&self) -> bool {
         self.state.connected.load(Ordering::Relaxed)
     }
+}
+
+/// Why the etcd session ended (the agent then reconnects).
+#[derive(Debug)]
+enum SessionEnd {
+    Shutdown,
+    Lost(String),
+}
+
+impl<E: std::fmt::Display> From<E> for SessionEnd {
+    fn from(e: E) -> Self {
+        Self::Lost(e.to_string())
+    }
+}
+
+impl Agent {
+    /// Serves the cached pair (if it is valid) on `engine`, then starts the
+    /// etcd loop on the current tokio runtime. Never fails: every problem is
+    /// in the node's status and log.
+    pub fn start<E: Reloadable>(config: AgentConfig, engine: Arc<E>) -> Self {
+        let engine: Arc<dyn Reloadable> = engine;
+        let state = Arc::new(State::default());
+        let cache_text = match cache::read(&config.cache_path) {
+            Ok(Cached { seq, features, model }) => match engine.reload(&features, &model) {
+                Ok(_) => {
+                    set(&state.serving, seq);
+                    format!("loaded seq {seq}")
+                }
+                Err(e) => {
+                    log::warn!("fleet {}: cached pair seq {seq} rejected, starting unscored: {e}", config.node);
+                    format!("rejected: {e}")
+                }
+            },
+            Err(CacheError::Missing) => "none".to_owned(),
+            Err(e) => {
+                log::warn!("fleet {}: cache rejected, starting unscored: {e}", config.node);
+                format!("rejected: {e}")
+            }
+        };
+        state.text().cache = cache_text;
+        let (shutdown, stop) = watch::channel(false);
+        let task = tokio::spawn(run(config, engine, Arc::clone(&state), stop));
+        Self { state, shutdown, task: Some(task) }
+    }
+
+    /// A handle on what the agent knows, for a host's status page: cheap to
+    /// clone into request handlers, and it outlives [`stop`](Self::stop).
+    pub fn view(&self) -> AgentView {
+        AgentView { state: Arc::clone(&self.state) }
+    }
+
+    /// Publish sequence number serving, if any.
+    pub fn serving(&self) -> Option<u64> {
+        self.view().serving()
+    }
+
+    /// The target last seen, if any.
+    pub fn target(&self) -> Option<u64> {
+        self.view().target()
+    }
+
+    /// The sequence number last rejected, if any.
+    pub fn rejected(&self) -> Option<u64> {
+        self.view().rejected()
+    }
+
+    /// The last rejection, if any.
+    pub fn last_error(&self) -> Option<NodeRejection> {
+        self.view().last_error()
+    }
+
+    /// What happened to the cache at start.
+    pub fn cache(&self) -> String {
+        self.view().cache()
+    }
+
+    /// Whether the agent holds a live etcd session (lease and watch).
+    pub fn connected(&self) -> bool {
+        self.view().connected()
+    }
 
     /// Stops the agent and revokes its lease (its status disappears now).
     pub async fn stop(mut self) {
@@ -221,7 +304,7 @@ impl Drop for Agent {
     }
 }
 
-async fn run(config: AgentConfig, engine: Arc<NodeEngine>, state: Arc<State>, mut stop: watch::Receiver<bool>) {
+async fn run(config: AgentConfig, engine: Arc<dyn Reloadable>, state: Arc<State>, mut stop: watch::Receiver<bool>) {
     let mut backoff = config.backoff_min;
     let mut member = 0usize;
     loop {
@@ -230,7 +313,7 @@ async fn run(config: AgentConfig, engine: Arc<NodeEngine>, state: Arc<State>, mu
         // member is never retried before the others.
         let endpoint = config.endpoints.get(member % config.endpoints.len().max(1)).cloned().unwrap_or_default();
         member = member.wrapping_add(1);
-        match session(&config, &endpoint, &engine, &state, &mut stop, &mut established).await {
+        match session(&config, &endpoint, engine.as_ref(), &state, &mut stop, &mut established).await {
             SessionEnd::Shutdown => return,
             SessionEnd::Lost(reason) => {
                 state.connected.store(false, Ordering::Relaxed);
@@ -255,7 +338,7 @@ async fn run(config: AgentConfig, engine: Arc<NodeEngine>, state: Arc<State>, mu
 async fn session(
     config: &AgentConfig,
     endpoint: &str,
-    engine: &NodeEngine,
+    engine: &dyn Reloadable,
     state: &State,
     stop: &mut watch::Receiver<bool>,
     established: &mut bool,
@@ -268,7 +351,7 @@ async fn session(
 async fn session_inner(
     config: &AgentConfig,
     endpoint: &str,
-    engine: &NodeEngine,
+    engine: &dyn Reloadable,
     state: &State,
     stop: &mut watch::Receiver<bool>,
     established: &mut bool,
@@ -390,12 +473,12 @@ async fn bounded<T, E: std::fmt::Display>(
     }
 }
 
-fn counts(engine: &NodeEngine) -> (u64, u64) {
+fn counts(engine: &dyn Reloadable) -> (u64, u64) {
     let stats = engine.stats();
     (stats.scored, stats.unscored())
 }
 
-fn apply_kill(engine: &NodeEngine, value: Option<&[u8]>) {
+fn apply_kill(engine: &dyn Reloadable, value: Option<&[u8]>) {
     engine.set_enabled(value.map(<[u8]>::trim_ascii) != Some(b"on"));
 }
 
@@ -404,7 +487,7 @@ async fn apply_target(
     config: &AgentConfig,
     keys: &Keys,
     client: &mut Client,
-    engine: &NodeEngine,
+    engine: &dyn Reloadable,
     state: &State,
     seq: u64,
 ) -> Result<(), SessionEnd> {
@@ -449,7 +532,7 @@ async fn write_status(
     config: &AgentConfig,
     keys: &Keys,
     client: &mut Client,
-    engine: &NodeEngine,
+    engine: &dyn Reloadable,
     state: &State,
     lease: i64,
     unscored_permille: u32,

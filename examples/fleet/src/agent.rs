@@ -6,7 +6,9 @@
 //! [`cache`] and offered to the engine before etcd is even
 //! contacted, so a node restarted while etcd is down serves at once. A torn
 //! or corrupt cache is rejected like any bad file: the node starts unscored
-//! and its status says why.
+//! and its status says why. The kill switch as last seen is kept next to
+//! the pair and applied at start too, so a node restarted while etcd is down
+//! does not score if the operator had switched scoring off.
 //!
 //! Then, in a loop that reconnects with exponential backoff:
 //! 1. connect, grant a lease (its TTL is how long a dead node's status
@@ -144,6 +146,9 @@ struct State {
 struct Text {
     last_error: Option<NodeRejection>,
     cache: String,
+    kill: String,
+    /// The kill switch state last persisted (or read at start), if any.
+    kill_persisted: Option<bool>,
 }
 
 impl State {
@@ -206,6 +211,12 @@ impl AgentView {
     pub fn connected(&self) -> bool {
         self.state.connected.load(Ordering::Relaxed)
     }
+
+    /// The kill switch and where its state comes from (`on (etcd)`, `on
+    /// (local cache, until etcd answers)`, `off (never set)`, ...).
+    pub fn kill_switch(&self) -> String {
+        self.state.text().kill.clone()
+    }
 }
 
 /// Why the etcd session ended (the agent then reconnects).
@@ -246,6 +257,26 @@ impl Agent {
             }
         };
         state.text().cache = cache_text;
+        let kill_path = cache::kill_path(&config.cache_path);
+        let (kill_text, kill_persisted) = match cache::read_kill(&kill_path) {
+            Ok(on) => {
+                engine.set_enabled(!on);
+                if on {
+                    log::warn!("fleet {}: kill switch on (from the local cache), not scoring", config.node);
+                }
+                (format!("{} (local cache, until etcd answers)", if on { "on" } else { "off" }), Some(on))
+            }
+            Err(CacheError::Missing) => ("off (never set)".to_owned(), None),
+            Err(e) => {
+                log::warn!("fleet {}: kill switch cache rejected, scoring until etcd answers: {e}", config.node);
+                (format!("off (local cache rejected: {e}; until etcd answers)"), None)
+            }
+        };
+        {
+            let mut text = state.text();
+            text.kill = kill_text;
+            text.kill_persisted = kill_persisted;
+        }
         let (shutdown, stop) = watch::channel(false);
         let task = tokio::spawn(run(config, engine, Arc::clone(&state), stop));
         Self { state, shutdown, task: Some(task) }
@@ -285,6 +316,11 @@ impl Agent {
     /// Whether the agent holds a live etcd session (lease and watch).
     pub fn connected(&self) -> bool {
         self.view().connected()
+    }
+
+    /// The kill switch and where its state comes from.
+    pub fn kill_switch(&self) -> String {
+        self.view().kill_switch()
     }
 
     /// Stops the agent and revokes its lease (its status disappears now).
@@ -373,7 +409,7 @@ async fn session_inner(
         let revision =
             |r: &etcd_client::GetResponse| r.header().map_or(0, |h| u64::try_from(h.revision()).unwrap_or(0));
         let kill = bounded(timeout, client.get(keys.kill(), None)).await?;
-        apply_kill(engine, kill.kvs().first().map(|kv| kv.value()));
+        apply_kill(config, engine, state, kill.kvs().first().map(|kv| kv.value())).await;
         state.seen_kill.store(revision(&kill), Ordering::Relaxed);
         let target = bounded(timeout, client.get(keys.target(&config.cohort), None)).await?;
         if let Some(seq) = target.kvs().first().and_then(|kv| parse_seq(kv.value())) {
@@ -427,7 +463,7 @@ async fn session_inner(
                     let deleted = event.event_type() == EventType::Delete;
                     if kv.key() == keys.kill().as_bytes() {
                         if revision > state.seen_kill.load(Ordering::Relaxed) {
-                            apply_kill(engine, if deleted { None } else { Some(kv.value()) });
+                            apply_kill(config, engine, state, if deleted { None } else { Some(kv.value()) }).await;
                             state.seen_kill.store(revision, Ordering::Relaxed);
                         }
                     } else if revision > state.seen_target.load(Ordering::Relaxed) {
@@ -478,8 +514,26 @@ fn counts(engine: &dyn Reloadable) -> (u64, u64) {
     (stats.scored, stats.unscored())
 }
 
-fn apply_kill(engine: &dyn Reloadable, value: Option<&[u8]>) {
-    engine.set_enabled(value.map(<[u8]>::trim_ascii) != Some(b"on"));
+/// Applies the kill switch's value from etcd and persists it when it
+/// differs from the state last persisted.
+async fn apply_kill(config: &AgentConfig, engine: &dyn Reloadable, state: &State, value: Option<&[u8]>) {
+    let on = value.map(<[u8]>::trim_ascii) == Some(b"on");
+    engine.set_enabled(!on);
+    let persist = {
+        let mut text = state.text();
+        text.kill = format!("{} (etcd)", if on { "on" } else { "off" });
+        text.kill_persisted != Some(on)
+    };
+    if !persist {
+        return;
+    }
+    let path = cache::kill_path(&config.cache_path);
+    // Off the async workers: two fsyncs.
+    let written = tokio::task::spawn_blocking(move || cache::write_kill(&path, on)).await;
+    match written.map_err(std::io::Error::other) {
+        Ok(Ok(())) => state.text().kill_persisted = Some(on),
+        Ok(Err(e)) | Err(e) => log::warn!("fleet {}: could not persist the kill switch ({on}): {e}", config.node),
+    }
 }
 
 /// Offers publish `seq` to the engine unless it is serving or was rejected.

@@ -372,3 +372,43 @@ async fn a_stage_with_a_node_that_never_reports_the_version_halts_at_the_deadlin
     assert_eq!(outcome.halted, Some(HaltReason::Deadline { missing: vec!["w1".into()] }));
     assert_eq!(publisher.status().await.unwrap().rollout.unwrap().phase, Phase::Halted);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_restarted_while_etcd_is_down_remembers_the_kill_switch_and_says_where_it_comes_from() {
+    let mut etcd = Etcd::start(23198, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut node = Node::start(&etcd.endpoints(), dir.path(), "a1", "all");
+    let publisher = publisher(&etcd).await;
+    let published = publisher.publish(&fixture("good-60.json"), &model(), &options("all")).await.unwrap();
+    assert_eq!(published.halted, None);
+    publisher.kill(true).await.unwrap();
+    eventually(SECS(5), "kill on reaches the node", || node.score() == Err(Unscored::Disabled)).await;
+    eventually(SECS(5), "the node persists it", || {
+        feature_table_fleet::cache::read_kill(&feature_table_fleet::cache::kill_path(&node.cache)).is_ok_and(|on| on)
+    })
+    .await;
+    assert_eq!(node.agent().kill_switch(), "on (etcd)");
+
+    node.crash();
+    etcd.kill_all();
+    let restarted = Node::start(&etcd.endpoints(), dir.path(), "a1", "all");
+    assert_eq!(restarted.serving(), Some(published.seq), "the pair is back");
+    assert_eq!(restarted.score(), Err(Unscored::Disabled), "and still not scored: the switch was on");
+    assert_eq!(restarted.agent().kill_switch(), "on (local cache, until etcd answers)");
+
+    // etcd back, switch off: the node follows etcd and persists that too.
+    etcd.restart_all().await.unwrap();
+    publisher.kill(false).await.unwrap();
+    eventually(SECS(10), "kill off reaches the node", || restarted.score().is_ok()).await;
+    assert_eq!(restarted.agent().kill_switch(), "off (etcd)");
+    let mut restarted = restarted;
+    eventually(SECS(5), "the node persists off", || {
+        feature_table_fleet::cache::read_kill(&feature_table_fleet::cache::kill_path(&restarted.cache))
+            .is_ok_and(|on| !on)
+    })
+    .await;
+    restarted.crash();
+    etcd.kill_all();
+    let again = Node::start(&etcd.endpoints(), dir.path(), "a1", "all");
+    assert!(again.score().is_ok(), "scoring again after a restart with etcd down");
+}

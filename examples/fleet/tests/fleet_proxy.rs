@@ -186,5 +186,6 @@ async fn the_hyper_proxy_fed_by_the_agent_scores_with_the_published_file_keeps_i
     assert_eq!(s["fleet"]["serving"], good.seq, "{s}");
     assert_eq!(s["fleet"]["cache"], format!("loaded seq {}", good.seq), "{s}");
     assert_eq!(s["fleet"]["etcd_connected"], false, "{s}");
+    assert_eq!(s["fleet"]["kill_switch"], "off (local cache, until etcd answers)", "{s}");
     assert_eq!(s["table"]["version"], 7, "{s}");
 }

@@ -133,3 +133,25 @@ fn every_flipped_byte_of_a_cache_file_is_rejected() {
         assert!(cache::parse(&flipped).is_err(), "a flip of byte {i} was accepted");
     }
 }
+
+#[test]
+fn the_kill_switch_file_reads_back_what_was_written_and_anything_else_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = cache::kill_path(&dir.path().join("edge-1.pair"));
+    assert_eq!(path, dir.path().join("edge-1.kill"));
+    assert!(matches!(cache::read_kill(&path), Err(CacheError::Missing)));
+    for on in [true, false, true] {
+        cache::write_kill(&path, on).unwrap();
+        assert_eq!(cache::read_kill(&path).unwrap(), on);
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left");
+    let bytes = std::fs::read(&path).unwrap();
+    for len in 0..bytes.len() {
+        std::fs::write(&path, &bytes[..len]).unwrap();
+        assert!(cache::read_kill(&path).is_err(), "a kill file torn at {len} bytes was accepted");
+    }
+    for extra in ["feature-table-fleet kill v1\nON\n", "feature-table-fleet kill v1\non\non\n", "on\n"] {
+        std::fs::write(&path, extra).unwrap();
+        assert!(matches!(cache::read_kill(&path), Err(CacheError::Header { .. })), "{extra:?} was accepted");
+    }
+}

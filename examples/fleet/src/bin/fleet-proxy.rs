@@ -103,6 +103,9 @@ struct FleetState<'a> {
     etcd_connected: bool,
     /// What happened to the local cache at start.
     cache: String,
+    /// The kill switch and where its state comes from (etcd, or the local
+    /// cache while etcd has not answered).
+    kill_switch: String,
     /// The last rejection, typed (`kind`, counts, message).
     last_rejection: Option<Rejection<'a>>,
 }
@@ -135,6 +138,7 @@ impl Node {
                 rejected: self.agent.rejected(),
                 etcd_connected: self.agent.connected(),
                 cache: self.agent.cache(),
+                kill_switch: self.agent.kill_switch(),
                 last_rejection: rejection,
             },
         };

@@ -1,5 +1,5 @@
 //! The fleet's faults, each against etcd started by the test on loopback
-//! (ports 23100-23199, one range per test).
+//! (ports 23100-23229, one range per test).
 
 mod common;
 
@@ -411,4 +411,54 @@ async fn a_node_restarted_while_etcd_is_down_remembers_the_kill_switch_and_says_
     etcd.kill_all();
     let again = Node::start(&etcd.endpoints(), dir.path(), "a1", "all");
     assert!(again.score().is_ok(), "scoring again after a restart with etcd down");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_resumed_from_a_compacted_revision_falls_back_to_a_fresh_read_and_applies_each_update_once() {
+    let mut etcd = Etcd::start(23220, 3).await;
+    let dir = tempfile::tempdir().unwrap();
+    // The node talks to member 0 only: while it is down the node misses
+    // every event, and resumes there.
+    let node = Node::start(&etcd.endpoints()[..1], dir.path(), "a1", "all");
+    let publisher = publisher(&etcd).await;
+    let first = publisher.publish(&fixture("good-60.json"), &model(), &options("all")).await.unwrap();
+    assert_eq!(first.halted, None);
+    assert_eq!(node.engine.stats().reloads_accepted, 1);
+
+    etcd.kill(0);
+    eventually(SECS(10), "the node loses its session", || !node.agent().connected()).await;
+    // Through the other members: a new target, then the kill switch, then a
+    // compaction past both (and past everything the node has seen).
+    let mut client = etcd_client::Client::connect(&etcd.endpoints()[1..], None).await.unwrap();
+    let keys = feature_table_fleet::Keys::new(common::PREFIX);
+    let second = first.seq + 1;
+    // Member 0 may have been the leader: wait for the election to settle.
+    let deadline = std::time::Instant::now() + SECS(15);
+    while client.put(keys.features(second), fixture_v("good-60.json", 8), None).await.is_err() {
+        assert!(std::time::Instant::now() < deadline, "no leader among the other members");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client.put(keys.features(second), fixture_v("good-60.json", 8), None).await.unwrap();
+    client.put(keys.model(second), model(), None).await.unwrap();
+    client.put(keys.target("all"), second.to_string(), None).await.unwrap();
+    let revision = client.put(keys.kill(), "on", None).await.unwrap().header().unwrap().revision();
+    client.compact(revision, Some(etcd_client::CompactionOptions::new().with_physical())).await.unwrap();
+    let compacted = client.watch(keys.target("all"), Some(etcd_client::WatchOptions::new().with_start_revision(2)));
+    let mut stream = compacted.await.unwrap();
+    // The proof that resuming from the node's revision hits the compaction:
+    // after "created", etcd cancels such a watch naming the compact revision.
+    let mut response = stream.message().await.unwrap().unwrap();
+    if response.created() && !response.canceled() {
+        response = tokio::time::timeout(SECS(5), stream.message()).await.unwrap().unwrap().unwrap();
+    }
+    assert!(response.canceled() && response.compact_revision() > 0, "the old revision is compacted: {response:?}");
+
+    etcd.restart_all().await.unwrap();
+    eventually(SECS(15), "the node converges on the new target", || node.serving() == Some(second)).await;
+    eventually(SECS(5), "and on the kill switch", || node.score() == Err(feature_table::Unscored::Disabled)).await;
+    eventually(SECS(5), "the node's session is back", || node.agent().connected()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stats = node.engine.stats();
+    assert_eq!(stats.reloads_accepted, 2, "the first pair once, the second once: {stats:?}");
+    assert_eq!(stats.reloads_rejected, 0, "{stats:?}");
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Etcd, Node, eventually, fixture, fixture_v, model, options, publisher};
+use common::{Etcd, Node, eventually, fixture, fixture_v, model, options, publisher, sized};
 use feature_table::Unscored;
 use feature_table_fleet::publish::{HaltReason, Phase, PublishError};
 
@@ -461,4 +461,36 @@ async fn a_watch_resumed_from_a_compacted_revision_falls_back_to_a_fresh_read_an
     let stats = node.engine.stats();
     assert_eq!(stats.reloads_accepted, 2, "the first pair once, the second once: {stats:?}");
     assert_eq!(stats.reloads_rejected, 0, "{stats:?}");
+}
+
+/// A halt points the canary back across the largest change the growth
+/// guard allows (90 -> 60 entries): the guard is symmetric and the local
+/// check keeps every new file within it of the last good, so a rollback
+/// target is never refused by a node that accepted the rolled-back file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_across_the_largest_size_change_the_guard_allows_is_accepted_and_a_larger_one_is_never_published() {
+    let etcd = Etcd::start(23230, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let canary = Node::start(&etcd.endpoints(), dir.path(), "c1", "canary");
+    let publisher = publisher(&etcd).await;
+    let good = publisher.publish(&sized(60, 1), &model(), &options("canary")).await.unwrap();
+    assert_eq!(good.halted, None);
+
+    // 1.5x: the canary takes it; wave-1 has no live node, so the rollout
+    // halts and the canary is pointed back to 60 entries.
+    let short = feature_table_fleet::publish::PublishOptions { stage_deadline: SECS(1), ..options("canary,wave-1") };
+    let grown = publisher.publish(&sized(90, 2), &model(), &short).await.unwrap();
+    assert!(grown.stages[0].all_serving_after.is_some(), "the canary served the 90-entry file");
+    assert!(matches!(grown.halted, Some(HaltReason::TooFewNodes { live: 0, needed: 1 })), "{grown:?}");
+    assert_eq!(grown.rolled_back_to, Some(good.seq));
+    eventually(SECS(5), "the canary is back on the last good", || canary.serving() == Some(good.seq)).await;
+    let stats = canary.engine.stats();
+    assert_eq!((stats.reloads_accepted, stats.reloads_rejected), (3, 0), "60, 90, back to 60: {stats:?}");
+    assert_eq!(stats.active_version, Some(1));
+    assert_eq!(canary.agent().rejected(), None);
+
+    // One entry beyond the guard is refused before anything is written.
+    let refused = publisher.publish(&sized(91, 3), &model(), &options("canary")).await.unwrap_err();
+    assert!(matches!(&refused, PublishError::LocalCheck { reason } if reason.contains("91")), "{refused}");
+    assert_eq!(publisher.files(grown.seq + 1).await.unwrap(), None);
 }

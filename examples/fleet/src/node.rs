@@ -24,11 +24,10 @@ pub type NodeEngine = SharedEngine<[f32], NodeModel, CAPACITY>;
 /// must be able to point a cohort back at an older file.
 ///
 /// The growth guard stays on, also for rollbacks, and never needs a bypass
-/// there: it is symmetric (`a -> b` passes exactly when `b -> a` does), a
-/// node that accepted a file came from the last good one or from a file the
-/// guard allows around it, and the publisher's local check holds every new
-/// file within the guard of the last good one, so pointing a cohort back at
-/// the last good is always within the guard of the file it leaves. (Tested:
+/// there: it is symmetric (`a -> b` passes exactly when `b -> a` does), and
+/// the publisher's local check holds every new file within the guard of the
+/// last good one, so pointing a cohort back at the last good is always
+/// within the guard of the file a node leaves. (Tested:
 /// `the_growth_guard_is_symmetric_...` in `tests/node.rs`, and
 /// `a_rollback_across_the_largest_size_change_...` in `tests/faults.rs`.)
 pub const fn policy() -> Policy {

@@ -45,7 +45,7 @@ use service::{Engine, Proxy, Scorer};
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// Address to listen on, for example 0.0.0.0:8080 or [::1]:8080.
+    /// Address to listen on, for example `0.0.0.0:8080` or `[::1]:8080`.
     #[arg(long, value_name = "ADDR")]
     listen: SocketAddr,
     /// The upstream to forward to.

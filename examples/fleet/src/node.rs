@@ -55,11 +55,31 @@ pub fn check(
     model: &[u8],
 ) -> Result<feature_table::Accepted, feature_table::shared::PairRejected<feature_table::model::logistic::LogisticError>>
 {
-    let engine = engine();
+    check_with(EXTRACTORS, serving, features, model)
+}
+
+/// [`check`] for nodes that compute other features: a host embedding the
+/// [`Agent`](crate::agent::Agent) in front of its own `SharedEngine` (the
+/// `fleet-proxy` binary's request-head extractors, for one) checks with its
+/// own extractor list, the fleet's [`policy`] and model.
+pub fn check_with<R: ?Sized + 'static>(
+    extractors: &'static [Extractor<R>],
+    serving: Option<(&[u8], &[u8])>,
+    features: &[u8],
+    model: &[u8],
+) -> Result<feature_table::Accepted, feature_table::shared::PairRejected<feature_table::model::logistic::LogisticError>>
+{
+    let engine = SharedEngine::<R, NodeModel, CAPACITY>::new(extractors, policy());
     if let Some((f, m)) = serving {
         // A serving pair that no longer loads (rules changed) checks the
         // new pair as a fresh node would.
         let _ = engine.reload(f, m);
     }
     engine.reload(features, model)
+}
+
+/// The publisher's local check for a fleet of signal nodes ([`check`]), in
+/// the shape of [`Rules`](crate::publish::Rules).
+pub fn signal_rules(serving: Option<(&[u8], &[u8])>, features: &[u8], model: &[u8]) -> Result<(), String> {
+    check(serving, features, model).map(drop).map_err(|e| e.to_string())
 }

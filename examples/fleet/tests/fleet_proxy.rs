@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{Etcd, options, publisher};
+use feature_table_fleet::node;
 use feature_table_fleet::publish::{HaltReason, PublishOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -92,11 +93,29 @@ fn is_score(body: &str) -> bool {
     body.parse::<u8>().is_ok_and(|s| (1..=99).contains(&s))
 }
 
-/// The publisher's local check holds the signal nodes' rules
-/// ([`feature_table_fleet::node`]); these files name the proxy's extractors,
-/// so the canary proxy is the check here.
+/// The local check of a fleet of proxies: their extractors, the fleet's rules.
+fn proxy_rules(serving: Option<(&[u8], &[u8])>, features: &[u8], model: &[u8]) -> Result<(), String> {
+    node::check_with(service::EXTRACTORS, serving, features, model).map(drop).map_err(|e| e.to_string())
+}
+
+fn checked(waves: &str) -> PublishOptions {
+    PublishOptions { rules: proxy_rules, ..options(waves) }
+}
+
+/// Without the local check the canary proxy is the check.
 fn drill(waves: &str) -> PublishOptions {
     PublishOptions { local_check: false, ..options(waves) }
+}
+
+/// Runs `feature-table-fleet` against `etcd`; its exit code and output.
+fn cli(etcd: &Etcd, args: &[&str]) -> (Option<i32>, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_feature-table-fleet"))
+        .args(["--endpoints", &etcd.endpoints().join(","), "--prefix", common::PREFIX])
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    (output.status.code(), text)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,7 +132,7 @@ async fn the_hyper_proxy_fed_by_the_agent_scores_with_the_published_file_keeps_i
 
     // A good file: requests through the proxy are scored with it.
     let publisher = publisher(&etcd).await;
-    let good = publisher.publish(&service::feature_file(7, 1, 0), service::MODEL, &drill("canary")).await.unwrap();
+    let good = publisher.publish(&service::feature_file(7, 1, 0), service::MODEL, &checked("canary")).await.unwrap();
     assert_eq!(good.halted, None, "{good:?}");
     assert!(is_score(&verdict(port).await));
     let s = status(port).await;
@@ -121,6 +140,26 @@ async fn the_hyper_proxy_fed_by_the_agent_scores_with_the_published_file_keeps_i
     assert_eq!(s["table"]["version"], 7, "{s}");
     assert_eq!(s["table"]["entries"], service::EXTRACTORS.len(), "{s}");
     assert_eq!(s["fleet"]["etcd_connected"], true);
+
+    // The CLI with the proxies' rules refuses the doubled file locally;
+    // with the signal nodes' rules it refuses even the good one (other names).
+    let doubled_file = dir.path().join("doubled.json");
+    let model_file = dir.path().join("model.json");
+    std::fs::write(&doubled_file, service::feature_file(8, 2, 0)).unwrap();
+    std::fs::write(&model_file, service::MODEL).unwrap();
+    let publish = |rules: &'static str, file: &Path| {
+        let args = ["publish", file.to_str().unwrap(), "--model", model_file.to_str().unwrap(), "--waves", "canary"];
+        cli(&etcd, &[&args[..], &["--rules", rules]].concat())
+    };
+    let (code, text) = publish("proxy", &doubled_file);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("refused locally") && text.contains("duplicate name `hdr_count`"), "{text}");
+    let good_file = dir.path().join("good.json");
+    std::fs::write(&good_file, service::feature_file(7, 1, 0)).unwrap();
+    let (code, text) = publish("signals", &good_file);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("refused locally") && text.contains("`ua_len`"), "{text}");
+    assert_eq!(publisher.status().await.unwrap().rollout.unwrap().seq, good.seq, "nothing was published");
 
     // The doubled file, under load: rejected, the good one keeps serving, no
     // request fails or goes unscored.

@@ -213,7 +213,8 @@ impl AgentView {
     }
 
     /// The kill switch and where its state comes from (`on (etcd)`, `on
-    /// (local cache, until etcd answers)`, `off (never set)`, ...).
+    /// (local cache, until etcd answers)`, `off (no local state, until etcd
+    /// answers)`, ...).
     pub fn kill_switch(&self) -> String {
         self.state.text().kill.clone()
     }
@@ -266,7 +267,7 @@ impl Agent {
                 }
                 (format!("{} (local cache, until etcd answers)", if on { "on" } else { "off" }), Some(on))
             }
-            Err(CacheError::Missing) => ("off (never set)".to_owned(), None),
+            Err(CacheError::Missing) => ("off (no local state, until etcd answers)".to_owned(), None),
             Err(e) => {
                 log::warn!("fleet {}: kill switch cache rejected, scoring until etcd answers: {e}", config.node);
                 (format!("off (local cache rejected: {e}; until etcd answers)"), None)

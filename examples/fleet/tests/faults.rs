@@ -494,3 +494,20 @@ async fn a_rollback_across_the_largest_size_change_the_guard_allows_is_accepted_
     assert!(matches!(&refused, PublishError::LocalCheck { reason } if reason.contains("91")), "{refused}");
     assert_eq!(publisher.files(grown.seq + 1).await.unwrap(), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_kill_switch_file_is_rejected_and_the_node_says_it_scores_until_etcd_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let pair = dir.path().join("a1.cache");
+    let cached = feature_table_fleet::cache::Cached { seq: 4, features: fixture("good-60.json"), model: model() };
+    feature_table_fleet::cache::write(&pair, &cached).unwrap();
+    std::fs::write(feature_table_fleet::cache::kill_path(&pair), "feature-table-fleet kill v1\nmaybe\n").unwrap();
+    // etcd unreachable: the first state is the local files' alone.
+    let node = Node::start(&["http://127.0.0.1:1".to_owned()], dir.path(), "a1", "all");
+    assert_eq!(node.serving(), Some(4));
+    assert!(node.score().is_ok());
+    assert_eq!(
+        node.agent().kill_switch(),
+        "off (local cache rejected: cache file header line 2 is invalid; until etcd answers)"
+    );
+}

@@ -29,7 +29,9 @@ struct ProxyProcess {
 impl ProxyProcess {
     /// Starts node `name` in `cohort` and waits until it accepts connections.
     async fn start(etcd: &[String], upstream: u16, port: u16, dir: &Path, name: &str, cohort: &str) -> Self {
-        let log = std::fs::File::create(dir.join(format!("{name}-{}.log", Instant::now().elapsed().as_nanos())));
+        // One log per start (kept in the test's directory while it runs).
+        static STARTS: AtomicU64 = AtomicU64::new(0);
+        let log = std::fs::File::create(dir.join(format!("{name}-{}.log", STARTS.fetch_add(1, Ordering::Relaxed))));
         let child = Command::new(env!("CARGO_BIN_EXE_fleet-proxy"))
             .args(["--listen", &format!("127.0.0.1:{port}"), "--upstream", &format!("127.0.0.1:{upstream}")])
             .args(["--etcd", &etcd.join(","), "--prefix", common::PREFIX, "--node", name, "--cohort", cohort])

@@ -136,6 +136,14 @@ type WideSplit = CatBoost<64, DEPTH, WIDE, { 64 << DEPTH }>;
 static WIDE_FAST: Mutex<WideFast> = Mutex::new(WideFast::new());
 static WIDE_SPLIT: Mutex<WideSplit> = Mutex::new(WideSplit::new());
 
+/// A capacity that is not a multiple of the 16 features binarized per step:
+/// a model using all of them has a last, partial step.
+const ODD: usize = 200;
+type OddFast = CatBoost<TREES, DEPTH, ODD, { TREES << DEPTH }, { table_blocks(TREES, DEPTH, ODD) }>;
+type OddSplit = CatBoost<TREES, DEPTH, ODD, { TREES << DEPTH }>;
+static ODD_FAST: Mutex<OddFast> = Mutex::new(OddFast::new());
+static ODD_SPLIT: Mutex<OddSplit> = Mutex::new(OddSplit::new());
+
 /// Loads `json` once, then for each level this CPU has: the expected
 /// evaluator runs, and every row's score has the same bits as the table
 /// evaluator's; the split evaluator agrees to rounding.
@@ -243,6 +251,19 @@ proptest! {
         let rows = random_rows(&mut rng, &borders, 32);
         let ran = assert_paths_agree_in(&mut WIDE_FAST.lock().unwrap(), &mut WIDE_SPLIT.lock().unwrap(), &json, &rows, Some(false));
         prop_assert!(!ran.contains(&Evaluator::Avx512));
+    }
+
+    /// A type of 200 columns and models using nearly all of them, past the
+    /// last multiple of 16 (1,000 or more splits on 185 to 200 columns; 200
+    /// is not a multiple of the 16 features binarized per step).
+    #[test]
+    fn every_evaluator_gives_the_same_bits_when_capacity_is_not_a_multiple_of_16(
+        trees in 125..=TREES, depth in 8..=8_usize, features in 185..=ODD, most_borders in 1..=20_usize, seed in 1..u64::MAX
+    ) {
+        let mut rng = Rng(seed);
+        let (json, borders) = random_model(&mut rng, trees, depth, features, most_borders);
+        let rows = random_rows(&mut rng, &borders, 32);
+        assert_paths_agree_in(&mut ODD_FAST.lock().unwrap(), &mut ODD_SPLIT.lock().unwrap(), &json, &rows, None);
     }
 
     /// Wide models (up to 256 columns) with up to 255 borders a column.

@@ -399,7 +399,9 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         //
         let mut rows = [0_u16; FEATURES];
         let mut stream = self.stream.chunks_exact(UNITS);
-        for (o, slots) in rows.chunks_exact_mut(LANES).take(used.div_ceil(LANES)).enumerate() {
+        // `chunks_mut`, not `chunks_exact_mut`: FEATURES need not be a
+        // multiple of LANES, and the last step's features must be written.
+        for (o, slots) in rows.chunks_mut(LANES).take(used.div_ceil(LANES)).enumerate() {
             let (Some(head), Some(starts)) = (stream.next(), stream.next()) else {
                 break;
             };

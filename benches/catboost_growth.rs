@@ -22,6 +22,9 @@
 //!   the ratio. Without it, "not measured".
 //! - `FT_GROWTH_RUNS` (default 7) runs of about `FT_GROWTH_RUN_MS` (default
 //!   40) ms of CPU time each; ns/row is the best run.
+//! - Before timing, ours is compared with CatBoost's `RawFormulaVal` on
+//!   the same rows (`{name}.expected`, written by `train_growth.py`); a
+//!   gap over 1e-6 is marked WRONG in the table and the bench exits with 1.
 //! - `NAME` arguments keep the models whose name contains one of them;
 //!   `--no-header` prints the table rows only.
 //!
@@ -105,10 +108,17 @@ grid!(
     (1024, 1000, 8),
 );
 
+/// Largest |ours − CatBoost| accepted on a row, as in
+/// `tests/catboost_parity.rs`: above it, the model's figure is of a wrong
+/// evaluator and the bench fails.
+const MAX_GAP: f64 = 1e-6;
+
 /// What a model's bench reads.
 struct Input {
     json: Vec<u8>,
     rows: Vec<Vec<f32>>,
+    /// CatBoost's `RawFormulaVal` for each row, if the file is there.
+    expected: Option<Vec<f64>>,
     runs: usize,
     run_ns: f64,
     /// Load and score each row once, no timing (`cargo test --benches`).
@@ -123,9 +133,21 @@ struct Loaded {
     features: usize,
     leaves: usize,
     blocks: usize,
-    /// The evaluator's name, `uses_table()`, `uses_avx512()`; or ingest's
-    /// error.
-    outcome: Result<(String, bool, bool, Option<f64>), String>,
+    /// What the loaded model did, or ingest's error.
+    outcome: Result<Ran, String>,
+}
+
+/// A loaded model's evaluator and figures.
+struct Ran {
+    /// `evaluator()`, `uses_table()`, `uses_avx512()`.
+    evaluator: String,
+    uses_table: bool,
+    uses_avx512: bool,
+    /// Largest |ours − CatBoost| over the rows, when CatBoost's figures
+    /// are there.
+    gap: Option<f64>,
+    /// ns/row; `None` when not timed (`--test`).
+    ns: Option<f64>,
 }
 
 /// Loads `input.json` into a `CatBoost<TREES, DEPTH, FEATURES, LEAVES,
@@ -142,13 +164,18 @@ fn run<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAV
             .spawn_scoped(scope, || {
                 let mut model = Box::new(CatBoost::<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>::new());
                 catboost::ingest(&input.json, &mut model, DEFAULT_LIMITS).map_err(|e| e.to_string())?;
-                let timed = if input.smoke {
-                    black_box(score_all(|row| model.raw(row), &input.rows));
-                    None
-                } else {
-                    Some(ns_per_row(|row| model.raw(row), input))
-                };
-                Ok((model.evaluator().to_string(), model.uses_table(), model.uses_avx512(), timed))
+                let gap = input.expected.as_ref().map(|expected| {
+                    assert_eq!(expected.len(), input.rows.len(), "one CatBoost figure per row");
+                    input.rows.iter().zip(expected).map(|(row, want)| (model.raw(row) - want).abs()).fold(0.0, f64::max)
+                });
+                let ns = (!input.smoke).then(|| ns_per_row(|row| model.raw(row), input));
+                Ok(Ran {
+                    evaluator: model.evaluator().to_string(),
+                    uses_table: model.uses_table(),
+                    uses_avx512: model.uses_avx512(),
+                    gap,
+                    ns,
+                })
             })
             .expect("spawn the bench thread")
             .join()
@@ -261,6 +288,7 @@ fn main() {
         );
         println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     }
+    let mut wrong = Vec::new();
     for spec in GRID {
         let name = spec.name();
         if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
@@ -282,7 +310,10 @@ fn main() {
         };
         let json_bytes = json.len();
         let need = table_need(&json, spec.trees);
-        let input = Input { json, rows, runs, run_ns, smoke };
+        let expected = std::fs::read_to_string(dir.join(format!("{name}.expected")))
+            .ok()
+            .map(|text| text.lines().map(|v| v.parse().expect("an f64 in the expected file")).collect());
+        let input = Input { json, rows, expected, runs, run_ns, smoke };
         let loaded = (spec.run)(&input);
 
         let (leaves, splits) = (8 * loaded.leaves, 5 * spec.trees * spec.depth + spec.trees);
@@ -304,8 +335,16 @@ fn main() {
         }
         .unwrap();
         let ours = match &loaded.outcome {
-            Ok((evaluator, uses_table, uses_avx512, ns)) => {
+            Ok(Ran { evaluator, uses_table, uses_avx512, gap, ns }) => {
                 write!(row, " | {evaluator} ({uses_table}, {uses_avx512}) | ").unwrap();
+                match gap {
+                    Some(gap) if *gap > MAX_GAP => {
+                        wrong.push(format!("{name}: ours differs from CatBoost by up to {gap:e}"));
+                        write!(row, "WRONG (gap {gap:e}) ").unwrap();
+                    }
+                    Some(_) => {}
+                    None => row.push_str("(not checked against CatBoost) "),
+                }
                 match ns {
                     Some(ns) => write!(row, "{ns:.1}").unwrap(),
                     None => row.push_str("not timed (--test)"),
@@ -334,5 +373,12 @@ fn main() {
             "{name}: size_of {} is not 8·LEAVES + 5·TREES·DEPTH + TREES + 32·BLOCKS + 6·FEATURES + a few bytes",
             loaded.size
         );
+    }
+    if !wrong.is_empty() {
+        eprintln!("scores that differ from CatBoost's by more than {MAX_GAP:e}:");
+        for line in &wrong {
+            eprintln!("  {line}");
+        }
+        std::process::exit(1);
     }
 }

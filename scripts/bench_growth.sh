@@ -39,7 +39,7 @@ fi
 missing=0
 for name in "${names[@]}"; do
   f=${name#f}; f=${f%%_*}
-  [ -f "$FT_GROWTH_DIR/$name.json" ] && [ -f "$FT_GROWTH_DIR/rows_f$f.csv" ] || missing=1
+  for file in "$name.json" "$name.expected" "rows_f$f.csv"; do [ -f "$FT_GROWTH_DIR/$file" ] || missing=1; done
 done
 if [ "$missing" = 1 ]; then
   echo "training the models into $FT_GROWTH_DIR" >&2

@@ -10,6 +10,9 @@ it writes into OUTDIR (e.g. target/growth; generated, never committed):
 - rows_f{FEATURES}.csv                ROWS (200) input rows for the models with
                                       FEATURES columns, comma-separated f32 text
                                       (`nan` for missing values);
+- f{FEATURES}_t{TREES}_d{DEPTH}.expected  CatBoost's RawFormulaVal for each of
+                                      those rows, repr(float), which the bench
+                                      checks ours against before timing;
 
 and prints the time training took. `benches/catboost_growth.rs` scores the rows
 one at a time with each model; `scripts/bench_growth.sh` times CatBoost's batch
@@ -82,6 +85,9 @@ def main():
                     sys.exit(f"{name}: {m.tree_count_} trees, expected {trees}")
                 path = out / f"{name}.json"
                 m.save_model(str(path), format="json")
+                expected = m.predict(x[:ROWS], prediction_type="RawFormulaVal", thread_count=1)
+                with open(out / f"{name}.expected", "w") as f:
+                    f.writelines(f"{float(v)!r}\n" for v in expected)
                 print(f"{name}: {path.stat().st_size} bytes, trained in {time.perf_counter() - t:.1f} s", flush=True)
     print(f"catboost {catboost.__version__}: 18 models in {out}, {time.perf_counter() - started:.0f} s")
 

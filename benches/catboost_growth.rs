@@ -27,6 +27,8 @@
 //!   gap over 1e-6 is marked WRONG in the table and the bench exits with 1.
 //! - `NAME` arguments keep the models whose name contains one of them;
 //!   `--no-header` prints the table rows only.
+//! - A debug build (`cargo test --bench catboost_growth`) or `--test`
+//!   loads and checks every model but does not time it.
 //!
 //! Each model has its own type with its exact capacities: `TREES`, `DEPTH`,
 //! `FEATURES` = the model's feature count, capped at [`MAX_FEATURES`],
@@ -40,8 +42,8 @@
 //! stack. Each model is built and timed on a thread of its own whose stack
 //! is twice the type's size plus 8 MiB, and lives in a `Box`: even if the
 //! compiler builds `CatBoost::new()` on the stack before moving it into the
-//! box, the stack has room for it. Stack pages that are never touched cost
-//! no memory.
+//! box (as a debug build does), the stack has room for it. Stack pages that
+//! are never touched cost no memory.
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -121,7 +123,7 @@ struct Input {
     expected: Option<Vec<f64>>,
     runs: usize,
     run_ns: f64,
-    /// Load and score each row once, no timing (`cargo test --benches`).
+    /// Load and check the rows, no timing (debug build or `--test`).
     smoke: bool,
 }
 
@@ -146,7 +148,7 @@ struct Ran {
     /// Largest |ours − CatBoost| over the rows, when CatBoost's figures
     /// are there.
     gap: Option<f64>,
-    /// ns/row; `None` when not timed (`--test`).
+    /// ns/row; `None` when not timed (debug build or `--test`).
     ns: Option<f64>,
 }
 
@@ -258,8 +260,9 @@ fn env_number(name: &str, default: f64) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    // `cargo test --benches` passes --test: load and score, no timing.
-    let smoke = args.iter().any(|a| a == "--test" || a == "--list");
+    // A debug build (`cargo test --benches`) or `--test`: load, check and
+    // score, no timing: unoptimized figures would mean nothing.
+    let smoke = cfg!(debug_assertions) || args.iter().any(|a| a == "--test" || a == "--list");
     let header = !args.iter().any(|a| a == "--no-header");
     let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
     let dir = PathBuf::from(std::env::var("FT_GROWTH_DIR").unwrap_or_else(|_| "target/growth".into()));
@@ -348,7 +351,7 @@ fn main() {
                 }
                 match ns {
                     Some(ns) => write!(row, "{ns:.1}").unwrap(),
-                    None => row.push_str("not timed (--test)"),
+                    None => row.push_str("not timed (debug build or --test)"),
                 }
                 *ns
             }

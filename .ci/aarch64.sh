@@ -16,4 +16,4 @@ rustup target add aarch64-unknown-linux-gnu
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
 cargo test --release --target aarch64-unknown-linux-gnu \
-  --lib --test catboost_parity --test engine_catboost --test signals --test alloc
+  --lib --test catboost_parity --test catboost_paths --test engine_catboost --test signals --test alloc

@@ -66,6 +66,18 @@ def common(**kw):
     return dict(random_seed=0, thread_count=1, verbose=False, allow_writing_files=False, **kw)
 
 
+def wide():
+    """A model over 256 columns (320), splitting on columns past 256: values
+    rounded to 2 decimals keep the CSV small."""
+    rng = np.random.default_rng(7)
+    x = np.round(rng.normal(size=(600, 320)), 2).astype(np.float32)
+    x[rng.random(x.shape) < 0.05] = np.nan
+    signal = np.nan_to_num(x[:, 5] + 2 * x[:, 260] - 1.5 * x[:, 300] + x[:, 319] * x[:, 270])
+    m = catboost.CatBoostClassifier(iterations=30, depth=6, nan_mode="Max", **common())
+    m.fit(x, (signal > 0).astype(int))
+    write_fixture("wide_320", m, x[:100], compact=True)
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
 
@@ -102,6 +114,8 @@ def main():
     m = catboost.CatBoostClassifier(iterations=100, depth=6, **common())
     m.fit(x, (s > 0).astype(int))
     write_fixture("bench_100x6", m, x[:200], compact=True)
+
+    wide()
 
     # Real exports the loader must reject.
     x, s = data(6, 200, 4)

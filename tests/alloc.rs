@@ -211,3 +211,44 @@ mod scoring {
         assert_eq!((n, disabled), (0, 100));
     }
 }
+
+/// `SharedEngine` per request: no allocation, scored or unscored, from the
+/// request that picks the thread's counter shard on. (arc-swap registers a
+/// thread on its first load, which may allocate a node once; nodes are
+/// reused by later threads. The first `with_current` below is that load.)
+#[cfg(feature = "std")]
+#[test]
+fn shared_engine_scores_without_allocating_from_a_threads_first_request() {
+    use feature_table::shared::SharedEngine;
+    use feature_table::{Extractor, model::logistic::Logistic};
+
+    fn first(row: &[f32; 2]) -> f32 {
+        row[0]
+    }
+    fn second(row: &[f32; 2]) -> f32 {
+        row[1]
+    }
+    static EXTRACTORS: [Extractor<[f32; 2]>; 2] = [Extractor::new("a", first), Extractor::new("b", second)];
+    let engine = SharedEngine::<[f32; 2], Logistic<4>, 4>::new(&EXTRACTORS, Policy::default());
+    let file = br#"{"version":1,"features":[{"name":"a","default":0},{"name":"b","default":0}]}"#;
+    engine.reload(file, br#"{"bias":0,"weights":[1,1]}"#).unwrap();
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                engine.with_current(|pair| assert!(pair.is_some()));
+                let (n, verdict) = allocations_during(|| engine.score(&[1.0, 2.0]));
+                assert!(verdict.is_ok());
+                assert_eq!(n, 0, "the first request on a thread (its shard pick) allocated");
+                let (n, _) = allocations_during(|| engine.score(&[1.0, 2.0]));
+                assert_eq!(n, 0, "a later request allocated");
+                engine.set_enabled(false);
+                let (n, verdict) = allocations_during(|| engine.score(&[1.0, 2.0]));
+                assert!(verdict.is_err());
+                assert_eq!(n, 0, "an unscored request allocated");
+            })
+            .join()
+            .unwrap();
+    });
+    assert_eq!(engine.stats().scored, 2);
+    assert_eq!(engine.stats().unscored_disabled, 1);
+}

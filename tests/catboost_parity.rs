@@ -95,6 +95,31 @@ fn benchmark_model_100_trees_depth_6_on_60_features_matches_catboost() {
     assert_parity("bench_100x6");
 }
 
+/// A real export over 256 columns (320; 116 of them split on, up to column
+/// 319): both layouts match CatBoost's own predictions, and the table
+/// evaluators take it (the AVX-512 one reads at most 256 columns).
+#[test]
+fn model_over_256_columns_matches_catboost() {
+    type Wide = CatBoost<32, 6, 320, { 32 << 6 }>;
+    type WideTable = CatBoost<32, 6, 320, { 32 << 6 }, { table_blocks(32, 6, 320) }>;
+    static COMPACT: Mutex<Wide> = Mutex::new(Wide::new());
+    static TABLE: Mutex<WideTable> = Mutex::new(WideTable::new());
+    let (mut compact, mut table) = (COMPACT.lock().unwrap(), TABLE.lock().unwrap());
+    let json = fixture("wide_320.json");
+    catboost::ingest(&json, &mut compact, DEFAULT_LIMITS).unwrap();
+    catboost::ingest(&json, &mut table, DEFAULT_LIMITS).unwrap();
+    assert_eq!(compact.feature_count(), 320);
+    assert!(table.uses_table() && !table.uses_avx512());
+    let (rows, expected) = (rows("wide_320"), expected("wide_320"));
+    assert_eq!(rows.len(), expected.len());
+    assert!(rows.len() >= 100);
+    for (i, (row, want)) in rows.iter().zip(&expected).enumerate() {
+        for (name, got) in [("compact", compact.raw(row)), ("table", table.raw(row))] {
+            assert!((got - want).abs() <= 1e-6, "row {i}: {name} {got:?}, CatBoost {want:?}");
+        }
+    }
+}
+
 #[test]
 fn nan_mode_decides_where_a_missing_value_goes() {
     // Same single split; only nan_value_treatment differs.
@@ -130,10 +155,10 @@ fn short_rows_never_panic_and_read_missing_columns_as_nan() {
 #[test]
 fn memory_formula_matches_size_of() {
     fn formula(trees: usize, depth: usize, features: usize, leaves: usize, blocks: usize) -> usize {
-        (8 * leaves + 5 * trees * depth + trees + 6 * features + 32 * blocks + 36).next_multiple_of(16)
+        (8 * leaves + 6 * trees * depth + trees + 6 * features + 32 * blocks + 36).next_multiple_of(16)
     }
     assert_eq!(size_of::<CatBoost<1024, 8, 256, { 1024 << 8 }>>(), formula(1024, 8, 256, 1024 << 8, 0));
-    assert_eq!(size_of::<CatBoost<1024, 8, 256, { 1024 << 8 }>>(), 2_140_720);
+    assert_eq!(size_of::<CatBoost<1024, 8, 256, { 1024 << 8 }>>(), 2_148_912);
     assert_eq!(size_of::<CatBoost<100, 6, 64, { 100 << 6 }>>(), formula(100, 6, 64, 100 << 6, 0));
     assert_eq!(size_of::<CatBoost<3, 1, 5, 6>>(), formula(3, 1, 5, 6, 0));
     assert_eq!(size_of::<CatBoost<3, 1, 5, 6, 7>>(), formula(3, 1, 5, 6, 7));

@@ -129,15 +129,30 @@ fn random_rows(rng: &mut Rng, borders: &[Vec<f32>], count: usize) -> Vec<Vec<f32
         .collect()
 }
 
+/// Columns of the wide models: over the 256 the AVX-512 evaluator reads.
+const WIDE: usize = 1024;
+type WideFast = CatBoost<64, DEPTH, WIDE, { 64 << DEPTH }, { table_blocks(64, DEPTH, WIDE) }>;
+type WideSplit = CatBoost<64, DEPTH, WIDE, { 64 << DEPTH }>;
+static WIDE_FAST: Mutex<WideFast> = Mutex::new(WideFast::new());
+static WIDE_SPLIT: Mutex<WideSplit> = Mutex::new(WideSplit::new());
+
 /// Loads `json` once, then for each level this CPU has: the expected
 /// evaluator runs, and every row's score has the same bits as the table
 /// evaluator's; the split evaluator agrees to rounding.
 fn assert_paths_agree(json: &str, rows: &[Vec<f32>], avx512_fits: Option<bool>) -> Vec<Evaluator> {
-    let mut fast = FAST.lock().unwrap();
-    let mut split = SPLIT.lock().unwrap();
+    assert_paths_agree_in(&mut FAST.lock().unwrap(), &mut SPLIT.lock().unwrap(), json, rows, avx512_fits)
+}
+
+fn assert_paths_agree_in<const T: usize, const F: usize, const L: usize, const B: usize>(
+    fast: &mut CatBoost<T, DEPTH, F, L, B>,
+    split: &mut CatBoost<T, DEPTH, F, L>,
+    json: &str,
+    rows: &[Vec<f32>],
+    avx512_fits: Option<bool>,
+) -> Vec<Evaluator> {
     fast.set_isa_limit(Isa::Avx512);
-    catboost::ingest(json.as_bytes(), &mut fast, DEFAULT_LIMITS).unwrap();
-    catboost::ingest(json.as_bytes(), &mut split, DEFAULT_LIMITS).unwrap();
+    catboost::ingest(json.as_bytes(), fast, DEFAULT_LIMITS).unwrap();
+    catboost::ingest(json.as_bytes(), split, DEFAULT_LIMITS).unwrap();
     assert_eq!(split.evaluator(), Evaluator::Split);
     let mut ran = Vec::new();
     let mut baseline: Vec<u64> = Vec::new();
@@ -175,7 +190,7 @@ fn assert_paths_agree(json: &str, rows: &[Vec<f32>], avx512_fits: Option<bool>) 
     }
     // The limit is kept by later loads, and lifting it restores the best path.
     fast.set_isa_limit(Isa::Portable);
-    catboost::ingest(json.as_bytes(), &mut fast, DEFAULT_LIMITS).unwrap();
+    catboost::ingest(json.as_bytes(), fast, DEFAULT_LIMITS).unwrap();
     assert_eq!(fast.evaluator(), Evaluator::Table);
     fast.set_isa_limit(Isa::Avx512);
     assert_eq!(fast.evaluator(), *ran.last().unwrap());
@@ -214,6 +229,20 @@ proptest! {
         let (json, borders) = random_model(&mut rng, trees, depth, features, most_borders);
         let rows = random_rows(&mut rng, &borders, 64);
         assert_paths_agree(&json, &rows, None);
+    }
+
+    /// Models on up to 1,024 columns, splits reading columns past 256: the
+    /// AVX-512 evaluator (whose lanes name columns in a byte) declines when
+    /// the model is wider than 256, and the table evaluators take them.
+    #[test]
+    fn every_evaluator_gives_the_same_bits_on_models_over_256_columns(
+        trees in 1..=64_usize, depth in 1..=8_usize, features in 257..=WIDE, most_borders in 1..=40_usize, seed in 1..u64::MAX
+    ) {
+        let mut rng = Rng(seed);
+        let (json, borders) = random_model(&mut rng, trees, depth, features, most_borders);
+        let rows = random_rows(&mut rng, &borders, 32);
+        let ran = assert_paths_agree_in(&mut WIDE_FAST.lock().unwrap(), &mut WIDE_SPLIT.lock().unwrap(), &json, &rows, Some(false));
+        prop_assert!(!ran.contains(&Evaluator::Avx512));
     }
 
     /// Wide models (up to 256 columns) with up to 255 borders a column.

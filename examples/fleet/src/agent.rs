@@ -1,11 +1,14 @@
-//! The node side: keeps a [`NodeEngine`] serving what its cohort's target
+//! The node side: keeps a [`Reloadable`] engine (a [`NodeEngine`](crate::node::NodeEngine),
+//! or any host's `SharedEngine` with the fleet's model) serving what its cohort's target
 //! says, and tells the fleet what it serves.
 //!
 //! At [`Agent::start`] the last accepted pair is read from the local
 //! [`cache`] and offered to the engine before etcd is even
 //! contacted, so a node restarted while etcd is down serves at once. A torn
 //! or corrupt cache is rejected like any bad file: the node starts unscored
-//! and its status says why.
+//! and its status says why. The kill switch as last seen is kept next to
+//! the pair and applied at start too, so a node restarted while etcd is down
+//! does not score if the operator had switched scoring off.
 //!
 //! Then, in a loop that reconnects with exponential backoff:
 //! 1. connect, grant a lease (its TTL is how long a dead node's status
@@ -28,10 +31,47 @@ use etcd_client::{Client, ConnectOptions, EventType, GetOptions, PutOptions, Wat
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use feature_table::Accepted;
+use feature_table::model::logistic::{Logistic, LogisticError};
+use feature_table::shared::{PairRejected, SharedEngine, SharedStats};
+
 use crate::cache::{self, CacheError, Cached};
-use crate::node::NodeEngine;
+use crate::node::CAPACITY;
 use crate::status::{NodeRejection, NodeStatus, STATUS_CAPACITY};
 use crate::{Keys, parse_seq};
+
+/// What an agent drives: a [`SharedEngine`] over any request type (the
+/// fleet node's signal vector, the hyper proxy's request head, ...) with the
+/// fleet's model and capacity. The agent only reloads it, flips its kill
+/// switch and reads its counters, so one agent serves every such host.
+pub trait Reloadable: Send + Sync + 'static {
+    /// [`SharedEngine::reload`].
+    fn reload(&self, features: &[u8], model: &[u8]) -> Result<Accepted, PairRejected<LogisticError>>;
+    /// [`SharedEngine::set_enabled`].
+    fn set_enabled(&self, enabled: bool);
+    /// [`SharedEngine::is_enabled`].
+    fn is_enabled(&self) -> bool;
+    /// [`SharedEngine::stats`].
+    fn stats(&self) -> SharedStats;
+}
+
+impl<R: ?Sized + 'static> Reloadable for SharedEngine<R, Logistic<CAPACITY>, CAPACITY>
+where
+    Self: Send + Sync,
+{
+    fn reload(&self, features: &[u8], model: &[u8]) -> Result<Accepted, PairRejected<LogisticError>> {
+        SharedEngine::reload(self, features, model)
+    }
+    fn set_enabled(&self, enabled: bool) {
+        SharedEngine::set_enabled(self, enabled);
+    }
+    fn is_enabled(&self) -> bool {
+        SharedEngine::is_enabled(self)
+    }
+    fn stats(&self) -> SharedStats {
+        SharedEngine::stats(self)
+    }
+}
 
 /// How an agent finds etcd and names itself.
 #[derive(Debug, Clone)]
@@ -106,6 +146,9 @@ struct State {
 struct Text {
     last_error: Option<NodeRejection>,
     cache: String,
+    kill: String,
+    /// The kill switch state last persisted (or read at start), if any.
+    kill_persisted: Option<bool>,
 }
 
 impl State {
@@ -132,48 +175,13 @@ pub struct Agent {
     task: Option<JoinHandle<()>>,
 }
 
-/// Why the etcd session ended (the agent then reconnects).
-#[derive(Debug)]
-enum SessionEnd {
-    Shutdown,
-    Lost(String),
+/// What an [`Agent`] knows, read from another task ([`Agent::view`]).
+#[derive(Debug, Clone)]
+pub struct AgentView {
+    state: Arc<State>,
 }
 
-impl<E: std::fmt::Display> From<E> for SessionEnd {
-    fn from(e: E) -> Self {
-        Self::Lost(e.to_string())
-    }
-}
-
-impl Agent {
-    /// Serves the cached pair (if it is valid) on `engine`, then starts the
-    /// etcd loop on the current tokio runtime. Never fails: every problem is
-    /// in the node's status and log.
-    pub fn start(config: AgentConfig, engine: Arc<NodeEngine>) -> Self {
-        let state = Arc::new(State::default());
-        let cache_text = match cache::read(&config.cache_path) {
-            Ok(Cached { seq, features, model }) => match engine.reload(&features, &model) {
-                Ok(_) => {
-                    set(&state.serving, seq);
-                    format!("loaded seq {seq}")
-                }
-                Err(e) => {
-                    log::warn!("fleet {}: cached pair seq {seq} rejected, starting unscored: {e}", config.node);
-                    format!("rejected: {e}")
-                }
-            },
-            Err(CacheError::Missing) => "none".to_owned(),
-            Err(e) => {
-                log::warn!("fleet {}: cache rejected, starting unscored: {e}", config.node);
-                format!("rejected: {e}")
-            }
-        };
-        state.text().cache = cache_text;
-        let (shutdown, stop) = watch::channel(false);
-        let task = tokio::spawn(run(config, engine, Arc::clone(&state), stop));
-        Self { state, shutdown, task: Some(task) }
-    }
-
+impl AgentView {
     /// Publish sequence number serving, if any.
     pub fn serving(&self) -> Option<u64> {
         get(&self.state.serving)
@@ -204,6 +212,118 @@ impl Agent {
         self.state.connected.load(Ordering::Relaxed)
     }
 
+    /// The kill switch and where its state comes from (`on (etcd)`, `on
+    /// (local cache, until etcd answers)`, `off (no local state, until etcd
+    /// answers)`, ...).
+    pub fn kill_switch(&self) -> String {
+        self.state.text().kill.clone()
+    }
+}
+
+/// Why the etcd session ended (the agent then reconnects).
+#[derive(Debug)]
+enum SessionEnd {
+    Shutdown,
+    Lost(String),
+}
+
+impl<E: std::fmt::Display> From<E> for SessionEnd {
+    fn from(e: E) -> Self {
+        Self::Lost(e.to_string())
+    }
+}
+
+impl Agent {
+    /// Serves the cached pair (if it is valid) on `engine`, then starts the
+    /// etcd loop on the current tokio runtime. Never fails: every problem is
+    /// in the node's status and log.
+    pub fn start<E: Reloadable>(config: AgentConfig, engine: Arc<E>) -> Self {
+        let engine: Arc<dyn Reloadable> = engine;
+        let state = Arc::new(State::default());
+        let cache_text = match cache::read(&config.cache_path) {
+            Ok(Cached { seq, features, model }) => match engine.reload(&features, &model) {
+                Ok(_) => {
+                    set(&state.serving, seq);
+                    format!("loaded seq {seq}")
+                }
+                Err(e) => {
+                    log::warn!("fleet {}: cached pair seq {seq} rejected, starting unscored: {e}", config.node);
+                    format!("rejected: {e}")
+                }
+            },
+            Err(CacheError::Missing) => "none".to_owned(),
+            Err(e) => {
+                log::warn!("fleet {}: cache rejected, starting unscored: {e}", config.node);
+                format!("rejected: {e}")
+            }
+        };
+        state.text().cache = cache_text;
+        let kill_path = cache::kill_path(&config.cache_path);
+        let (kill_text, kill_persisted) = match cache::read_kill(&kill_path) {
+            Ok(on) => {
+                engine.set_enabled(!on);
+                if on {
+                    log::warn!("fleet {}: kill switch on (from the local cache), not scoring", config.node);
+                }
+                (format!("{} (local cache, until etcd answers)", if on { "on" } else { "off" }), Some(on))
+            }
+            Err(CacheError::Missing) => ("off (no local state, until etcd answers)".to_owned(), None),
+            Err(e) => {
+                log::warn!("fleet {}: kill switch cache rejected, scoring until etcd answers: {e}", config.node);
+                (format!("off (local cache rejected: {e}; until etcd answers)"), None)
+            }
+        };
+        {
+            let mut text = state.text();
+            text.kill = kill_text;
+            text.kill_persisted = kill_persisted;
+        }
+        let (shutdown, stop) = watch::channel(false);
+        let task = tokio::spawn(run(config, engine, Arc::clone(&state), stop));
+        Self { state, shutdown, task: Some(task) }
+    }
+
+    /// A handle on what the agent knows, for a host's status page: cheap to
+    /// clone into request handlers, and it outlives [`stop`](Self::stop).
+    pub fn view(&self) -> AgentView {
+        AgentView { state: Arc::clone(&self.state) }
+    }
+
+    /// Publish sequence number serving, if any.
+    pub fn serving(&self) -> Option<u64> {
+        self.view().serving()
+    }
+
+    /// The target last seen, if any.
+    pub fn target(&self) -> Option<u64> {
+        self.view().target()
+    }
+
+    /// The sequence number last rejected, if any.
+    pub fn rejected(&self) -> Option<u64> {
+        self.view().rejected()
+    }
+
+    /// The last rejection, if any.
+    pub fn last_error(&self) -> Option<NodeRejection> {
+        self.view().last_error()
+    }
+
+    /// What happened to the cache at start.
+    pub fn cache(&self) -> String {
+        self.view().cache()
+    }
+
+    /// Whether the agent holds a live etcd session (lease and watch).
+    pub fn connected(&self) -> bool {
+        self.view().connected()
+    }
+
+    /// The kill switch and where its state comes from.
+    pub fn kill_switch(&self) -> String {
+        self.view().kill_switch()
+    }
+
     /// Stops the agent and revokes its lease (its status disappears now).
     pub async fn stop(mut self) {
         let _ = self.shutdown.send(true);
@@ -221,7 +341,7 @@ impl Drop for Agent {
     }
 }
 
-async fn run(config: AgentConfig, engine: Arc<NodeEngine>, state: Arc<State>, mut stop: watch::Receiver<bool>) {
+async fn run(config: AgentConfig, engine: Arc<dyn Reloadable>, state: Arc<State>, mut stop: watch::Receiver<bool>) {
     let mut backoff = config.backoff_min;
     let mut member = 0usize;
     loop {
@@ -230,7 +350,7 @@ async fn run(config: AgentConfig, engine: Arc<NodeEngine>, state: Arc<State>, mu
         // member is never retried before the others.
         let endpoint = config.endpoints.get(member % config.endpoints.len().max(1)).cloned().unwrap_or_default();
         member = member.wrapping_add(1);
-        match session(&config, &endpoint, &engine, &state, &mut stop, &mut established).await {
+        match session(&config, &endpoint, engine.as_ref(), &state, &mut stop, &mut established).await {
             SessionEnd::Shutdown => return,
             SessionEnd::Lost(reason) => {
                 state.connected.store(false, Ordering::Relaxed);
@@ -255,7 +375,7 @@ async fn run(config: AgentConfig, engine: Arc<NodeEngine>, state: Arc<State>, mu
 async fn session(
     config: &AgentConfig,
     endpoint: &str,
-    engine: &NodeEngine,
+    engine: &dyn Reloadable,
     state: &State,
     stop: &mut watch::Receiver<bool>,
     established: &mut bool,
@@ -268,7 +388,7 @@ async fn session(
 async fn session_inner(
     config: &AgentConfig,
     endpoint: &str,
-    engine: &NodeEngine,
+    engine: &dyn Reloadable,
     state: &State,
     stop: &mut watch::Receiver<bool>,
     established: &mut bool,
@@ -290,7 +410,7 @@ async fn session_inner(
         let revision =
             |r: &etcd_client::GetResponse| r.header().map_or(0, |h| u64::try_from(h.revision()).unwrap_or(0));
         let kill = bounded(timeout, client.get(keys.kill(), None)).await?;
-        apply_kill(engine, kill.kvs().first().map(|kv| kv.value()));
+        apply_kill(config, engine, state, kill.kvs().first().map(|kv| kv.value())).await;
         state.seen_kill.store(revision(&kill), Ordering::Relaxed);
         let target = bounded(timeout, client.get(keys.target(&config.cohort), None)).await?;
         if let Some(seq) = target.kvs().first().and_then(|kv| parse_seq(kv.value())) {
@@ -344,7 +464,7 @@ async fn session_inner(
                     let deleted = event.event_type() == EventType::Delete;
                     if kv.key() == keys.kill().as_bytes() {
                         if revision > state.seen_kill.load(Ordering::Relaxed) {
-                            apply_kill(engine, if deleted { None } else { Some(kv.value()) });
+                            apply_kill(config, engine, state, if deleted { None } else { Some(kv.value()) }).await;
                             state.seen_kill.store(revision, Ordering::Relaxed);
                         }
                     } else if revision > state.seen_target.load(Ordering::Relaxed) {
@@ -390,13 +510,31 @@ async fn bounded<T, E: std::fmt::Display>(
     }
 }
 
-fn counts(engine: &NodeEngine) -> (u64, u64) {
+fn counts(engine: &dyn Reloadable) -> (u64, u64) {
     let stats = engine.stats();
     (stats.scored, stats.unscored())
 }
 
-fn apply_kill(engine: &NodeEngine, value: Option<&[u8]>) {
-    engine.set_enabled(value.map(<[u8]>::trim_ascii) != Some(b"on"));
+/// Applies the kill switch's value from etcd and persists it when it
+/// differs from the state last persisted.
+async fn apply_kill(config: &AgentConfig, engine: &dyn Reloadable, state: &State, value: Option<&[u8]>) {
+    let on = value.map(<[u8]>::trim_ascii) == Some(b"on");
+    engine.set_enabled(!on);
+    let persist = {
+        let mut text = state.text();
+        text.kill = format!("{} (etcd)", if on { "on" } else { "off" });
+        text.kill_persisted != Some(on)
+    };
+    if !persist {
+        return;
+    }
+    let path = cache::kill_path(&config.cache_path);
+    // Off the async workers: two fsyncs.
+    let written = tokio::task::spawn_blocking(move || cache::write_kill(&path, on)).await;
+    match written.map_err(std::io::Error::other) {
+        Ok(Ok(())) => state.text().kill_persisted = Some(on),
+        Ok(Err(e)) | Err(e) => log::warn!("fleet {}: could not persist the kill switch ({on}): {e}", config.node),
+    }
 }
 
 /// Offers publish `seq` to the engine unless it is serving or was rejected.
@@ -404,7 +542,7 @@ async fn apply_target(
     config: &AgentConfig,
     keys: &Keys,
     client: &mut Client,
-    engine: &NodeEngine,
+    engine: &dyn Reloadable,
     state: &State,
     seq: u64,
 ) -> Result<(), SessionEnd> {
@@ -449,7 +587,7 @@ async fn write_status(
     config: &AgentConfig,
     keys: &Keys,
     client: &mut Client,
-    engine: &NodeEngine,
+    engine: &dyn Reloadable,
     state: &State,
     lease: i64,
     unscored_permille: u32,

@@ -7,6 +7,10 @@
 //! fsync of the directory): a reader sees the old file or the new one. A
 //! torn or corrupt file is a [`CacheError`], and the node then starts
 //! unscored and says so ([`NodeStatus::cache`](crate::status::NodeStatus)).
+//!
+//! Next to it, a second file keeps the global kill switch as the node last
+//! saw it ([`write_kill`], same atomic write), so a node restarted while
+//! etcd is down does not forget that scoring was switched off.
 
 use std::fmt;
 use std::fs::{self, File};
@@ -14,6 +18,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 const MAGIC: &str = "feature-table-fleet cache v1";
+const KILL_MAGIC: &str = "feature-table-fleet kill v1";
 
 /// A pair read back from the cache.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,17 +99,59 @@ pub fn write(path: &Path, cached: &Cached) -> io::Result<()> {
         cached.model.len(),
         fnv1a64(&[&cached.seq.to_le_bytes(), &cached.features, &cached.model])
     );
-    let tmp = path.with_extension("tmp");
+    write_atomic(path, &path.with_extension("tmp"), &[header.as_bytes(), &cached.features, &cached.model])
+}
+
+/// `parts` into `tmp`, fsync, rename over `path`, fsync of the directory: a
+/// reader sees the old file or the new one, also after a crash.
+fn write_atomic(path: &Path, tmp: &Path, parts: &[&[u8]]) -> io::Result<()> {
     {
-        let mut file = File::create(&tmp)?;
-        file.write_all(header.as_bytes())?;
-        file.write_all(&cached.features)?;
-        file.write_all(&cached.model)?;
+        let mut file = File::create(tmp)?;
+        for part in parts {
+            file.write_all(part)?;
+        }
         file.sync_all()?;
     }
-    fs::rename(&tmp, path)?;
+    fs::rename(tmp, path)?;
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     File::open(dir)?.sync_all()
+}
+
+/// Where the kill switch is kept next to the pair cache at `pair_path`
+/// (`edge-17.pair` → `edge-17.kill`).
+pub fn kill_path(pair_path: &Path) -> std::path::PathBuf {
+    pair_path.with_extension("kill")
+}
+
+/// Writes the kill switch's state (`true`: on, scoring disabled) to `path`
+/// atomically, as [`write()`] does.
+pub fn write_kill(path: &Path, on: bool) -> io::Result<()> {
+    let text = format!("{KILL_MAGIC}\n{}\n", if on { "on" } else { "off" });
+    write_atomic(path, &path.with_extension("kill.tmp"), &[text.as_bytes()])
+}
+
+/// Reads the kill switch's state written by [`write_kill`]: `Ok(true)` on.
+/// Anything but the two exact files it writes is a [`CacheError::Header`].
+pub fn read_kill(path: &Path) -> Result<bool, CacheError> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(CacheError::Missing),
+        Err(e) => return Err(CacheError::Io(e)),
+    };
+    let text = std::str::from_utf8(&bytes).map_err(|_| CacheError::Header { line: 1 })?;
+    let mut lines = text.split_inclusive('\n');
+    if lines.next() != Some(&format!("{KILL_MAGIC}\n")) {
+        return Err(CacheError::Header { line: 1 });
+    }
+    let state = match lines.next() {
+        Some("on\n") => true,
+        Some("off\n") => false,
+        _ => return Err(CacheError::Header { line: 2 }),
+    };
+    match lines.next() {
+        None => Ok(state),
+        Some(_) => Err(CacheError::Header { line: 3 }),
+    }
 }
 
 /// Reads and checks the cache at `path`.

@@ -13,6 +13,10 @@
 //!   validates with the node's rules ([`node`]), moves cohorts one at a time
 //!   in revision-guarded etcd transactions, waits for each stage's health, and
 //!   halts and rolls back on the first rejection.
+//! - the `fleet-proxy` binary: the core's hyper reverse proxy
+//!   (`examples/proxy/service.rs`, included unchanged) whose engine the
+//!   [`agent::Agent`] feeds from etcd instead of a file watcher; its
+//!   `/status` adds the agent's state to the core's report.
 //! - the `fleet-demo` binary: the 2025-11-18 sequence of files against 8
 //!   nodes, staged rollout vs push-to-all.
 //!

@@ -22,6 +22,14 @@ pub type NodeEngine = SharedEngine<[f32], NodeModel, CAPACITY>;
 /// by its own publish sequence number (an agent applies a target only when it
 /// differs from what it serves, see [`agent`](crate::agent)), and a rollback
 /// must be able to point a cohort back at an older file.
+///
+/// The growth guard stays on, also for rollbacks, and never needs a bypass
+/// there: it is symmetric (`a -> b` passes exactly when `b -> a` does), and
+/// the publisher's local check holds every new file within the guard of the
+/// last good one, so pointing a cohort back at the last good is always
+/// within the guard of the file a node leaves. (Tested:
+/// `the_growth_guard_is_symmetric_...` in `tests/node.rs`, and
+/// `a_rollback_across_the_largest_size_change_...` in `tests/faults.rs`.)
 pub const fn policy() -> Policy {
     Policy { require_newer_version: false, ..Policy::DEFAULT }
 }
@@ -47,11 +55,31 @@ pub fn check(
     model: &[u8],
 ) -> Result<feature_table::Accepted, feature_table::shared::PairRejected<feature_table::model::logistic::LogisticError>>
 {
-    let engine = engine();
+    check_with(EXTRACTORS, serving, features, model)
+}
+
+/// [`check`] for nodes that compute other features: a host embedding the
+/// [`Agent`](crate::agent::Agent) in front of its own `SharedEngine` (the
+/// `fleet-proxy` binary's request-head extractors, for one) checks with its
+/// own extractor list, the fleet's [`policy`] and model.
+pub fn check_with<R: ?Sized + 'static>(
+    extractors: &'static [Extractor<R>],
+    serving: Option<(&[u8], &[u8])>,
+    features: &[u8],
+    model: &[u8],
+) -> Result<feature_table::Accepted, feature_table::shared::PairRejected<feature_table::model::logistic::LogisticError>>
+{
+    let engine = SharedEngine::<R, NodeModel, CAPACITY>::new(extractors, policy());
     if let Some((f, m)) = serving {
         // A serving pair that no longer loads (rules changed) checks the
         // new pair as a fresh node would.
         let _ = engine.reload(f, m);
     }
     engine.reload(features, model)
+}
+
+/// The publisher's local check for a fleet of signal nodes ([`check`]), in
+/// the shape of [`Rules`](crate::publish::Rules).
+pub fn signal_rules(serving: Option<(&[u8], &[u8])>, features: &[u8], model: &[u8]) -> Result<(), String> {
+    check(serving, features, model).map(drop).map_err(|e| e.to_string())
 }

@@ -72,6 +72,10 @@ pub struct PublishOptions {
     /// Check the pair with the node's rules before writing it. Off only for
     /// drills that let the canary be the check.
     pub local_check: bool,
+    /// The node's rules the local check applies: [`node::signal_rules`]
+    /// for signal nodes; a fleet of hosts with other extractors passes its
+    /// own (built on [`node::check_with`]).
+    pub rules: Rules,
     /// How often node statuses are read during a stage.
     pub poll: Duration,
     /// A stage with fewer live nodes than this is not healthy (a cohort
@@ -83,6 +87,7 @@ pub struct PublishOptions {
 
 impl PublishOptions {
     /// `canary`, `wave-1`, `all`; 30 s per stage, no bake, 1 % unscored,
+    /// the signal nodes' rules,
     /// local check on, polling every 20 ms, at least one live node per
     /// stage, lock TTL 3 s.
     pub fn new() -> Self {
@@ -92,6 +97,7 @@ impl PublishOptions {
             bake: Duration::ZERO,
             max_unscored_permille: 10,
             local_check: true,
+            rules: node::signal_rules,
             poll: Duration::from_millis(20),
             min_nodes: 1,
             lock_ttl_secs: 3,
@@ -104,6 +110,11 @@ impl Default for PublishOptions {
         Self::new()
     }
 }
+
+/// A local check: given the last good pair (if any), the feature file and
+/// the model, `Ok` exactly when the fleet's nodes accept the pair, else the
+/// error text they would report.
+pub type Rules = fn(Option<(&[u8], &[u8])>, &[u8], &[u8]) -> Result<(), String>;
 
 /// Parses `canary,wave-1,all` (stages) where `a+b` moves cohorts together.
 pub fn parse_stages(waves: &str) -> Vec<Vec<String>> {
@@ -531,8 +542,8 @@ impl Publisher {
                 Some(good) => self.files(good).await?,
                 None => None,
             };
-            node::check(serving.as_ref().map(|(f, m)| (f.as_slice(), m.as_slice())), features, model)
-                .map_err(|e| PublishError::LocalCheck { reason: e.to_string() })?;
+            (options.rules)(serving.as_ref().map(|(f, m)| (f.as_slice(), m.as_slice())), features, model)
+                .map_err(|reason| PublishError::LocalCheck { reason })?;
         }
         let seq = state.as_ref().map_or(1, |s| s.seq.saturating_add(1));
         let lease = self.grant_lock_lease(options.lock_ttl_secs).await?;

@@ -1,11 +1,11 @@
 //! The fleet's faults, each against etcd started by the test on loopback
-//! (ports 23100-23199, one range per test).
+//! (ports 23100-23229, one range per test).
 
 mod common;
 
 use std::time::Duration;
 
-use common::{Etcd, Node, eventually, fixture, fixture_v, model, options, publisher};
+use common::{Etcd, Node, eventually, fixture, fixture_v, model, options, publisher, sized};
 use feature_table::Unscored;
 use feature_table_fleet::publish::{HaltReason, Phase, PublishError};
 
@@ -371,4 +371,143 @@ async fn a_stage_with_a_node_that_never_reports_the_version_halts_at_the_deadlin
     stuck.abort();
     assert_eq!(outcome.halted, Some(HaltReason::Deadline { missing: vec!["w1".into()] }));
     assert_eq!(publisher.status().await.unwrap().rollout.unwrap().phase, Phase::Halted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_restarted_while_etcd_is_down_remembers_the_kill_switch_and_says_where_it_comes_from() {
+    let mut etcd = Etcd::start(23198, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut node = Node::start(&etcd.endpoints(), dir.path(), "a1", "all");
+    let publisher = publisher(&etcd).await;
+    let published = publisher.publish(&fixture("good-60.json"), &model(), &options("all")).await.unwrap();
+    assert_eq!(published.halted, None);
+    publisher.kill(true).await.unwrap();
+    eventually(SECS(5), "kill on reaches the node", || node.score() == Err(Unscored::Disabled)).await;
+    eventually(SECS(5), "the node persists it", || {
+        feature_table_fleet::cache::read_kill(&feature_table_fleet::cache::kill_path(&node.cache)).is_ok_and(|on| on)
+    })
+    .await;
+    assert_eq!(node.agent().kill_switch(), "on (etcd)");
+
+    node.crash();
+    etcd.kill_all();
+    let restarted = Node::start(&etcd.endpoints(), dir.path(), "a1", "all");
+    assert_eq!(restarted.serving(), Some(published.seq), "the pair is back");
+    assert_eq!(restarted.score(), Err(Unscored::Disabled), "and still not scored: the switch was on");
+    assert_eq!(restarted.agent().kill_switch(), "on (local cache, until etcd answers)");
+
+    // etcd back, switch off: the node follows etcd and persists that too.
+    etcd.restart_all().await.unwrap();
+    publisher.kill(false).await.unwrap();
+    eventually(SECS(10), "kill off reaches the node", || restarted.score().is_ok()).await;
+    assert_eq!(restarted.agent().kill_switch(), "off (etcd)");
+    let mut restarted = restarted;
+    eventually(SECS(5), "the node persists off", || {
+        feature_table_fleet::cache::read_kill(&feature_table_fleet::cache::kill_path(&restarted.cache))
+            .is_ok_and(|on| !on)
+    })
+    .await;
+    restarted.crash();
+    etcd.kill_all();
+    let again = Node::start(&etcd.endpoints(), dir.path(), "a1", "all");
+    assert!(again.score().is_ok(), "scoring again after a restart with etcd down");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_resumed_from_a_compacted_revision_falls_back_to_a_fresh_read_and_applies_each_update_once() {
+    let mut etcd = Etcd::start(23220, 3).await;
+    let dir = tempfile::tempdir().unwrap();
+    // The node talks to member 0 only: while it is down the node misses
+    // every event, and resumes there.
+    let node = Node::start(&etcd.endpoints()[..1], dir.path(), "a1", "all");
+    let publisher = publisher(&etcd).await;
+    let first = publisher.publish(&fixture("good-60.json"), &model(), &options("all")).await.unwrap();
+    assert_eq!(first.halted, None);
+    assert_eq!(node.engine.stats().reloads_accepted, 1);
+
+    etcd.kill(0);
+    eventually(SECS(10), "the node loses its session", || !node.agent().connected()).await;
+    // Through the other members: a new target, then the kill switch, then a
+    // compaction past both (and past everything the node has seen).
+    let mut client = etcd_client::Client::connect(&etcd.endpoints()[1..], None).await.unwrap();
+    let keys = feature_table_fleet::Keys::new(common::PREFIX);
+    let second = first.seq + 1;
+    // Member 0 may have been the leader: wait for the election to settle.
+    let deadline = std::time::Instant::now() + SECS(15);
+    while client.put(keys.features(second), fixture_v("good-60.json", 8), None).await.is_err() {
+        assert!(std::time::Instant::now() < deadline, "no leader among the other members");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client.put(keys.features(second), fixture_v("good-60.json", 8), None).await.unwrap();
+    client.put(keys.model(second), model(), None).await.unwrap();
+    client.put(keys.target("all"), second.to_string(), None).await.unwrap();
+    let revision = client.put(keys.kill(), "on", None).await.unwrap().header().unwrap().revision();
+    client.compact(revision, Some(etcd_client::CompactionOptions::new().with_physical())).await.unwrap();
+    let compacted = client.watch(keys.target("all"), Some(etcd_client::WatchOptions::new().with_start_revision(2)));
+    let mut stream = compacted.await.unwrap();
+    // The proof that resuming from the node's revision hits the compaction:
+    // after "created", etcd cancels such a watch naming the compact revision.
+    let mut response = stream.message().await.unwrap().unwrap();
+    if response.created() && !response.canceled() {
+        response = tokio::time::timeout(SECS(5), stream.message()).await.unwrap().unwrap().unwrap();
+    }
+    assert!(response.canceled() && response.compact_revision() > 0, "the old revision is compacted: {response:?}");
+
+    etcd.restart_all().await.unwrap();
+    eventually(SECS(15), "the node converges on the new target", || node.serving() == Some(second)).await;
+    eventually(SECS(5), "and on the kill switch", || node.score() == Err(feature_table::Unscored::Disabled)).await;
+    eventually(SECS(5), "the node's session is back", || node.agent().connected()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stats = node.engine.stats();
+    assert_eq!(stats.reloads_accepted, 2, "the first pair once, the second once: {stats:?}");
+    assert_eq!(stats.reloads_rejected, 0, "{stats:?}");
+}
+
+/// A halt points the canary back across the largest change the growth
+/// guard allows (90 -> 60 entries): the guard is symmetric and the local
+/// check keeps every new file within it of the last good, so a rollback
+/// target is never refused by a node that accepted the rolled-back file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_across_the_largest_size_change_the_guard_allows_is_accepted_and_a_larger_one_is_never_published() {
+    let etcd = Etcd::start(23230, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let canary = Node::start(&etcd.endpoints(), dir.path(), "c1", "canary");
+    let publisher = publisher(&etcd).await;
+    let good = publisher.publish(&sized(60, 1), &model(), &options("canary")).await.unwrap();
+    assert_eq!(good.halted, None);
+
+    // 1.5x: the canary takes it; wave-1 has no live node, so the rollout
+    // halts and the canary is pointed back to 60 entries.
+    let short = feature_table_fleet::publish::PublishOptions { stage_deadline: SECS(1), ..options("canary,wave-1") };
+    let grown = publisher.publish(&sized(90, 2), &model(), &short).await.unwrap();
+    assert!(grown.stages[0].all_serving_after.is_some(), "the canary served the 90-entry file");
+    assert!(matches!(grown.halted, Some(HaltReason::TooFewNodes { live: 0, needed: 1 })), "{grown:?}");
+    assert_eq!(grown.rolled_back_to, Some(good.seq));
+    eventually(SECS(5), "the canary is back on the last good", || canary.serving() == Some(good.seq)).await;
+    let stats = canary.engine.stats();
+    assert_eq!((stats.reloads_accepted, stats.reloads_rejected), (3, 0), "60, 90, back to 60: {stats:?}");
+    assert_eq!(stats.active_version, Some(1));
+    assert_eq!(canary.agent().rejected(), None);
+
+    // One entry beyond the guard is refused before anything is written.
+    let refused = publisher.publish(&sized(91, 3), &model(), &options("canary")).await.unwrap_err();
+    assert!(matches!(&refused, PublishError::LocalCheck { reason } if reason.contains("91")), "{refused}");
+    assert_eq!(publisher.files(grown.seq + 1).await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_kill_switch_file_is_rejected_and_the_node_says_it_scores_until_etcd_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let pair = dir.path().join("a1.cache");
+    let cached = feature_table_fleet::cache::Cached { seq: 4, features: fixture("good-60.json"), model: model() };
+    feature_table_fleet::cache::write(&pair, &cached).unwrap();
+    std::fs::write(feature_table_fleet::cache::kill_path(&pair), "feature-table-fleet kill v1\nmaybe\n").unwrap();
+    // etcd unreachable: the first state is the local files' alone.
+    let node = Node::start(&["http://127.0.0.1:1".to_owned()], dir.path(), "a1", "all");
+    assert_eq!(node.serving(), Some(4));
+    assert!(node.score().is_ok());
+    assert_eq!(
+        node.agent().kill_switch(),
+        "off (local cache rejected: cache file header line 2 is invalid; until etcd answers)"
+    );
 }

@@ -133,3 +133,57 @@ fn every_flipped_byte_of_a_cache_file_is_rejected() {
         assert!(cache::parse(&flipped).is_err(), "a flip of byte {i} was accepted");
     }
 }
+
+#[test]
+fn the_kill_switch_file_reads_back_what_was_written_and_anything_else_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = cache::kill_path(&dir.path().join("edge-1.pair"));
+    assert_eq!(path, dir.path().join("edge-1.kill"));
+    assert!(matches!(cache::read_kill(&path), Err(CacheError::Missing)));
+    for on in [true, false, true] {
+        cache::write_kill(&path, on).unwrap();
+        assert_eq!(cache::read_kill(&path).unwrap(), on);
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left");
+    let bytes = std::fs::read(&path).unwrap();
+    for len in 0..bytes.len() {
+        std::fs::write(&path, &bytes[..len]).unwrap();
+        assert!(cache::read_kill(&path).is_err(), "a kill file torn at {len} bytes was accepted");
+    }
+    for extra in ["feature-table-fleet kill v1\nON\n", "feature-table-fleet kill v1\non\non\n", "on\n"] {
+        std::fs::write(&path, extra).unwrap();
+        assert!(matches!(cache::read_kill(&path), Err(CacheError::Header { .. })), "{extra:?} was accepted");
+    }
+}
+
+/// The first `entries` features of `good-120.json`.
+fn sized(entries: usize) -> Vec<u8> {
+    let mut v: serde_json::Value = serde_json::from_slice(&fixture("good-120.json")).unwrap();
+    v["features"].as_array_mut().unwrap().truncate(entries);
+    serde_json::to_vec(&v).unwrap()
+}
+
+/// Why a rollback never needs to bypass the growth guard: the guard is
+/// symmetric, so a node that accepted a file coming from the last good one
+/// also accepts going back, and the publisher's local check holds every new
+/// file within the guard of the last good one.
+#[test]
+fn the_growth_guard_is_symmetric_so_going_back_is_allowed_exactly_when_going_forward_was() {
+    let model = br#"{"bias": 0.0, "weights": [1.0]}"#;
+    let sizes: Vec<usize> = (20..=120).step_by(5).chain([59, 61, 89, 91]).collect();
+    let (mut allowed, mut refused) = (0, 0);
+    for &from in &sizes {
+        for &to in &sizes {
+            let (a, b) = (sized(from), sized(to));
+            let forward = node::check(Some((&a, model)), &b, model).is_ok();
+            let back = node::check(Some((&b, model)), &a, model).is_ok();
+            assert_eq!(forward, back, "{from} -> {to} allowed: {forward}, back: {back}");
+            if forward { allowed += 1 } else { refused += 1 }
+        }
+    }
+    // The edges: exactly 1.5x either way passes, one entry more does not.
+    assert!(node::check(Some((&sized(60), model)), &sized(90), model).is_ok());
+    assert!(node::check(Some((&sized(90), model)), &sized(60), model).is_ok());
+    assert!(node::check(Some((&sized(60), model)), &sized(91), model).is_err());
+    assert!(allowed > 0 && refused > 0, "both outcomes were exercised: {allowed} allowed, {refused} refused");
+}

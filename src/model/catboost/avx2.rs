@@ -13,8 +13,8 @@
 
 use core::arch::x86_64::{__m256i, _mm256_extract_epi64, _mm256_or_si256, _mm256_setr_epi64x, _mm256_setzero_si256};
 
+use super::CatBoost;
 use super::table::Block;
-use super::{CatBoost, MAX_FEATURES};
 
 /// Little-endian `u64` number `half` (0 or 1) of `block`, as `i64`.
 #[inline(always)]
@@ -68,7 +68,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     /// Σ leaf by the table evaluator with AVX2.
     #[target_feature(enable = "avx2")]
     pub(super) fn table_sum_avx2(&self, features: &[f32]) -> f64 {
-        let mut row = [f32::NAN; MAX_FEATURES];
+        let mut row = [f32::NAN; FEATURES];
         self.row(features, &mut row);
         match self.fast.group {
             2 => self.table_sum_by::<2>(&row, |table, rows| or_rows::<2, 1>(table, rows)),

@@ -54,13 +54,17 @@ use core::arch::x86_64::{
 };
 
 use super::table::{Block, Fast, SUMS, heapsort, leaf_sum_of_depth, total};
-use super::{CatBoost, Evaluator, MAX_FEATURES};
+use super::{CatBoost, Evaluator};
 
 /// Pieces binarized per chunk: 16 `f32` lanes of a 512-bit register.
 const LANES: usize = 16;
 
 /// 16-column windows of a 256-column row.
-const WINDOWS: usize = MAX_FEATURES / 16;
+const WINDOWS: usize = COLUMNS / 16;
+
+/// Columns the evaluator reads: a lane's column is a byte. Wider models run
+/// the table evaluator.
+pub(super) const COLUMNS: usize = 256;
 
 /// Most chunks: `vpermt2b` looks bytes up in two 64-byte registers, so at
 /// most 128 pieces.
@@ -255,13 +259,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     /// are `scratch[start[c]..][..k[c]]` as `f32` bits, `scratch` being
     /// `stream` flattened. The trees all have depth `depth` (1 to 8).
     /// O(`TREES·DEPTH·k` + 255 · 128 log 128), no allocation.
-    pub(super) fn build_avx512(
-        &mut self,
-        order: &[u8],
-        k: &[u32; MAX_FEATURES],
-        start: &[u32; MAX_FEATURES],
-        depth: u8,
-    ) -> bool {
+    pub(super) fn build_avx512(&mut self, order: &[u8], k: &[u32], start: &[u32], depth: u8) -> bool {
         let (trees, d) = (self.tree_count(), usize::from(depth));
         let k_of = |c: u8| k.get(usize::from(c)).map_or(0, |&k| k as usize);
 
@@ -365,6 +363,8 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         for (level, (columns, borders)) in self.split_columns.iter().zip(self.split_borders.iter()).take(d).enumerate()
         {
             for (tree, (&c, &b)) in columns.iter().zip(borders.iter()).take(trees).enumerate() {
+                // The low byte is the column: the caller checked that the
+                // model is at most 256 columns wide.
                 // Unique borders of the feature below this one.
                 let rank = (0..k_of(c)).filter(|&j| f32::from_bits(border(c, j)) < b).count();
                 let Some((lane, &(_, _, first))) = all.iter().enumerate().find(|&(_, &(len, column, first))| {

@@ -59,6 +59,7 @@ fn parse<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LE
         trees: TREES,
         depth: DEPTH,
         split_columns: model.split_columns.as_flattened_mut(),
+        split_high: model.split_high.as_flattened_mut(),
         split_borders: model.split_borders.as_flattened_mut(),
         depths: &mut model.depths,
         leaves: &mut model.leaves,
@@ -85,8 +86,10 @@ struct View<'m> {
     /// `DEPTH`: the number of split levels.
     depth: usize,
     /// `[[u8; TREES]; DEPTH]`, flattened: level `l` of tree `t` at
-    /// `l · trees + t`.
+    /// `l · trees + t`. The low byte of each split's column.
     split_columns: &'m mut [u8],
+    /// The high byte, flattened the same way.
+    split_high: &'m mut [u8],
     /// `[[f32; TREES]; DEPTH]`, flattened the same way.
     split_borders: &'m mut [f32],
     depths: &'m mut [u8],
@@ -98,12 +101,35 @@ struct View<'m> {
 impl View<'_> {
     /// The slot of split level `level` of tree `tree`, if both are within
     /// capacity.
-    fn split_slot(&mut self, level: usize, tree: usize) -> Option<(&mut u8, &mut f32)> {
+    fn split_slot(&mut self, level: usize, tree: usize) -> Option<(Column<'_>, &mut f32)> {
         if tree >= self.trees || level >= self.depth {
             return None;
         }
         let at = level.checked_mul(self.trees)?.checked_add(tree)?;
-        Some((self.split_columns.get_mut(at)?, self.split_borders.get_mut(at)?))
+        self.split_at(at)
+    }
+
+    /// The slot at flat index `at`.
+    fn split_at(&mut self, at: usize) -> Option<(Column<'_>, &mut f32)> {
+        let column = Column { low: self.split_columns.get_mut(at)?, high: self.split_high.get_mut(at)? };
+        Some((column, self.split_borders.get_mut(at)?))
+    }
+}
+
+/// A split's column, stored as two bytes in two arrays (the evaluators of
+/// models up to 256 columns read the low bytes only).
+struct Column<'m> {
+    low: &'m mut u8,
+    high: &'m mut u8,
+}
+
+impl Column<'_> {
+    fn get(&self) -> u16 {
+        u16::from_le_bytes([*self.low, *self.high])
+    }
+
+    fn set(&mut self, value: u16) {
+        [*self.low, *self.high] = value.to_le_bytes();
     }
 }
 
@@ -154,17 +180,20 @@ fn parse_view(bytes: &[u8], view: &mut View<'_>, limits: Limits) -> Result<Found
             let Some(at) = split.checked_mul(view.trees).and_then(|at| at.checked_add(tree)) else {
                 continue;
             };
-            let (Some(column), Some(border)) = (view.split_columns.get_mut(at), view.split_borders.get_mut(at)) else {
+            let depth = view.depths.get(tree).copied().unwrap_or(0);
+            let Some((mut column, border)) = view.split_at(at) else {
                 continue;
             };
-            if split >= usize::from(view.depths.get(tree).copied().unwrap_or(0)) {
-                *column = 0;
+            if split >= usize::from(depth) {
+                column.set(0);
                 *border = f32::INFINITY;
                 continue;
             }
-            match view.float_columns.get(usize::from(*column)).and_then(|&c| u8::try_from(c).ok()) {
-                Some(resolved) => *column = resolved,
-                _ => return Err(ModelError::UnknownFloatFeature { tree, split, index: usize::from(*column) }),
+            let index = column.get();
+            let resolved = view.float_columns.get(usize::from(index)).copied().filter(|&c| c != super::NO_COLUMN);
+            match (resolved, view.split_at(at)) {
+                (Some(resolved), Some((mut column, _))) => column.set(resolved),
+                _ => return Err(ModelError::UnknownFloatFeature { tree, split, index: usize::from(index) }),
             }
         }
     }
@@ -567,12 +596,12 @@ fn parse_splits(
                 if !border.is_finite() {
                     ctx.bad(ModelError::NonFinite { field: ModelField::Border, index: Some(tree) });
                 }
-                // A float feature index is below FEATURES ≤ 256; resolved
+                // A float feature index is below FEATURES ≤ 4096; resolved
                 // to a column after the parse.
-                match u8::try_from(feature) {
+                match u16::try_from(feature) {
                     Ok(feature) => {
-                        if let Some((column, slot)) = model.split_slot(level, tree) {
-                            *column = feature;
+                        if let Some((mut column, slot)) = model.split_slot(level, tree) {
+                            column.set(feature);
                             *slot = border;
                             level += 1;
                         }

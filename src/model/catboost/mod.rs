@@ -63,9 +63,15 @@ pub const DEFAULT_LIMITS: Limits = Limits { max_bytes: 64 << 20, max_depth: 16 }
 /// at 16.
 pub const MAX_DEPTH: usize = 16;
 
-/// Most input columns any [`CatBoost`] type can read: columns are stored as
-/// `u8`, so evaluation indexes a 256-slot row without bounds checks.
-pub const MAX_FEATURES: usize = 256;
+/// Most input columns any [`CatBoost`] type can read. Columns are stored as
+/// `u16`; the bound keeps the per-call buffers (a `FEATURES`-slot row) and
+/// the table build's scratch (about `34·FEATURES` bytes of stack at load)
+/// within what a thread's stack holds. The AVX-512 evaluator takes models
+/// whose columns are all below 256.
+pub const MAX_FEATURES: usize = 4096;
+
+/// Models up to this many columns read a 256-slot row with byte indices.
+const NARROW: usize = 256;
 
 /// Marks an unused slot of the float-feature → column map.
 const NO_COLUMN: u16 = u16::MAX;
@@ -87,7 +93,7 @@ pub enum NanTreatment {
 ///
 /// - `TREES`: most trees;
 /// - `DEPTH`: deepest tree (≤ [`MAX_DEPTH`]);
-/// - `FEATURES`: input columns (≤ [`MAX_FEATURES`] = 256): every
+/// - `FEATURES`: input columns (≤ [`MAX_FEATURES`] = 4096): every
 ///   `flat_feature_index` and `feature_index` must be below it;
 /// - `LEAVES`: leaf values of all trees together. Stable Rust cannot write
 ///   `TREES << DEPTH` inside this type, so it is its own parameter; write it
@@ -104,28 +110,27 @@ pub enum NanTreatment {
 ///
 /// # Memory
 ///
-/// `size_of` is `8·LEAVES + 5·TREES·DEPTH + TREES + 6·FEATURES +
+/// `size_of` is `8·LEAVES + 6·TREES·DEPTH + TREES + 6·FEATURES +
 /// 32·BLOCKS + 36`, rounded up to 16, on 32- and 64-bit targets alike: 8
-/// bytes per leaf (`f64`), 1 + 4 per split slot (`u8` column, `f32`
+/// bytes per leaf (`f64`), 2 + 4 per split slot (column in two bytes, `f32`
 /// border), 1 per tree (its depth), 2 + 4 per feature slot (column map, NaN
 /// replacement), 16 + 16 per block (table row block, binarization program),
 /// and 36 for counts, scale, bias, the table's shape and the evaluator chosen.
-/// For `CatBoost<1024, 8, 256, { 1024 << 8 }>` that is 2,140,720 bytes (2 MiB of leaves + 48 KiB
+/// For `CatBoost<1024, 8, 256, { 1024 << 8 }>` that is 2,148,912 bytes (2 MiB of leaves + 48 KiB
 /// of splits): put it in a `static` or a `Box`, not on a thread's stack.
 /// `table_blocks(100, 6, 64)` is 5,315 blocks (166 KiB); `table_blocks(1024,
 /// 8, 256)` is 540,675 (16.5 MiB).
 ///
 /// # Layout
 ///
-/// Splits are two contiguous arrays stored level-major, `[[u8; TREES];
-/// DEPTH]` columns and `[[f32; TREES]; DEPTH]` borders, and leaves one
+/// Splits are three contiguous arrays stored level-major, `[[u8; TREES];
+/// DEPTH]` low and high bytes of the columns and `[[f32; TREES]; DEPTH]` borders, and leaves one
 /// contiguous `[f64; LEAVES]`, tree after tree.
 ///
 /// **Split evaluator** (`BLOCKS = 0`, or a model the table does not take):
 /// walks one level of all trees at a time: independent compares with no
-/// data-dependent branch, and a `u8` column indexes a 256-slot row without a
-/// bounds check, so the compiler can vectorize them (it does, with gathers,
-/// for `-C target-cpu=x86-64-v3` or newer). A tree shallower than `DEPTH`
+/// data-dependent branch (a column's bounds check against `FEATURES` is
+/// never taken). A tree shallower than `DEPTH`
 /// is padded with splits whose border is `+inf` (never true).
 ///
 /// **Table evaluator** (`BLOCKS > 0`): built by [`ingest`] when every tree
@@ -158,7 +163,8 @@ pub enum NanTreatment {
 ///   in the same order: the same result, bit for bit.
 /// - **AVX-512** ([`Evaluator::Avx512`]), on a CPU with AVX-512 F, BW and
 ///   VBMI (Ice Lake, Zen 4 or newer), for every model the table evaluator
-///   would take whose borders fit 128 lanes (their features' sorted borders
+///   would take that is at most 256 columns wide, whose borders fit 128
+///   lanes (their features' sorted borders
 ///   cut into pieces of at most 255) and whose layout fits `BLOCKS` (else
 ///   the table evaluator with AVX2 runs). Per row: 16 lanes of borders
 ///   compared per instruction, then per 64 trees and level one byte permute
@@ -203,6 +209,9 @@ pub struct CatBoost<
 > {
     /// Per split level, per tree: the input column it compares.
     split_columns: [[u8; TREES]; DEPTH],
+    /// Per split level, per tree: the high byte of that column (0 in models
+    /// up to 256 columns, whose evaluators read the low byte only).
+    split_high: [[u8; TREES]; DEPTH],
     /// Per split level, per tree: the border (`value > border` sets the
     /// level's bit of the leaf index).
     split_borders: [[f32; TREES]; DEPTH],
@@ -232,7 +241,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
 {
     const CAPACITY_OK: () = {
         assert!(DEPTH <= MAX_DEPTH, "DEPTH is at most 16");
-        assert!(FEATURES <= MAX_FEATURES, "FEATURES is at most 256");
+        assert!(FEATURES <= MAX_FEATURES, "FEATURES is at most 4096");
         assert!(TREES <= u32::MAX as usize, "TREES must fit in u32");
     };
 
@@ -240,13 +249,14 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     /// returns 0.
     ///
     /// `const`, so a model can be a `static` (the staging slot of a
-    /// reloader). Capacities out of range (`DEPTH > 16`, `FEATURES > 256`)
+    /// reloader). Capacities out of range (`DEPTH > 16`, `FEATURES > 4096`)
     /// fail to compile. Cost: writes `size_of::<Self>()` bytes.
     #[must_use]
     pub const fn new() -> Self {
         let () = Self::CAPACITY_OK;
         Self {
             split_columns: [[0; TREES]; DEPTH],
+            split_high: [[0; TREES]; DEPTH],
             split_borders: [[f32::INFINITY; TREES]; DEPTH],
             depths: [0; TREES],
             leaves: [0.0; LEAVES],
@@ -354,11 +364,11 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     /// short rows.
     ///
     /// Cost, split evaluator: O(`feature_count` + `tree_count · DEPTH`), no
-    /// allocation, `1 KiB + 4·TREES` bytes of stack; one flat pass replaces
-    /// NaNs, then `DEPTH` branch-free compares and one leaf load per tree.
-    /// Table evaluator: O(`feature_count` + Σ k / 8 + used features ·
-    /// `tree_count` / 16 + `tree_count`), under 2 KiB of stack. See the
-    /// type's "Layout".
+    /// allocation, `4·max(256, FEATURES) + 4·TREES` bytes of stack; one flat
+    /// pass replaces NaNs, then `DEPTH` branch-free compares and one leaf
+    /// load per tree. Table evaluators: O(`feature_count` + Σ k / 16 + used
+    /// features · `tree_count` / 16 + `tree_count`), `6·FEATURES` bytes of
+    /// stack and under 2 KiB more. See the type's "Layout".
     #[must_use]
     pub fn raw(&self, features: &[f32]) -> f64 {
         let sum = match self.fast.evaluator {
@@ -388,29 +398,34 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             // `BLOCKS > 0` is known at compile time: a compact model's `raw`
             // links no table code (on a microcontroller, 15 KB of flash).
             Evaluator::Table if BLOCKS > 0 => {
-                let mut row = [f32::NAN; MAX_FEATURES];
+                let mut row = [f32::NAN; FEATURES];
                 self.row(features, &mut row);
                 self.table_sum_any(&row)
             }
-            // And the x86-64 evaluators on other targets, where they are
-            // never chosen.
-            _ => {
-                let mut row = [f32::NAN; MAX_FEATURES];
+            // The split evaluator (and, on other targets, the x86-64
+            // evaluators, which are never chosen there). Up to 256 columns
+            // (known at compile time): a 256-slot row that a byte-sized
+            // column indexes without a bounds check.
+            _ if FEATURES <= NARROW => {
+                let mut row = [f32::NAN; NARROW];
                 self.row(features, &mut row);
                 self.split_sum(&row)
+            }
+            _ => {
+                let mut row = [f32::NAN; FEATURES];
+                self.row(features, &mut row);
+                self.split_sum_wide(&row)
             }
         };
         self.scale * sum + self.bias
     }
 
     /// Writes into `row` (all NaN) the row the split and table evaluators
-    /// read: one flat pass, NaN
-    /// replaced per column (+inf for AsTrue; NaN stays NaN, so `NaN >
-    /// border` is false, for the rest), columns past the end of `features`
-    /// NaN. 256 slots whatever FEATURES is: a `u8` column indexes it without
-    /// a bounds check, which lets the compiler vectorize the compares.
+    /// read: one flat pass, NaN replaced per column (+inf for AsTrue; NaN
+    /// stays NaN, so `NaN > border` is false, for the rest), columns past
+    /// the end of `features` NaN.
     #[inline(always)]
-    pub(super) fn row(&self, features: &[f32], row: &mut [f32; MAX_FEATURES]) {
+    pub(super) fn row(&self, features: &[f32], row: &mut [f32]) {
         let width = self.feature_count();
         match (row.get_mut(..width), features.get(..width), self.nan_replacement.get(..width)) {
             (Some(row), Some(features), Some(nans)) => {
@@ -432,7 +447,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
 
     /// Σ leaf by the table evaluator, for the table's group size.
     #[inline(always)]
-    pub(super) fn table_sum_any(&self, row: &[f32; MAX_FEATURES]) -> f64 {
+    pub(super) fn table_sum_any(&self, row: &[f32; FEATURES]) -> f64 {
         match self.fast.group {
             1 => self.table_sum::<1>(row),
             2 => self.table_sum::<2>(row),
@@ -442,12 +457,14 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             6 => self.table_sum::<6>(row),
             7 => self.table_sum::<7>(row),
             8 => self.table_sum::<8>(row),
-            _ => self.split_sum(row),
+            // Never: the table's group is 1 to 8.
+            _ => self.split_sum_wide(row),
         }
     }
 
-    /// Σ leaf by the split evaluator.
-    fn split_sum(&self, row: &[f32; MAX_FEATURES]) -> f64 {
+    /// Σ leaf by the split evaluator, for a model up to 256 columns: the
+    /// columns' low bytes index a 256-slot row without a bounds check.
+    fn split_sum(&self, row: &[f32; NARROW]) -> f64 {
         // Level by level over all trees: independent compares, no branch.
         let trees = self.tree_count();
         let mut leaf = [0_u32; TREES];
@@ -458,11 +475,31 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 *leaf |= u32::from(value > border) << level;
             }
         }
+        self.leaf_sum(&leaf)
+    }
 
-        // Leaves, summed in tree order as CatBoost does.
+    /// Σ leaf by the split evaluator, for a model over 256 columns.
+    fn split_sum_wide(&self, row: &[f32; FEATURES]) -> f64 {
+        let trees = self.tree_count();
+        let mut leaf = [0_u32; TREES];
+        let levels = self.split_columns.iter().zip(self.split_high.iter()).zip(self.split_borders.iter());
+        for (level, ((low, high), borders)) in levels.enumerate() {
+            for (((leaf, &low), &high), &border) in leaf.iter_mut().zip(low).zip(high).zip(borders).take(trees) {
+                // Never None: the loader checked every column against
+                // FEATURES.
+                let column = usize::from(u16::from_le_bytes([low, high]));
+                let value = row.get(column).copied().unwrap_or(f32::NAN);
+                *leaf |= u32::from(value > border) << level;
+            }
+        }
+        self.leaf_sum(&leaf)
+    }
+
+    /// Σ of each tree's leaf at `leaf`, in tree order as CatBoost sums.
+    fn leaf_sum(&self, leaf: &[u32; TREES]) -> f64 {
         let mut sum = 0.0_f64;
         let mut offset = 0_usize;
-        for (&leaf, &depth) in leaf.iter().zip(self.depths.iter()).take(trees) {
+        for (&leaf, &depth) in leaf.iter().zip(self.depths.iter()).take(self.tree_count()) {
             sum += self.leaves.get(offset + leaf as usize).copied().unwrap_or(0.0);
             offset += 1_usize << depth;
         }

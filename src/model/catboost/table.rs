@@ -7,7 +7,7 @@
 //!
 //! - Used features (columns some split reads) are sorted by their number of
 //!   unique borders `k`, descending, and cut into quads of 4. The `stream`
-//!   holds, per quad: a head (`column | levels << 8` per lane, `levels` the
+//!   holds, per quad: a head (`column | levels << 16` per lane, `levels` the
 //!   quad's largest `k`), the first table row of each lane's feature, then
 //!   `levels` entries of 4 borders (as `f32` bits), ascending per lane and
 //!   padded with `+inf` (never exceeded). A row's bin for a feature is the
@@ -19,7 +19,7 @@
 //!   any value in the bin). A tree's leaf index is the OR of its byte over
 //!   the used features' rows.
 
-use super::{CatBoost, Evaluator, Isa, MAX_FEATURES};
+use super::{CatBoost, Evaluator, Isa};
 
 /// Most trees' levels the table evaluator handles: leaf indices are `u8`.
 pub(super) const MAX_TABLE_DEPTH: usize = 8;
@@ -73,6 +73,11 @@ impl Fast {
     pub(super) const fn off(limit: Isa) -> Self {
         Self { limit, ..Self::OFF }
     }
+}
+
+/// The columns of one split level, from their low and high bytes.
+fn columns<'a, const TREES: usize>(low: &'a [u8; TREES], high: &'a [u8; TREES]) -> impl Iterator<Item = u16> + 'a {
+    low.iter().zip(high).map(|(&low, &high)| u16::from_le_bytes([low, high]))
 }
 
 /// Blocks per group for `blocks` 16-tree blocks: as few groups as
@@ -138,23 +143,25 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         if splits > scratch.len() {
             return;
         }
-        let mut start = [0_u32; MAX_FEATURES + 1];
-        for columns in self.split_columns.iter().take(d) {
-            for &column in columns.iter().take(trees) {
-                if let Some(n) = start.get_mut(usize::from(column) + 1) {
+        let levels = || self.split_columns.iter().zip(self.split_high.iter()).take(d);
+        let mut count = [0_u32; FEATURES];
+        for (low, high) in levels() {
+            for column in columns(low, high).take(trees) {
+                if let Some(n) = count.get_mut(usize::from(column)) {
                     *n += 1;
                 }
             }
         }
-        for c in 1..start.len() {
-            let before = start.get(c - 1).copied().unwrap_or(0);
-            if let Some(n) = start.get_mut(c) {
-                *n += before;
-            }
+        // Column `c`'s borders are `scratch[start[c]..][..count[c]]`.
+        let mut start = [0_u32; FEATURES];
+        let mut total = 0_u32;
+        for (start, &count) in start.iter_mut().zip(&count) {
+            *start = total;
+            total += count;
         }
         let mut next = start;
-        for (columns, borders) in self.split_columns.iter().zip(self.split_borders.iter()).take(d) {
-            for (&column, &border) in columns.iter().zip(borders.iter()).take(trees) {
+        for ((low, high), borders) in levels().zip(self.split_borders.iter()) {
+            for (column, &border) in columns(low, high).zip(borders.iter()).take(trees) {
                 if let Some(at) = next.get_mut(usize::from(column)) {
                     if let Some(slot) = scratch.get_mut(*at as usize) {
                         *slot = border.to_bits();
@@ -164,11 +171,11 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             }
         }
         // Per column: its unique borders' start in scratch and count `k`.
-        let mut unique_start = [0_u32; MAX_FEATURES];
-        let mut unique = [0_u32; MAX_FEATURES];
+        let mut unique_start = [0_u32; FEATURES];
+        let mut unique = [0_u32; FEATURES];
         let mut write = 0_usize;
-        for c in 0..MAX_FEATURES {
-            let (from, to) = (start.get(c).copied().unwrap_or(0), start.get(c + 1).copied().unwrap_or(0));
+        for (c, (&from, &count)) in start.iter().zip(&count).enumerate() {
+            let to = from + count;
             let Some(segment) = scratch.get_mut(from as usize..to as usize) else {
                 return;
             };
@@ -194,11 +201,11 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         }
 
         // 2. Used columns by k descending, their rows, and the sizes.
-        let mut order = [0_u8; MAX_FEATURES];
+        let mut order = [0_u16; FEATURES];
         let mut used = 0_usize;
         for (c, &k) in unique.iter().enumerate() {
             if k > 0 {
-                if let (Some(slot), Ok(c)) = (order.get_mut(used), u8::try_from(c)) {
+                if let (Some(slot), Ok(c)) = (order.get_mut(used), u16::try_from(c)) {
                     *slot = c;
                 }
                 used += 1;
@@ -207,7 +214,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         let Some(order) = order.get_mut(..used) else {
             return;
         };
-        let key = |c: u8| (core::cmp::Reverse(unique.get(usize::from(c)).copied().unwrap_or(0)), c);
+        let key = |c: u16| (core::cmp::Reverse(unique.get(usize::from(c)).copied().unwrap_or(0)), c);
         heapsort(order, |&a, &b| key(a) < key(b));
         let rows: usize = order.iter().map(|&c| unique.get(usize::from(c)).map_or(0, |&k| k as usize + 1)).sum();
         let blocks = trees.div_ceil(16);
@@ -227,13 +234,20 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         }
         let groups = blocks.div_ceil(group);
         let table_blocks = groups * group * rows;
-        let k_of = |c: &u8| unique.get(usize::from(*c)).map_or(0, |&k| k as usize);
+        let k_of = |c: &u16| unique.get(usize::from(*c)).map_or(0, |&k| k as usize);
         // 8 features at a time: 2 units of head, 2 of first rows, 2 per level.
         let stream_units: usize = order.chunks(LANES).map(|oct| UNITS * (2 + oct.first().map_or(0, k_of))).sum();
-        let levels_fit = order.first().map_or(0, k_of) < 1 << 24;
+        let levels_fit = order.first().map_or(0, k_of) < 1 << 16;
         #[cfg(target_arch = "x86_64")]
-        if isa == Isa::Avx512 && self.build_avx512(order, &unique, &unique_start, depth) {
-            return;
+        if isa == Isa::Avx512 && self.feature_count() <= super::avx512::COLUMNS && used <= 128 {
+            // Its lanes name their columns in a byte: below 256.
+            let mut narrow = [0_u8; 128];
+            for (n, &c) in narrow.iter_mut().zip(order.iter()) {
+                *n = u8::try_from(c).unwrap_or(u8::MAX);
+            }
+            if self.build_avx512(narrow.get(..used).unwrap_or(&[]), &unique, &unique_start, depth) {
+                return;
+            }
         }
         // Rows on a 64-byte boundary where the model is now: a 32-byte load
         // that crosses a cache line costs two (a moved model stays correct).
@@ -262,13 +276,13 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         };
         // Per used feature, by column: its first row and where its borders
         // are in the stream (unit of its first level, and lane).
-        let mut first_row = [0_u32; MAX_FEATURES];
-        let mut place = [(0_u32, 0_u8); MAX_FEATURES];
+        let mut first_row = [0_u32; FEATURES];
+        let mut place = [(0_u32, 0_u8); FEATURES];
         let mut at = 0_usize;
         let mut row = 0_u32;
         for oct in order.chunks(LANES) {
             let levels = oct.first().map_or(0, k_of);
-            let mut head = [(levels as u32) << 8; LANES];
+            let mut head = [(levels as u32) << 16; LANES];
             let mut starts = [0_u32; LANES];
             for (lane, &c) in oct.iter().enumerate() {
                 let c_ = usize::from(c);
@@ -313,9 +327,9 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         };
         table.fill(Block([0; 16]));
         let stream = &self.stream;
-        for (level, (columns, borders)) in self.split_columns.iter().zip(self.split_borders.iter()).take(d).enumerate()
-        {
-            for (tree, (&column, &border)) in columns.iter().zip(borders.iter()).take(trees).enumerate() {
+        let levels = self.split_columns.iter().zip(self.split_high.iter()).zip(self.split_borders.iter()).take(d);
+        for (level, ((low, high), borders)) in levels.enumerate() {
+            for (tree, (column, &border)) in columns(low, high).zip(borders.iter()).take(trees).enumerate() {
                 let c = usize::from(column);
                 let k = k_of(&column);
                 let (first_level, lane) = place.get(c).copied().unwrap_or((0, 0));
@@ -356,7 +370,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
 
     /// Σ leaf by the table; `G` is `fast.group`.
     #[inline(always)]
-    pub(super) fn table_sum<const G: usize>(&self, row: &[f32; MAX_FEATURES]) -> f64 {
+    pub(super) fn table_sum<const G: usize>(&self, row: &[f32; FEATURES]) -> f64 {
         self.table_sum_by::<G>(row, |table, rows| {
             let mut acc = [Block([0; 16]); G];
             for &r in rows {
@@ -372,7 +386,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     #[inline(always)]
     pub(super) fn table_sum_by<const G: usize>(
         &self,
-        row: &[f32; MAX_FEATURES],
+        row: &[f32; FEATURES],
         or_rows: impl Fn(&[Block], &[u16]) -> [Block; G],
     ) -> f64 {
         let fast = self.fast;
@@ -383,18 +397,18 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
 
         // 1. Binarize, 8 features at a time, into each feature's table row,
         //
-        let mut rows = [0_u16; MAX_FEATURES];
+        let mut rows = [0_u16; FEATURES];
         let mut stream = self.stream.chunks_exact(UNITS);
         for (o, slots) in rows.chunks_exact_mut(LANES).take(used.div_ceil(LANES)).enumerate() {
             let (Some(head), Some(starts)) = (stream.next(), stream.next()) else {
                 break;
             };
             let head = head.as_flattened();
-            let levels = head.first().map_or(0, |&h| h >> 8) as usize;
-            // A u8 column indexes the 256-slot row without a bounds check.
+            let levels = head.first().map_or(0, |&h| h >> 16) as usize;
+            // Never out of bounds: the loader checked every column.
             let mut x = [0.0_f32; LANES];
             for (x, &h) in x.iter_mut().zip(head) {
-                *x = row.get(usize::from(h as u8)).copied().unwrap_or(0.0);
+                *x = row.get(usize::from(h as u16)).copied().unwrap_or(0.0);
             }
             let mut bins = [0_u32; LANES];
             for (bin, &start) in bins.iter_mut().zip(starts.as_flattened()) {

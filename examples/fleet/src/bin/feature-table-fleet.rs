@@ -4,12 +4,16 @@
 //! Exit status: 0 done, 1 error (nothing changed unless it says so), 2 the
 //! rollout halted and rolled back.
 
+#[path = "../../../proxy/service.rs"]
+mod service;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use feature_table_fleet::publish::{PublishOptions, Publisher, parse_stages};
+use feature_table_fleet::node;
+use feature_table_fleet::publish::{PublishOptions, Publisher, Rules, parse_stages};
 
 #[derive(Parser)]
 #[command(version, about = "Staged rollout of feature-table files over etcd")]
@@ -50,6 +54,11 @@ enum Command {
         /// Skip the local check (drills only: the canary becomes the check).
         #[arg(long)]
         no_local_check: bool,
+        /// Which nodes' rules the local check applies: `signals` (the
+        /// fleet node's 120 signal features) or `proxy` (fleet-proxy, the
+        /// hyper proxy's request-head features).
+        #[arg(long, value_enum, default_value_t = NodeKind::Signals)]
+        rules: NodeKind,
     },
     /// Print the rollout state, targets, kill switch and every live node.
     Status,
@@ -58,6 +67,17 @@ enum Command {
         /// `on` stops scoring on every node; `off` resumes it.
         state: Switch,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum NodeKind {
+    Signals,
+    Proxy,
+}
+
+/// The local check of a fleet of `fleet-proxy` nodes: their extractors.
+fn proxy_rules(serving: Option<(&[u8], &[u8])>, features: &[u8], model: &[u8]) -> Result<(), String> {
+    node::check_with(service::EXTRACTORS, serving, features, model).map(drop).map_err(|e| e.to_string())
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -87,7 +107,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             publisher.kill(matches!(state, Switch::On)).await?;
             println!("kill switch {}", if matches!(state, Switch::On) { "on" } else { "off" });
         }
-        Command::Publish { file, model, waves, deadline, bake, max_unscored_permille, no_local_check } => {
+        Command::Publish { file, model, waves, deadline, bake, max_unscored_permille, no_local_check, rules } => {
             let features = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let model = match model {
                 Some(path) => std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?,
@@ -108,6 +128,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 bake: Duration::try_from_secs_f64(bake)?,
                 max_unscored_permille,
                 local_check: !no_local_check,
+                rules: match rules {
+                    NodeKind::Signals => node::signal_rules as Rules,
+                    NodeKind::Proxy => proxy_rules,
+                },
                 ..PublishOptions::new()
             };
             let outcome = publisher.publish(&features, &model, &options).await?;

@@ -126,3 +126,12 @@ pub fn options(waves: &str) -> PublishOptions {
         ..PublishOptions::new()
     }
 }
+
+/// The first `entries` features of `good-120.json` (60..=120 fit [`model`]),
+/// as version `version`.
+pub fn sized(entries: usize, version: u64) -> Vec<u8> {
+    let mut v: serde_json::Value = serde_json::from_slice(&fixture("good-120.json")).unwrap();
+    v["features"].as_array_mut().unwrap().truncate(entries);
+    v["version"] = version.into();
+    serde_json::to_vec(&v).unwrap()
+}

@@ -22,6 +22,9 @@
 //!   the ratio. Without it, "not measured".
 //! - `FT_GROWTH_RUNS` (default 7) runs of about `FT_GROWTH_RUN_MS` (default
 //!   40) ms of CPU time each; ns/row is the best run.
+//! - `FT_GROWTH_ISA` (`portable`, `avx2`, default `avx512`): the highest
+//!   instruction-set level the evaluators may use (`set_isa_limit`), to
+//!   time or check one path on a CPU that has more.
 //! - Before timing, ours is compared with CatBoost's `RawFormulaVal` on
 //!   the same rows (`{name}.expected`, written by `train_growth.py`); a
 //!   gap over 1e-6 is marked WRONG in the table and the bench exits with 1.
@@ -123,6 +126,8 @@ struct Input {
     expected: Option<Vec<f64>>,
     runs: usize,
     run_ns: f64,
+    /// The highest level the evaluators may use (`FT_GROWTH_ISA`).
+    isa: Isa,
     /// Load and check the rows, no timing (debug build or `--test`).
     smoke: bool,
 }
@@ -165,6 +170,7 @@ fn run<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAV
             .stack_size(2 * size + (8 << 20))
             .spawn_scoped(scope, || {
                 let mut model = Box::new(CatBoost::<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>::new());
+                model.set_isa_limit(input.isa);
                 catboost::ingest(&input.json, &mut model, DEFAULT_LIMITS).map_err(|e| e.to_string())?;
                 let gap = input.expected.as_ref().map(|expected| {
                     assert_eq!(expected.len(), input.rows.len(), "one CatBoost figure per row");
@@ -269,6 +275,12 @@ fn main() {
     let runs = env_number("FT_GROWTH_RUNS", 7.0).max(1.0) as usize;
     let run_ns = env_number("FT_GROWTH_RUN_MS", 40.0) * 1e6;
     let batch = batch_figures();
+    let isa = match std::env::var("FT_GROWTH_ISA").as_deref() {
+        Err(_) | Ok("avx512") => Isa::Avx512,
+        Ok("avx2") => Isa::Avx2,
+        Ok("portable") => Isa::Portable,
+        Ok(other) => panic!("FT_GROWTH_ISA={other}: portable, avx2 or avx512"),
+    };
 
     if header {
         println!(
@@ -276,7 +288,10 @@ fn main() {
             run_ns / 1e6,
             dir.display()
         );
-        println!("detected: {} (baseline build: the evaluator is chosen at run time)", Isa::detected());
+        println!(
+            "detected: {}, limit (FT_GROWTH_ISA): {isa} (baseline build: the evaluator is chosen at run time)",
+            Isa::detected()
+        );
         println!(
             "Memory is the type's size_of by part: leaves 8·LEAVES, splits 6·TREES·DEPTH + TREES, \
              table rows 16·BLOCKS, stream 16·BLOCKS (features and fields: the rest). \
@@ -317,7 +332,7 @@ fn main() {
         let expected = std::fs::read_to_string(dir.join(format!("{name}.expected")))
             .ok()
             .map(|text| text.lines().map(|v| v.parse().expect("an f64 in the expected file")).collect());
-        let input = Input { json, rows, expected, runs, run_ns, smoke };
+        let input = Input { json, rows, expected, runs, run_ns, isa, smoke };
         let loaded = (spec.run)(&input);
 
         let (leaves, splits) = (8 * loaded.leaves, 6 * spec.trees * spec.depth + spec.trees);

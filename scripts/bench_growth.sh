@@ -58,6 +58,7 @@ echo "CPU: $cpu, $(nproc) cores (avx2: $(has avx2), avx512f: $(has avx512f), avx
 echo "catboost $(python3 -c 'import catboost; print(catboost.__version__)'); CatBoost batch: ~$elements values per predict, best of $repeats, process CPU time"
 
 header=()
+failed=()
 for name in "${names[@]}"; do
   f=${name#f}; f=${f%%_*}
   # CatBoost's batch predict on the same rows, tiled.
@@ -81,8 +82,14 @@ for _ in range(repeats):
     cpu = min(cpu, time.process_time_ns() - start)
 print(f"{name}\t{cpu / len(x):.1f}")
 PY
-  cargo bench -q --bench catboost_growth -- "${header[@]}" "$name"
+  # A model whose scores differ from CatBoost's fails its row; the others
+  # still run, and the script fails at the end.
+  cargo bench -q --bench catboost_growth -- "${header[@]}" "$name" || failed+=("$name")
   header=(--no-header)
 done
 echo
 echo "(measured in $((SECONDS - started)) s)"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "bench_growth: FAILED for ${failed[*]} (see the errors above)" >&2
+  exit 1
+fi

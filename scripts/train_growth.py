@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Trains the 18 CatBoost models of the cost-growth table (issue 16, item 4).
 
-    pip install catboost numpy && python3 scripts/train_growth.py OUTDIR
+    pip install catboost numpy && python3 scripts/train_growth.py OUTDIR [NAME...]
 
 For every FEATURES in 64, 200, 1024, TREES in 100, 300, 1000 and DEPTH in 6, 8
 it writes into OUTDIR (e.g. target/growth; generated, never committed):
@@ -14,7 +14,8 @@ it writes into OUTDIR (e.g. target/growth; generated, never committed):
                                       those rows, repr(float), which the bench
                                       checks ours against before timing;
 
-and prints the time training took. `benches/catboost_growth.rs` scores the rows
+and prints the time training took. NAME arguments (e.g. f200_t300_d8) train
+only those models (the rows files are always written). `benches/catboost_growth.rs` scores the rows
 one at a time with each model; `scripts/bench_growth.sh` times CatBoost's batch
 predict on the same rows and prints the table.
 
@@ -56,9 +57,10 @@ def data(seed, rows, features):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: train_growth.py OUTDIR")
+    if len(sys.argv) < 2:
+        sys.exit("usage: train_growth.py OUTDIR [NAME...]")
     out = pathlib.Path(sys.argv[1])
+    only = set(sys.argv[2:])
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     for features in FEATURES:
@@ -70,6 +72,8 @@ def main():
         for trees in TREES:
             for depth in DEPTHS:
                 name = f"f{features}_t{trees}_d{depth}"
+                if only and name not in only:
+                    continue
                 t = time.perf_counter()
                 m = catboost.CatBoostClassifier(
                     iterations=trees,
@@ -89,7 +93,7 @@ def main():
                 with open(out / f"{name}.expected", "w") as f:
                     f.writelines(f"{float(v)!r}\n" for v in expected)
                 print(f"{name}: {path.stat().st_size} bytes, trained in {time.perf_counter() - t:.1f} s", flush=True)
-    print(f"catboost {catboost.__version__}: 18 models in {out}, {time.perf_counter() - started:.0f} s")
+    print(f"catboost {catboost.__version__}: models in {out}, {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

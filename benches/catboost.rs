@@ -240,8 +240,9 @@ fn peers() {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    // `cargo test --benches` passes --test: compile and smoke-run only.
-    let testing = args.iter().any(|a| a == "--test" || a == "--list");
+    // `cargo bench` passes --bench; `cargo test --benches` does not (then
+    // criterion runs each benchmark once, and the peers are skipped).
+    let testing = !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--list");
     let filter = args.iter().find(|a| !a.starts_with('-'));
     if filter.is_none_or(|f| !f.contains("peers")) {
         wall_time();

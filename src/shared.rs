@@ -11,8 +11,11 @@
 //! one, never a half-built one. Reloads are serialized by a writer-side
 //! [`Mutex`] that readers never take.
 //!
-//! This module allocates (one `Arc` per accepted reload) and uses `std`
-//! threads; the per-request path does not allocate.
+//! This module allocates (one `Arc` per accepted reload, and the counter
+//! shards once per engine) and uses `std` threads; the per-request path does
+//! not allocate. The per-request counters are sharded per worker thread, so
+//! workers do not write a shared cache line per request
+//! ([`SharedEngine::with_counter_shards`]).
 //!
 //! ```
 //! use std::sync::Arc;
@@ -30,8 +33,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::cell::Cell;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use arc_swap::ArcSwapOption;
@@ -106,17 +110,100 @@ impl<E: fmt::Display> fmt::Display for PairRejected<E> {
 /// No `source()`: the wrapped error's message is part of `Display`.
 impl<E: fmt::Debug + fmt::Display> std::error::Error for PairRejected<E> {}
 
-/// A counter on its own cache line: the per-request counters are written by
-/// every worker, and must not share a line with the handle readers load.
-#[repr(align(64))]
+/// The per-request counters of one group of worker threads, alone on 128
+/// bytes: a 64-byte cache line and its neighbour, which Intel's
+/// adjacent-line prefetcher fetches as a pair, so two shards never contend.
+#[repr(align(128))]
 #[derive(Default)]
-struct Padded(AtomicU64);
+struct Shard {
+    scored: AtomicU64,
+    disabled: AtomicU64,
+    no_valid_table: AtomicU64,
+    no_valid_model: AtomicU64,
+    non_finite: AtomicU64,
+}
+
+impl Shard {
+    const fn counter(&self, verdict: &Verdict) -> &AtomicU64 {
+        match verdict {
+            Ok(_) => &self.scored,
+            Err(Unscored::Disabled) => &self.disabled,
+            Err(Unscored::NoValidTable) => &self.no_valid_table,
+            Err(Unscored::NoValidModel) => &self.no_valid_model,
+            Err(Unscored::NonFiniteOutput) => &self.non_finite,
+        }
+    }
+}
+
+/// The most counter shards an engine makes (128 KiB of counters).
+pub const MAX_COUNTER_SHARDS: usize = 1024;
+
+/// Per-request counters, sharded: each thread writes the shard its
+/// [`thread_slot`] picks, readers sum them all.
+struct Shards {
+    /// A power of two in `1..=MAX_COUNTER_SHARDS` shards.
+    all: Box<[Shard]>,
+    /// `all.len() - 1`: `slot & mask` is always an index into `all`.
+    mask: usize,
+}
+
+impl Shards {
+    /// `wanted` rounded up to a power of two, in `1..=MAX_COUNTER_SHARDS`.
+    fn new(wanted: usize) -> Self {
+        let len = wanted.clamp(1, MAX_COUNTER_SHARDS).next_power_of_two();
+        Self { all: (0..len).map(|_| Shard::default()).collect(), mask: len - 1 }
+    }
+
+    /// The calling thread's shard. Cost: a thread-local read and a mask.
+    #[inline]
+    fn mine(&self) -> Option<&Shard> {
+        // Cannot miss: `mask` is `all.len() - 1` and the length a power of two.
+        self.all.get(thread_slot() & self.mask)
+    }
+
+    /// The sum of one counter over all shards.
+    fn sum(&self, counter: impl Fn(&Shard) -> &AtomicU64) -> u64 {
+        self.all.iter().fold(0_u64, |sum, shard| sum.wrapping_add(counter(shard).load(Ordering::Relaxed)))
+    }
+}
+
+/// No thread slot yet; `NEXT_SLOT` hands out only values below it.
+const NO_SLOT: usize = usize::MAX;
+
+/// The next thread slot to hand out, round-robin over the shards by masking.
+static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
+
+std::thread_local! {
+    // `const`, `Copy` and without a destructor: on targets with native
+    // thread-locals (Linux, macOS, Windows) its first use allocates nothing
+    // and registers no destructor (tests/alloc.rs checks it on a new thread).
+    static SLOT: Cell<usize> = const { Cell::new(NO_SLOT) };
+}
+
+/// This thread's slot, handed out once per thread, on its first request, by
+/// one `fetch_add` on a process-wide counter: threads in first-request order
+/// get consecutive slots, so the first `S` scoring threads of a process get
+/// distinct shards of an engine with `S` shards.
+#[inline]
+fn thread_slot() -> usize {
+    SLOT.try_with(|slot| {
+        let mine = slot.get();
+        if mine != NO_SLOT {
+            return mine;
+        }
+        let mine = NEXT_SLOT.fetch_add(1, Ordering::Relaxed) & (NO_SLOT >> 1);
+        slot.set(mine);
+        mine
+    })
+    // Only while the thread is being torn down: share slot 0 (exact all
+    // the same, by `fetch_add`).
+    .unwrap_or(0)
+}
 
 /// Bounded, lock-free counters: a fixed set of atomics whatever the traffic.
-#[derive(Default)]
+/// The per-request ones are sharded; reloads are rare and counted once.
 struct Counters {
-    scored: Padded,
-    unscored: [Padded; 4],
+    requests: Shards,
     accepted: AtomicU64,
     rejected: AtomicU64,
     consecutive_rejections: AtomicU64,
@@ -124,8 +211,11 @@ struct Counters {
     active_version: AtomicU64,
 }
 
-/// A snapshot of [`SharedEngine`]'s counters. Each field is read atomically;
-/// the snapshot as a whole is not (counters move while it is taken).
+/// A snapshot of [`SharedEngine`]'s counters. The snapshot as a whole is not
+/// atomic (counters move while it is taken): each reload field is one atomic
+/// load, each request field a sum over the counter shards, which lies between
+/// the field's values when [`stats`](SharedEngine::stats) started and ended.
+/// Once the scoring threads are done (joined), every field is exact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SharedStats {
     /// Requests that got a score.
@@ -155,15 +245,6 @@ impl SharedStats {
     }
 }
 
-const fn unscored_slot(reason: Unscored) -> usize {
-    match reason {
-        Unscored::Disabled => 0,
-        Unscored::NoValidTable => 1,
-        Unscored::NoValidModel => 2,
-        Unscored::NonFiniteOutput => 3,
-    }
-}
-
 /// What is missing while no pair is published.
 const MISSING_TABLE: u8 = 0;
 const MISSING_MODEL: u8 = 1;
@@ -175,8 +256,10 @@ struct Writer<M, const N: usize> {
 }
 
 /// A scoring engine shared by many threads: lock-free per-request reads,
-/// validated reloads, a global kill switch and bounded atomic counters. See
-/// the [module docs](self).
+/// validated reloads, a global kill switch and bounded atomic counters,
+/// sharded per worker thread so that workers do not write one cache line per
+/// request ([`with_counter_shards`](Self::with_counter_shards)). See the
+/// [module docs](self).
 ///
 /// `M: Default` is the empty model a reload loads into (on the heap, so a
 /// large model never sits on the stack).
@@ -228,25 +311,70 @@ pub struct SharedEngine<R: ?Sized + 'static, M: Model, const N: usize> {
 }
 
 impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M, N> {
-    /// An engine with no table and no model, scoring switched on.
+    /// An engine with no table and no model, scoring switched on, with one
+    /// counter shard per CPU the process may use
+    /// ([`std::thread::available_parallelism`], 1 if unknown; see
+    /// [`with_counter_shards`](Self::with_counter_shards)).
+    ///
+    /// Cost: one heap allocation of `128·S` bytes for the counters (`S`: the
+    /// shard count), once.
     pub fn new(extractors: &'static [Extractor<R>], policy: Policy) -> Self {
+        let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        Self::with_counter_shards(extractors, policy, cpus)
+    }
+
+    /// [`new`](Self::new) with `shards` counter shards, rounded up to a
+    /// power of two and kept in `1..=`[`MAX_COUNTER_SHARDS`] (0 means 1).
+    ///
+    /// Each worker thread counts its requests in one shard, 128 bytes
+    /// aligned to 128 (a cache line and the neighbour the CPU prefetches
+    /// with it), so workers on different shards never write the same line;
+    /// [`stats`](Self::stats) sums the shards. Threads get shards
+    /// round-robin in the order they first score (through any engine of the
+    /// process); with more scoring threads than shards, some share one,
+    /// which costs contention, never accuracy: every increment is an atomic
+    /// `fetch_add`.
+    ///
+    /// Memory: `128·S` bytes on the heap for `S` shards (8 KiB for 64
+    /// CPUs), plus the engine itself. One shard is the layout of a single
+    /// shared counter per verdict.
+    ///
+    /// ```
+    /// # use feature_table::{Extractor, Policy, model::logistic::Logistic, shared::SharedEngine};
+    /// # static EXTRACTORS: &[Extractor<u8>] = &[];
+    /// let engine = SharedEngine::<u8, Logistic<8>, 8>::with_counter_shards(EXTRACTORS, Policy::DEFAULT, 48);
+    /// assert_eq!(engine.counter_shards(), 64);
+    /// ```
+    pub fn with_counter_shards(extractors: &'static [Extractor<R>], policy: Policy, shards: usize) -> Self {
         Self {
             extractors,
             policy,
             current: ArcSwapOption::const_empty(),
             enabled: AtomicBool::new(true),
             missing: AtomicU8::new(MISSING_TABLE),
-            counters: Counters::default(),
+            counters: Counters {
+                requests: Shards::new(shards),
+                accepted: AtomicU64::new(0),
+                rejected: AtomicU64::new(0),
+                consecutive_rejections: AtomicU64::new(0),
+                active_version: AtomicU64::new(0),
+            },
             writer: Mutex::new(Writer { features: None, model: None }),
         }
+    }
+
+    /// How many shards the per-request counters have (a power of two).
+    pub fn counter_shards(&self) -> usize {
+        self.counters.requests.all.len()
     }
 
     /// Scores one request against the published pair.
     ///
     /// Cost: one atomic load of the kill switch, one `arc_swap` load (no
     /// lock, no reference-count bump while no reload races it), one
-    /// extractor call per feature plus the model, one relaxed counter
-    /// increment, and a `FeatureVector<N>` (`4·N + 4` bytes) on the stack. No
+    /// extractor call per feature plus the model, one relaxed `fetch_add`
+    /// on the calling thread's counter shard (see
+    /// [`with_counter_shards`](Self::with_counter_shards)), and a `FeatureVector<N>` (`4·N + 4` bytes) on the stack. No
     /// allocation, no panic, no lock.
     #[inline]
     pub fn score(&self, request: &R) -> Verdict {
@@ -281,19 +409,13 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
         }))
     }
 
+    /// Counts `verdict` in the calling thread's shard.
     #[inline]
     fn count(&self, verdict: Verdict) -> Verdict {
-        match verdict {
-            Ok(_) => self.counters.scored.0.fetch_add(1, Ordering::Relaxed),
-            Err(reason) => self.unscored_counter(reason).fetch_add(1, Ordering::Relaxed),
-        };
+        if let Some(shard) = self.counters.requests.mine() {
+            shard.counter(&verdict).fetch_add(1, Ordering::Relaxed);
+        }
         verdict
-    }
-
-    fn unscored_counter(&self, reason: Unscored) -> &AtomicU64 {
-        // `unscored_slot` is in 0..4, the array's length.
-        let slots = &self.counters.unscored;
-        slots.get(unscored_slot(reason)).map_or(&self.counters.scored.0, |p| &p.0)
     }
 
     /// The kill switch and the published pair, then `score` on the pair.
@@ -341,16 +463,17 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
         self.enabled.load(Ordering::Relaxed)
     }
 
-    /// The counters. Cost: a dozen relaxed atomic loads.
+    /// The counters; the per-request ones summed over the shards. Cost:
+    /// `5·S + 4` relaxed atomic loads for `S` shards, no allocation.
     pub fn stats(&self) -> SharedStats {
         let c = &self.counters;
-        let unscored = |reason| self.unscored_counter(reason).load(Ordering::Relaxed);
+        let requests = &c.requests;
         SharedStats {
-            scored: c.scored.0.load(Ordering::Relaxed),
-            unscored_disabled: unscored(Unscored::Disabled),
-            unscored_no_valid_table: unscored(Unscored::NoValidTable),
-            unscored_no_valid_model: unscored(Unscored::NoValidModel),
-            unscored_non_finite: unscored(Unscored::NonFiniteOutput),
+            scored: requests.sum(|s| &s.scored),
+            unscored_disabled: requests.sum(|s| &s.disabled),
+            unscored_no_valid_table: requests.sum(|s| &s.no_valid_table),
+            unscored_no_valid_model: requests.sum(|s| &s.no_valid_model),
+            unscored_non_finite: requests.sum(|s| &s.non_finite),
             reloads_accepted: c.accepted.load(Ordering::Relaxed),
             reloads_rejected: c.rejected.load(Ordering::Relaxed),
             consecutive_rejections: c.consecutive_rejections.load(Ordering::Relaxed),
@@ -678,6 +801,93 @@ mod tests {
         assert_eq!((s.scored, s.unscored()), (requests, 0));
         assert_eq!(s.active_version, Some(version - 1));
         assert!(requests > 0 && good > 2);
+    }
+
+    #[test]
+    fn a_counter_shard_is_128_bytes_aligned_to_128_and_the_count_a_power_of_two() {
+        assert_eq!((std::mem::size_of::<Shard>(), std::mem::align_of::<Shard>()), (128, 128));
+        for (wanted, made) in [(0, 1), (1, 1), (2, 2), (3, 4), (48, 64), (64, 64), (100, 128), (usize::MAX, 1024)] {
+            let e = Shared::with_counter_shards(EXTRACTORS, lax(), wanted);
+            assert_eq!(e.counter_shards(), made, "{wanted} shards wanted");
+            let first = e.counters.requests.all.as_ptr();
+            assert_eq!(first as usize % 128, 0, "the shards start on a 128-byte boundary");
+        }
+        let cpus = thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        assert_eq!(Shared::new(EXTRACTORS, lax()).counter_shards(), cpus.next_power_of_two().min(MAX_COUNTER_SHARDS));
+    }
+
+    /// N threads x M requests each, every verdict kind: the sums are exact
+    /// whether each thread has its own shard or all share one.
+    #[test]
+    fn sharded_counters_sum_exactly_over_threads_however_many_shards() {
+        const THREADS: u64 = 8;
+        const EACH: u64 = 20_000;
+        for shards in [1, 2, 8, 64] {
+            let e = Arc::new(Shared::with_counter_shards(EXTRACTORS, lax(), shards));
+            // Before any pair: NoValidTable; then a table alone: NoValidModel.
+            assert_eq!(e.score(&Req { a: 1.0, b: 1.0 }), Err(Unscored::NoValidTable));
+            e.reload_features(&file(1, &["a", "b"])).unwrap();
+            assert_eq!(e.score(&Req { a: 1.0, b: 1.0 }), Err(Unscored::NoValidModel));
+            e.reload_model(br#"{"bias":0,"weights":[1,1]}"#).unwrap();
+            let start = Arc::new(std::sync::Barrier::new(THREADS as usize));
+            let workers: Vec<_> = (0..THREADS)
+                .map(|_| {
+                    let (e, start) = (Arc::clone(&e), Arc::clone(&start));
+                    thread::spawn(move || {
+                        start.wait();
+                        for i in 0..EACH {
+                            // Odd requests overflow f32 to infinity: NonFiniteOutput.
+                            let a = if i % 2 == 0 { 1.0 } else { f32::MAX };
+                            let _ = e.score(&Req { a, b: f32::MAX });
+                        }
+                    })
+                })
+                .collect();
+            for w in workers {
+                w.join().unwrap();
+            }
+            e.set_enabled(false);
+            let _ = e.score(&Req { a: 1.0, b: 1.0 });
+            let s = e.stats();
+            let half = THREADS * EACH / 2;
+            assert_eq!(
+                (s.scored, s.unscored_non_finite, s.unscored_no_valid_table, s.unscored_no_valid_model),
+                (half, half, 1, 1),
+                "{shards} shards"
+            );
+            assert_eq!((s.unscored_disabled, s.unscored()), (1, half + 3), "{shards} shards");
+            assert_eq!((s.reloads_accepted, s.reloads_rejected, s.active_version), (2, 0, Some(1)));
+        }
+    }
+
+    #[test]
+    fn workers_count_in_distinct_shards_while_there_are_enough() {
+        let e = Arc::new(Shared::with_counter_shards(EXTRACTORS, lax(), MAX_COUNTER_SHARDS));
+        e.reload(&file(1, &["a", "b"]), br#"{"bias":0,"weights":[1,1]}"#).unwrap();
+        for _ in 0..4 {
+            let e = Arc::clone(&e);
+            thread::spawn(move || (0..10).for_each(|_| assert!(e.score(&Req { a: 1.0, b: 1.0 }).is_ok())))
+                .join()
+                .unwrap();
+        }
+        let used: Vec<u64> =
+            e.counters.requests.all.iter().map(|s| s.scored.load(Ordering::Relaxed)).filter(|&n| n > 0).collect();
+        assert_eq!(used, [10, 10, 10, 10], "each worker wrote its own shard");
+    }
+
+    /// Threads that score in turn get consecutive slots, so an engine with
+    /// as many shards as scoring threads gives each its own shard.
+    #[test]
+    fn each_new_scoring_thread_takes_the_next_slot_once() {
+        let slots: Vec<usize> = (0..4)
+            .map(|_| thread::spawn(|| (thread_slot(), thread_slot())).join().unwrap())
+            .map(|(first, again)| {
+                assert_eq!(first, again, "a thread keeps its slot");
+                first
+            })
+            .collect();
+        // Other tests' threads may take slots in between, never the same one.
+        assert!(slots.windows(2).all(|w| w[0] < w[1]), "{slots:?}");
     }
 
     #[test]

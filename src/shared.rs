@@ -13,7 +13,9 @@
 //!
 //! This module allocates (one `Arc` per accepted reload, and the counter
 //! shards once per engine) and uses `std` threads; the per-request path does
-//! not allocate. The per-request counters are sharded per worker thread, so
+//! not allocate, except once per thread: `arc_swap` gives a thread a debt
+//! node on its first load, on the heap unless an exited thread left one
+//! (tests/alloc.rs counts from the second load on). The per-request counters are sharded per worker thread, so
 //! workers do not write a shared cache line per request
 //! ([`SharedEngine::with_counter_shards`]).
 //!

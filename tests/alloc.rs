@@ -211,3 +211,53 @@ mod scoring {
         assert_eq!((n, disabled), (0, 100));
     }
 }
+
+#[cfg(feature = "std")]
+mod shared {
+    use super::*;
+    use feature_table::model::logistic::Logistic;
+    use feature_table::shared::SharedEngine;
+    use feature_table::{Extractor, Unscored};
+    use std::sync::Arc;
+
+    struct Request {
+        ua_len: f32,
+    }
+
+    static EXTRACTORS: &[Extractor<Request>] = &[Extractor::new("ua_len", |r| r.ua_len)];
+
+    /// On a new thread, the counted region includes the thread's very first
+    /// request, which is when it takes its counter shard: that allocates
+    /// nothing. Before it, outside the count, one handle load: `arc_swap`
+    /// gives each thread a debt node on its first load (a heap allocation
+    /// when no exited thread left one to reuse; once per thread, see
+    /// `arc_swap::debt::list::Node::get`).
+    #[test]
+    fn a_new_thread_scores_through_the_shared_handle_without_allocating_from_its_first_request() {
+        let engine =
+            Arc::new(SharedEngine::<Request, Logistic<8>, 8>::with_counter_shards(EXTRACTORS, Policy::DEFAULT, 4));
+        engine.reload(br#"{"version":1,"features":[{"name":"ua_len"}]}"#, br#"{"bias":0.5,"weights":[-0.1]}"#).unwrap();
+        let workers: Vec<_> = (0..3)
+            .map(|_| {
+                let engine = Arc::clone(&engine);
+                std::thread::spawn(move || {
+                    engine.with_current(|pair| assert!(pair.is_some()));
+                    let requests: Vec<Request> = (0..100).map(|i| Request { ua_len: i as f32 }).collect();
+                    let (n, scored) =
+                        allocations_during(|| requests.iter().filter(|r| engine.score(r).is_ok()).count());
+                    assert_eq!((n, scored), (0, 100), "scoring on a new thread allocated");
+                    let (n, stats) = allocations_during(|| engine.stats());
+                    assert_eq!(n, 0, "reading the counters allocated");
+                    stats
+                })
+            })
+            .collect();
+        for worker in workers {
+            assert!(worker.join().unwrap().scored >= 100);
+        }
+        engine.set_enabled(false);
+        let (n, verdict) = allocations_during(|| engine.score(&Request { ua_len: 1.0 }));
+        assert_eq!((n, verdict), (0, Err(Unscored::Disabled)));
+        assert_eq!(engine.stats().scored, 300);
+    }
+}

@@ -10,6 +10,10 @@
 //!   one atomic of this bench shared by all threads: the contention a single
 //!   counter adds, made visible in the same run.
 //!
+//! Two lanes: `score` (the extractors read the request head) and
+//! `score_signals` (the same request's signals, precomputed), where a
+//! counter's share of the cost is larger.
+//!
 //! It also prints the handle's load cost (one `arc_swap` load), the CPU
 //! model and the load average, because the numbers mean nothing without them.
 //!
@@ -77,21 +81,42 @@ fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg").map_or_else(|_| "unknown".into(), |l| l.trim().to_string())
 }
 
+/// How a request is scored.
+#[derive(Clone, Copy)]
+enum Lane {
+    /// `score`: the extractors read the request head.
+    Request,
+    /// `score_signals`: the host's precomputed signals of the same request
+    /// (much cheaper, so a counter's contention weighs more).
+    Signals,
+}
+
 /// Per-request (wall, CPU) ns, averaged over `threads` threads each scoring
 /// `requests` requests through `engine` (and bumping `shared` if given).
-fn per_request(engine: &Arc<Engine>, threads: usize, requests: u64, shared: Option<&Arc<AtomicU64>>) -> (f64, f64) {
+fn per_request(
+    engine: &Arc<Engine>,
+    lane: Lane,
+    threads: usize,
+    requests: u64,
+    shared: Option<&Arc<AtomicU64>>,
+) -> (f64, f64) {
     let start = Arc::new(Barrier::new(threads));
     let workers: Vec<_> = (0..threads)
         .map(|_| {
             let (engine, start, shared) = (Arc::clone(engine), Arc::clone(&start), shared.cloned());
             thread::spawn(move || {
                 let request = request();
+                let signals: Vec<f32> = service::EXTRACTORS.iter().map(|e| e.compute(&request)).collect();
+                let score = |engine: &Engine| match lane {
+                    Lane::Request => engine.score(black_box(&request)),
+                    Lane::Signals => engine.score_signals(black_box(&signals)),
+                };
                 // The thread's first load and counter-shard pick, untimed.
-                black_box(engine.score(&request)).unwrap();
+                score(&engine).unwrap();
                 start.wait();
                 let (wall, cpu) = (Instant::now(), thread_cpu_time());
                 for _ in 0..requests {
-                    black_box(engine.score(black_box(&request))).unwrap();
+                    black_box(score(&engine)).unwrap();
                     if let Some(shared) = &shared {
                         shared.fetch_add(1, Ordering::Relaxed);
                     }
@@ -140,17 +165,21 @@ fn main() {
     let one_shard = engine(Some(1));
     let shared = Arc::new(AtomicU64::new(0));
     println!();
-    println!("  | threads | sharded (wall / CPU) | one shard (wall / CPU) | sharded + shared atomic (wall / CPU) |");
-    println!("  |---|---|---|---|");
-    for threads in [1, 2, 4, 8].into_iter().filter(|&t| t <= cpus) {
-        let best = |engine: &Arc<Engine>, shared: Option<&Arc<AtomicU64>>| {
-            (0..runs)
-                .map(|_| per_request(engine, threads, requests, shared))
-                .fold((f64::INFINITY, f64::INFINITY), |(w, c), (w2, c2)| (w.min(w2), c.min(c2)))
-        };
-        let cells = [best(&sharded, None), best(&one_shard, None), best(&sharded, Some(&shared))]
-            .map(|(wall, cpu)| format!("{wall:.1} / {cpu:.1}"));
-        println!("  | {threads} | {} |", cells.join(" | "));
+    println!(
+        "  | lane | threads | sharded (wall / CPU) | one shard (wall / CPU) | sharded + shared atomic (wall / CPU) |"
+    );
+    println!("  |---|---|---|---|---|");
+    for (lane, name) in [(Lane::Request, "score (request)"), (Lane::Signals, "score_signals")] {
+        for threads in [1, 2, 4, 8].into_iter().filter(|&t| t <= cpus) {
+            let best = |engine: &Arc<Engine>, shared: Option<&Arc<AtomicU64>>| {
+                (0..runs)
+                    .map(|_| per_request(engine, lane, threads, requests, shared))
+                    .fold((f64::INFINITY, f64::INFINITY), |(w, c), (w2, c2)| (w.min(w2), c.min(c2)))
+            };
+            let cells = [best(&sharded, None), best(&one_shard, None), best(&sharded, Some(&shared))]
+                .map(|(wall, cpu)| format!("{wall:.1} / {cpu:.1}"));
+            println!("  | {name} | {threads} | {} |", cells.join(" | "));
+        }
     }
     if cpus < 8 {
         println!("  (thread counts above {cpus} skipped: this process may use {cpus} CPUs)");

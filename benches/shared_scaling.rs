@@ -23,8 +23,13 @@
 //!
 //! Per-request time is per thread: each thread's wall time (and its own CPU
 //! time, `CLOCK_THREAD_CPUTIME_ID`) over its requests, averaged over the
-//! threads; the best of `RUNS` runs. Flat across thread counts means the
-//! threads do not slow each other down. Without `--bench` (as `cargo test
+//! threads; the best of 5 runs. Flat across thread counts means the
+//! threads do not slow each other down. Compare the CPU columns: on a
+//! machine busy with other work, two threads may take turns on one CPU,
+//! which inflates wall time and hides contention. At one thread, a few ns
+//! between the engines can come from where each one's pair landed in memory,
+//! not from its counters: swapping the order the engines are built in moved
+//! a 5 ns gap (score_signals, one thread) from one engine to the other. Without `--bench` (as `cargo test
 //! --benches` runs it) it does a few requests per case, to check it runs.
 
 #[path = "../examples/proxy/service.rs"]

@@ -11,8 +11,13 @@
 //! one, never a half-built one. Reloads are serialized by a writer-side
 //! [`Mutex`] that readers never take.
 //!
-//! This module allocates (one `Arc` per accepted reload) and uses `std`
-//! threads; the per-request path does not allocate.
+//! This module allocates (one `Arc` per accepted reload, and the counter
+//! shards once per engine) and uses `std` threads; the per-request path does
+//! not allocate, except once per thread: `arc_swap` gives a thread a debt
+//! node on its first load, on the heap unless an exited thread left one
+//! (tests/alloc.rs counts from the second load on). The per-request counters are sharded per worker thread, so
+//! workers do not write a shared cache line per request
+//! ([`SharedEngine::with_counter_shards`]).
 //!
 //! ```
 //! use std::sync::Arc;
@@ -107,43 +112,100 @@ impl<E: fmt::Display> fmt::Display for PairRejected<E> {
 /// No `source()`: the wrapped error's message is part of `Display`.
 impl<E: fmt::Debug + fmt::Display> std::error::Error for PairRejected<E> {}
 
-/// Shards of the per-request counters: a thread writes one, so workers do
-/// not write one cache line per request (up to this many threads; more
-/// share shards, still exactly).
-const SHARDS: usize = 64;
-
-/// One shard of the per-request counters, alone on two cache lines (Intel
-/// prefetches lines in pairs): `scored`, then one per [`Unscored`] reason.
+/// The per-request counters of one group of worker threads, alone on 128
+/// bytes: a 64-byte cache line and its neighbour, which Intel's
+/// adjacent-line prefetcher fetches as a pair, so two shards never contend.
 #[repr(align(128))]
 #[derive(Default)]
-struct Shard([AtomicU64; 5]);
+struct Shard {
+    scored: AtomicU64,
+    disabled: AtomicU64,
+    no_valid_table: AtomicU64,
+    no_valid_model: AtomicU64,
+    non_finite: AtomicU64,
+}
 
-/// Slot of `scored` in a [`Shard`]; the unscored reasons follow it.
-const SCORED: usize = 0;
-
-/// Which shard this thread writes: assigned round robin on the thread's
-/// first request, from a process-wide count. A `const` thread-local with no
-/// destructor: no allocation, no registration, a plain TLS read after.
-fn shard_index() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
-    }
-    SHARD.with(|shard| match shard.get() {
-        usize::MAX => {
-            let index = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
-            shard.set(index);
-            index
+impl Shard {
+    const fn counter(&self, verdict: &Verdict) -> &AtomicU64 {
+        match verdict {
+            Ok(_) => &self.scored,
+            Err(Unscored::Disabled) => &self.disabled,
+            Err(Unscored::NoValidTable) => &self.no_valid_table,
+            Err(Unscored::NoValidModel) => &self.no_valid_model,
+            Err(Unscored::NonFiniteOutput) => &self.non_finite,
         }
-        index => index,
+    }
+}
+
+/// The most counter shards an engine makes (128 KiB of counters).
+pub const MAX_COUNTER_SHARDS: usize = 1024;
+
+/// Per-request counters, sharded: each thread writes the shard its
+/// [`thread_slot`] picks, readers sum them all.
+struct Shards {
+    /// A power of two in `1..=MAX_COUNTER_SHARDS` shards.
+    all: Box<[Shard]>,
+    /// `all.len() - 1`: `slot & mask` is always an index into `all`.
+    mask: usize,
+}
+
+impl Shards {
+    /// `wanted` rounded up to a power of two, in `1..=MAX_COUNTER_SHARDS`.
+    fn new(wanted: usize) -> Self {
+        let len = wanted.clamp(1, MAX_COUNTER_SHARDS).next_power_of_two();
+        Self { all: (0..len).map(|_| Shard::default()).collect(), mask: len - 1 }
+    }
+
+    /// The calling thread's shard. Cost: a thread-local read and a mask.
+    #[inline]
+    fn mine(&self) -> Option<&Shard> {
+        // Cannot miss: `mask` is `all.len() - 1` and the length a power of two.
+        self.all.get(thread_slot() & self.mask)
+    }
+
+    /// The sum of one counter over all shards.
+    fn sum(&self, counter: impl Fn(&Shard) -> &AtomicU64) -> u64 {
+        self.all.iter().fold(0_u64, |sum, shard| sum.wrapping_add(counter(shard).load(Ordering::Relaxed)))
+    }
+}
+
+/// No thread slot yet; `NEXT_SLOT` hands out only values below it.
+const NO_SLOT: usize = usize::MAX;
+
+/// The next thread slot to hand out, round-robin over the shards by masking.
+static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
+
+std::thread_local! {
+    // `const`, `Copy` and without a destructor: on targets with native
+    // thread-locals (Linux, macOS, Windows) its first use allocates nothing
+    // and registers no destructor (tests/alloc.rs checks it on a new thread).
+    static SLOT: Cell<usize> = const { Cell::new(NO_SLOT) };
+}
+
+/// This thread's slot, handed out once per thread, on its first request, by
+/// one `fetch_add` on a process-wide counter: threads in first-request order
+/// get consecutive slots, so the first `S` scoring threads of a process get
+/// distinct shards of an engine with `S` shards.
+#[inline]
+fn thread_slot() -> usize {
+    SLOT.try_with(|slot| {
+        let mine = slot.get();
+        if mine != NO_SLOT {
+            return mine;
+        }
+        let mine = NEXT_SLOT.fetch_add(1, Ordering::Relaxed) & (NO_SLOT >> 1);
+        slot.set(mine);
+        mine
     })
+    // Only while the thread is being torn down: share slot 0 (exact all
+    // the same, by `fetch_add`).
+    .unwrap_or(0)
 }
 
 /// Bounded, lock-free counters: a fixed set of atomics whatever the traffic.
-/// Per-request counters are sharded ([`SHARDS`] × 128 bytes, 8 KiB, allocated
-/// once with the engine) and summed on read; reload counters are single.
+/// The per-request ones are sharded; reloads are rare and counted once.
 struct Counters {
-    shards: Box<[Shard; SHARDS]>,
+    requests: Shards,
     accepted: AtomicU64,
     rejected: AtomicU64,
     consecutive_rejections: AtomicU64,
@@ -151,36 +213,11 @@ struct Counters {
     active_version: AtomicU64,
 }
 
-impl Default for Counters {
-    fn default() -> Self {
-        Self {
-            shards: Box::new(std::array::from_fn(|_| Shard::default())),
-            accepted: AtomicU64::new(0),
-            rejected: AtomicU64::new(0),
-            consecutive_rejections: AtomicU64::new(0),
-            active_version: AtomicU64::new(0),
-        }
-    }
-}
-
-impl Counters {
-    /// Adds one request to slot `slot` of this thread's shard.
-    #[inline]
-    fn count(&self, slot: usize) {
-        // `shard_index` is below SHARDS and `slot` below 5: never None.
-        if let Some(counter) = self.shards.get(shard_index()).and_then(|shard| shard.0.get(slot)) {
-            counter.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    /// Slot `slot` summed over the shards.
-    fn sum(&self, slot: usize) -> u64 {
-        self.shards.iter().filter_map(|shard| shard.0.get(slot)).map(|c| c.load(Ordering::Relaxed)).sum()
-    }
-}
-
-/// A snapshot of [`SharedEngine`]'s counters. Each field is read atomically;
-/// the snapshot as a whole is not (counters move while it is taken).
+/// A snapshot of [`SharedEngine`]'s counters. The snapshot as a whole is not
+/// atomic (counters move while it is taken): each reload field is one atomic
+/// load, each request field a sum over the counter shards, which lies between
+/// the field's values when [`stats`](SharedEngine::stats) started and ended.
+/// Once the scoring threads are done (joined), every field is exact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SharedStats {
     /// Requests that got a score.
@@ -210,16 +247,6 @@ impl SharedStats {
     }
 }
 
-/// Slot of an unscored reason in a [`Shard`].
-const fn unscored_slot(reason: Unscored) -> usize {
-    match reason {
-        Unscored::Disabled => 1,
-        Unscored::NoValidTable => 2,
-        Unscored::NoValidModel => 3,
-        Unscored::NonFiniteOutput => 4,
-    }
-}
-
 /// What is missing while no pair is published.
 const MISSING_TABLE: u8 = 0;
 const MISSING_MODEL: u8 = 1;
@@ -231,14 +258,10 @@ struct Writer<M, const N: usize> {
 }
 
 /// A scoring engine shared by many threads: lock-free per-request reads,
-/// validated reloads, a global kill switch and bounded atomic counters. See
-/// the [module docs](self).
-///
-/// Per request: one `arc_swap` load, the score, and one relaxed increment
-/// in this thread's counter shard (64 shards of 128 bytes, so workers do not
-/// write a shared cache line); no lock and no allocation. arc-swap registers
-/// a thread on its first load, which may allocate once per thread (its nodes
-/// are reused by later threads); `tests/alloc.rs` checks the rest.
+/// validated reloads, a global kill switch and bounded atomic counters,
+/// sharded per worker thread so that workers do not write one cache line per
+/// request ([`with_counter_shards`](Self::with_counter_shards)). See the
+/// [module docs](self).
 ///
 /// `M: Default` is the empty model a reload loads into (on the heap, so a
 /// large model never sits on the stack).
@@ -290,25 +313,70 @@ pub struct SharedEngine<R: ?Sized + 'static, M: Model, const N: usize> {
 }
 
 impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M, N> {
-    /// An engine with no table and no model, scoring switched on.
+    /// An engine with no table and no model, scoring switched on, with one
+    /// counter shard per CPU the process may use
+    /// ([`std::thread::available_parallelism`], 1 if unknown; see
+    /// [`with_counter_shards`](Self::with_counter_shards)).
+    ///
+    /// Cost: one heap allocation of `128·S` bytes for the counters (`S`: the
+    /// shard count), once.
     pub fn new(extractors: &'static [Extractor<R>], policy: Policy) -> Self {
+        let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        Self::with_counter_shards(extractors, policy, cpus)
+    }
+
+    /// [`new`](Self::new) with `shards` counter shards, rounded up to a
+    /// power of two and kept in `1..=`[`MAX_COUNTER_SHARDS`] (0 means 1).
+    ///
+    /// Each worker thread counts its requests in one shard, 128 bytes
+    /// aligned to 128 (a cache line and the neighbour the CPU prefetches
+    /// with it), so workers on different shards never write the same line;
+    /// [`stats`](Self::stats) sums the shards. Threads get shards
+    /// round-robin in the order they first score (through any engine of the
+    /// process); with more scoring threads than shards, some share one,
+    /// which costs contention, never accuracy: every increment is an atomic
+    /// `fetch_add`.
+    ///
+    /// Memory: `128·S` bytes on the heap for `S` shards (8 KiB for 64
+    /// CPUs), plus the engine itself. One shard is the layout of a single
+    /// shared counter per verdict.
+    ///
+    /// ```
+    /// # use feature_table::{Extractor, Policy, model::logistic::Logistic, shared::SharedEngine};
+    /// # static EXTRACTORS: &[Extractor<u8>] = &[];
+    /// let engine = SharedEngine::<u8, Logistic<8>, 8>::with_counter_shards(EXTRACTORS, Policy::DEFAULT, 48);
+    /// assert_eq!(engine.counter_shards(), 64);
+    /// ```
+    pub fn with_counter_shards(extractors: &'static [Extractor<R>], policy: Policy, shards: usize) -> Self {
         Self {
             extractors,
             policy,
             current: ArcSwapOption::const_empty(),
             enabled: AtomicBool::new(true),
             missing: AtomicU8::new(MISSING_TABLE),
-            counters: Counters::default(),
+            counters: Counters {
+                requests: Shards::new(shards),
+                accepted: AtomicU64::new(0),
+                rejected: AtomicU64::new(0),
+                consecutive_rejections: AtomicU64::new(0),
+                active_version: AtomicU64::new(0),
+            },
             writer: Mutex::new(Writer { features: None, model: None }),
         }
+    }
+
+    /// How many shards the per-request counters have (a power of two).
+    pub fn counter_shards(&self) -> usize {
+        self.counters.requests.all.len()
     }
 
     /// Scores one request against the published pair.
     ///
     /// Cost: one atomic load of the kill switch, one `arc_swap` load (no
     /// lock, no reference-count bump while no reload races it), one
-    /// extractor call per feature plus the model, one relaxed counter
-    /// increment, and a `FeatureVector<N>` (`4·N + 4` bytes) on the stack. No
+    /// extractor call per feature plus the model, one relaxed `fetch_add`
+    /// on the calling thread's counter shard (see
+    /// [`with_counter_shards`](Self::with_counter_shards)), and a `FeatureVector<N>` (`4·N + 4` bytes) on the stack. No
     /// allocation, no panic, no lock.
     #[inline]
     pub fn score(&self, request: &R) -> Verdict {
@@ -343,12 +411,12 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
         }))
     }
 
+    /// Counts `verdict` in the calling thread's shard.
     #[inline]
     fn count(&self, verdict: Verdict) -> Verdict {
-        self.counters.count(match verdict {
-            Ok(_) => SCORED,
-            Err(reason) => unscored_slot(reason),
-        });
+        if let Some(shard) = self.counters.requests.mine() {
+            shard.counter(&verdict).fetch_add(1, Ordering::Relaxed);
+        }
         verdict
     }
 
@@ -397,18 +465,17 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
         self.enabled.load(Ordering::Relaxed)
     }
 
-    /// The counters. Cost: 5 × 64 relaxed atomic loads (the per-request
-    /// counters' shards, summed) and 4 more; for a status page or a metrics
-    /// scrape, not per request.
+    /// The counters; the per-request ones summed over the shards. Cost:
+    /// `5·S + 4` relaxed atomic loads for `S` shards, no allocation.
     pub fn stats(&self) -> SharedStats {
         let c = &self.counters;
-        let unscored = |reason| c.sum(unscored_slot(reason));
+        let requests = &c.requests;
         SharedStats {
-            scored: c.sum(SCORED),
-            unscored_disabled: unscored(Unscored::Disabled),
-            unscored_no_valid_table: unscored(Unscored::NoValidTable),
-            unscored_no_valid_model: unscored(Unscored::NoValidModel),
-            unscored_non_finite: unscored(Unscored::NonFiniteOutput),
+            scored: requests.sum(|s| &s.scored),
+            unscored_disabled: requests.sum(|s| &s.disabled),
+            unscored_no_valid_table: requests.sum(|s| &s.no_valid_table),
+            unscored_no_valid_model: requests.sum(|s| &s.no_valid_model),
+            unscored_non_finite: requests.sum(|s| &s.non_finite),
             reloads_accepted: c.accepted.load(Ordering::Relaxed),
             reloads_rejected: c.rejected.load(Ordering::Relaxed),
             consecutive_rejections: c.consecutive_rejections.load(Ordering::Relaxed),
@@ -683,37 +750,6 @@ mod tests {
         assert_eq!((s.unscored_disabled, s.unscored(), s.scored), (3, 3, 1));
     }
 
-    /// Sharded counters stay exact: more threads than shards (so some
-    /// share one), every request counted once, each reason in its own
-    /// counter.
-    #[test]
-    fn counters_are_exact_across_more_threads_than_shards() {
-        let e = Arc::new(Shared::new(EXTRACTORS, lax()));
-        e.reload(&file(1, &["a", "b"]), br#"{"bias":0,"weights":[1,1]}"#).unwrap();
-        let threads = super::SHARDS + 16;
-        let per_thread = 500_u64;
-        let run = |e: &Arc<Shared>| {
-            std::thread::scope(|scope| {
-                for _ in 0..threads {
-                    let e = Arc::clone(e);
-                    scope.spawn(move || {
-                        for _ in 0..per_thread {
-                            let _ = e.score(&Req { a: 1.0, b: 2.0 });
-                        }
-                    });
-                }
-            });
-        };
-        run(&e);
-        let total = threads as u64 * per_thread;
-        assert_eq!(e.stats().scored, total);
-        assert_eq!(e.stats().unscored(), 0);
-        e.set_enabled(false);
-        run(&e);
-        let stats = e.stats();
-        assert_eq!((stats.scored, stats.unscored_disabled, stats.unscored()), (total, total, total));
-    }
-
     #[test]
     fn feature_switches_publish_and_survive_reloads() {
         let e = Shared::new(EXTRACTORS, lax());
@@ -767,6 +803,93 @@ mod tests {
         assert_eq!((s.scored, s.unscored()), (requests, 0));
         assert_eq!(s.active_version, Some(version - 1));
         assert!(requests > 0 && good > 2);
+    }
+
+    #[test]
+    fn a_counter_shard_is_128_bytes_aligned_to_128_and_the_count_a_power_of_two() {
+        assert_eq!((std::mem::size_of::<Shard>(), std::mem::align_of::<Shard>()), (128, 128));
+        for (wanted, made) in [(0, 1), (1, 1), (2, 2), (3, 4), (48, 64), (64, 64), (100, 128), (usize::MAX, 1024)] {
+            let e = Shared::with_counter_shards(EXTRACTORS, lax(), wanted);
+            assert_eq!(e.counter_shards(), made, "{wanted} shards wanted");
+            let first = e.counters.requests.all.as_ptr();
+            assert_eq!(first as usize % 128, 0, "the shards start on a 128-byte boundary");
+        }
+        let cpus = thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        assert_eq!(Shared::new(EXTRACTORS, lax()).counter_shards(), cpus.next_power_of_two().min(MAX_COUNTER_SHARDS));
+    }
+
+    /// N threads x M requests each, every verdict kind: the sums are exact
+    /// whether each thread has its own shard or all share one.
+    #[test]
+    fn sharded_counters_sum_exactly_over_threads_however_many_shards() {
+        const THREADS: u64 = 8;
+        const EACH: u64 = 20_000;
+        for shards in [1, 2, 8, 64] {
+            let e = Arc::new(Shared::with_counter_shards(EXTRACTORS, lax(), shards));
+            // Before any pair: NoValidTable; then a table alone: NoValidModel.
+            assert_eq!(e.score(&Req { a: 1.0, b: 1.0 }), Err(Unscored::NoValidTable));
+            e.reload_features(&file(1, &["a", "b"])).unwrap();
+            assert_eq!(e.score(&Req { a: 1.0, b: 1.0 }), Err(Unscored::NoValidModel));
+            e.reload_model(br#"{"bias":0,"weights":[1,1]}"#).unwrap();
+            let start = Arc::new(std::sync::Barrier::new(THREADS as usize));
+            let workers: Vec<_> = (0..THREADS)
+                .map(|_| {
+                    let (e, start) = (Arc::clone(&e), Arc::clone(&start));
+                    thread::spawn(move || {
+                        start.wait();
+                        for i in 0..EACH {
+                            // Odd requests overflow f32 to infinity: NonFiniteOutput.
+                            let a = if i % 2 == 0 { 1.0 } else { f32::MAX };
+                            let _ = e.score(&Req { a, b: f32::MAX });
+                        }
+                    })
+                })
+                .collect();
+            for w in workers {
+                w.join().unwrap();
+            }
+            e.set_enabled(false);
+            let _ = e.score(&Req { a: 1.0, b: 1.0 });
+            let s = e.stats();
+            let half = THREADS * EACH / 2;
+            assert_eq!(
+                (s.scored, s.unscored_non_finite, s.unscored_no_valid_table, s.unscored_no_valid_model),
+                (half, half, 1, 1),
+                "{shards} shards"
+            );
+            assert_eq!((s.unscored_disabled, s.unscored()), (1, half + 3), "{shards} shards");
+            assert_eq!((s.reloads_accepted, s.reloads_rejected, s.active_version), (2, 0, Some(1)));
+        }
+    }
+
+    #[test]
+    fn workers_count_in_distinct_shards_while_there_are_enough() {
+        let e = Arc::new(Shared::with_counter_shards(EXTRACTORS, lax(), MAX_COUNTER_SHARDS));
+        e.reload(&file(1, &["a", "b"]), br#"{"bias":0,"weights":[1,1]}"#).unwrap();
+        for _ in 0..4 {
+            let e = Arc::clone(&e);
+            thread::spawn(move || (0..10).for_each(|_| assert!(e.score(&Req { a: 1.0, b: 1.0 }).is_ok())))
+                .join()
+                .unwrap();
+        }
+        let used: Vec<u64> =
+            e.counters.requests.all.iter().map(|s| s.scored.load(Ordering::Relaxed)).filter(|&n| n > 0).collect();
+        assert_eq!(used, [10, 10, 10, 10], "each worker wrote its own shard");
+    }
+
+    /// Threads that score in turn get consecutive slots, so an engine with
+    /// as many shards as scoring threads gives each its own shard.
+    #[test]
+    fn each_new_scoring_thread_takes_the_next_slot_once() {
+        let slots: Vec<usize> = (0..4)
+            .map(|_| thread::spawn(|| (thread_slot(), thread_slot())).join().unwrap())
+            .map(|(first, again)| {
+                assert_eq!(first, again, "a thread keeps its slot");
+                first
+            })
+            .collect();
+        // Other tests' threads may take slots in between, never the same one.
+        assert!(slots.windows(2).all(|w| w[0] < w[1]), "{slots:?}");
     }
 
     #[test]

@@ -1,9 +1,8 @@
-//! The AVX-512 evaluator of [`CatBoost`]: compiled only when the build
-//! targets a CPU with AVX-512 F, BW and VBMI (for example `-C
-//! target-cpu=native` on an Ice Lake or Zen 4 server, or `-C
-//! target-feature=+avx512f,+avx512bw,+avx512vbmi`), and then used instead of
-//! the table evaluator for every model it takes. See the type's "AVX-512
-//! evaluator" documentation.
+//! The AVX-512 evaluator of [`CatBoost`]: compiled into every x86-64 build,
+//! chosen at load on a CPU with AVX-512 F, BW and VBMI (Ice Lake, Zen 4 or
+//! newer; [`Isa::detected`](super::Isa::detected)) for every model it takes,
+//! instead of the table evaluators. See the type's "Runtime dispatch"
+//! documentation.
 //!
 //! Layout, written into the table's storage (`table`, 16-byte blocks) by
 //! [`CatBoost::build_avx512`]:
@@ -30,16 +29,16 @@
 //! rows' worth), with at most 128 pieces: for the 100-tree benchmark model,
 //! 58 features with 1 to 31 borders each, that is 5 chunks of 40 rows.
 //!
-//! The only `unsafe` in the crate is the call into [`avx512_sum`]
-//! (`#[target_feature]` functions cannot be called safely from code without
-//! the attribute, even when the whole build enables the features). The
-//! functions here use value-only intrinsics, which are safe inside
-//! `#[target_feature]` functions: no pointer is read or written.
+//! The one `unsafe` of this path is the call into [`avx512_sum`] from
+//! `raw` (`#[target_feature]` functions cannot be called safely from code
+//! without the attribute), sound because the evaluator is chosen only after
+//! the detection said the CPU and OS support it. The functions here use
+//! value-only intrinsics, which are safe inside `#[target_feature]`
+//! functions: no pointer is read or written.
 //!
 //! [`avx512_sum`]: CatBoost::avx512_sum
 //!
-//! AVX-512 intrinsics are stable since Rust 1.89, so this module needs it
-//! (the rest of the crate builds with 1.85).
+//! AVX-512 intrinsics are stable since Rust 1.89, the crate's MSRV.
 
 use core::arch::x86_64::{
     __m256i, __m512, __m512i, _CMP_GT_OQ, _CMP_UNORD_Q, _mm_set_epi64x, _mm256_castpd_ps, _mm256_castps_si256,

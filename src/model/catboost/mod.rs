@@ -136,8 +136,7 @@ pub enum NanTreatment {
 /// **Table evaluator** (`BLOCKS > 0`): built by [`ingest`] when every tree
 /// has the same depth, 1 to 8, and the table fits `BLOCKS` (it always does
 /// with [`table_blocks`]); otherwise the split evaluator runs. Each feature
-/// some split reads is binarized once per row, 8 features at a time with
-/// SSE2-sized compares: its bin is how many of its `k` unique borders the
+/// some split reads is binarized once per row, 16 features at a time: its bin is how many of its `k` unique borders the
 /// value exceeds. For each (feature, bin) the table holds one `u8` per tree,
 /// the OR of `1 << level` over the feature's splits that are true in that
 /// bin, so a tree's leaf index is the OR of its byte over the used

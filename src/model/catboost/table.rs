@@ -6,10 +6,11 @@
 //! Layout, built by [`CatBoost::build_table`] after a successful parse:
 //!
 //! - Used features (columns some split reads) are sorted by their number of
-//!   unique borders `k`, descending, and cut into quads of 4. The `stream`
-//!   holds, per quad: a head (`column | levels << 16` per lane, `levels` the
-//!   quad's largest `k`), the first table row of each lane's feature, then
-//!   `levels` entries of 4 borders (as `f32` bits), ascending per lane and
+//!   unique borders `k`, descending, and cut into steps of 16. The `stream`
+//!   holds, per step, in 16-byte units of 4 lanes: a head (`column | levels
+//!   << 16` per lane, `levels` the step's largest `k`), the first table row
+//!   of each lane's feature, then `levels` entries of 16 borders (as `f32`
+//!   bits), ascending per lane and
 //!   padded with `+inf` (never exceeded). A row's bin for a feature is the
 //!   number of its borders the value exceeds, `0..=k`; its table row is the
 //!   feature's first row plus the bin.
@@ -235,7 +236,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         let groups = blocks.div_ceil(group);
         let table_blocks = groups * group * rows;
         let k_of = |c: &u16| unique.get(usize::from(*c)).map_or(0, |&k| k as usize);
-        // 8 features at a time: 2 units of head, 2 of first rows, 2 per level.
+        // 16 features at a time: 4 units of head, 4 of first rows, 4 per level.
         let stream_units: usize = order.chunks(LANES).map(|oct| UNITS * (2 + oct.first().map_or(0, k_of))).sum();
         let levels_fit = order.first().map_or(0, k_of) < 1 << 16;
         #[cfg(target_arch = "x86_64")]

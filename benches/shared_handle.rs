@@ -8,6 +8,8 @@
 //!
 //! Goal: the handle costs at most 20 ns and does not change under churn.
 
+#[path = "support/request.rs"]
+mod request;
 #[path = "../examples/proxy/service.rs"]
 #[allow(unused_imports)]
 mod service;
@@ -18,19 +20,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use request::request;
 use service::Engine;
-
-/// A browser-like request head.
-fn request() -> hyper::http::request::Parts {
-    let request = hyper::Request::get("http://127.0.0.1/shop/item/42?ref=home")
-        .header("user-agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131")
-        .header("accept", "text/html")
-        .header("accept-language", "en-GB,en;q=0.9")
-        .header("cookie", "session=abc; theme=dark")
-        .body(())
-        .unwrap();
-    request.into_parts().0
-}
 
 fn engine() -> Arc<Engine> {
     let engine = Arc::new(Engine::new(service::EXTRACTORS, service::POLICY));

@@ -1,61 +1,79 @@
-//! Does the per-request cost of [`SharedEngine`] grow with threads? 1, 2, 4
-//! and 8 threads (as many as `available_parallelism` allows) score the same
-//! request through ONE engine (the model and request of `shared_handle`),
-//! three ways:
-//!
-//! - `sharded`: the engine as built by `new` (one counter shard per CPU);
-//! - `one shard`: the engine built with one counter shard, so every thread
-//!   increments the same counter line (the layout before sharding);
-//! - `sharded + shared atomic`: `sharded`, plus a `fetch_add` per request on
-//!   one atomic of this bench shared by all threads: the contention a single
-//!   counter adds, made visible in the same run.
-//!
-//! Two lanes: `score` (the extractors read the request head) and
-//! `score_signals` (the same request's signals, precomputed), where a
-//! counter's share of the cost is larger.
-//!
-//! It also prints the handle's load cost (one `arc_swap` load), the CPU
-//! model and the load average, because the numbers mean nothing without them.
+//! Thread scaling of [`SharedEngine`]: 1, 2 and (as far as the machine has
+//! CPUs) 4 and 8 threads score through one engine, each thread timing its
+//! own CPU time. The per-request cost should not grow with threads: the
+//! handle is one `arc_swap` load and the per-request counters are sharded
+//! per thread.
 //!
 //! ```text
 //! cargo bench --features std --bench shared_scaling
 //! ```
 //!
-//! Per-request time is per thread: each thread's wall time (and its own CPU
-//! time, `CLOCK_THREAD_CPUTIME_ID`) over its requests, averaged over the
-//! threads; the best of 5 runs. Flat across thread counts means the
-//! threads do not slow each other down. Compare the CPU columns: on a
-//! machine busy with other work, two threads may take turns on one CPU,
-//! which inflates wall time and hides contention. At one thread, a few ns
-//! between the engines can come from where each one's pair landed in memory,
-//! not from its counters: swapping the order the engines are built in moved
-//! a 5 ns gap (score_signals, one thread) from one engine to the other. Without `--bench` (as `cargo test
-//! --benches` runs it) it does a few requests per case, to check it runs.
+//! Per thread count, four loops: `score` (a request's extractors), `load`
+//! (the handle alone), `score_signals` (the fast lane, 200 precomputed
+//! signals, where a per-request counter weighs most), and for contrast
+//! `score_signals/one_shard`: the same through an engine with one counter
+//! shard, the layout before sharding, where every thread writes one line.
+//!
+//! Each sample: every thread scores `iters` requests; the reported time per
+//! iteration is the mean over threads of each thread's CPU time / `iters`,
+//! the per-request cost a worker pays. Thread counts beyond the CPUs are not
+//! run (they would measure time slicing, not sharing).
 
+#[path = "support/request.rs"]
+mod request;
 #[path = "../examples/proxy/service.rs"]
 #[allow(unused_imports)]
 mod service;
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use request::request;
 use service::Engine;
 
-/// A browser-like request head (as in `shared_handle`).
-fn request() -> hyper::http::request::Parts {
-    let request = hyper::Request::get("http://127.0.0.1/shop/item/42?ref=home")
-        .header("user-agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131")
-        .header("accept", "text/html")
-        .header("accept-language", "en-GB,en;q=0.9")
-        .header("cookie", "session=abc; theme=dark")
-        .body(())
-        .unwrap();
-    request.into_parts().0
+/// This thread's CPU time.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
+/// `threads` threads each run `per_request` `iters` times, started together;
+/// returns the mean of their CPU times (criterion divides by `iters`).
+fn run(threads: usize, iters: u64, per_request: &(impl Fn() + Sync)) -> Duration {
+    let start = Barrier::new(threads);
+    let total: Duration = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    let begin = thread_cpu();
+                    for _ in 0..iters {
+                        per_request();
+                    }
+                    thread_cpu() - begin
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    total / threads as u32
+}
+
+fn cpu_model() -> String {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    info.lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map_or_else(|| std::env::consts::ARCH.to_string(), |m| m.trim().to_string())
+}
+
+/// An engine serving the proxy's pair, with `shards` counter shards (or the
+/// default, one per CPU).
 fn engine(shards: Option<usize>) -> Arc<Engine> {
     let engine = match shards {
         None => Engine::new(service::EXTRACTORS, service::POLICY),
@@ -65,132 +83,44 @@ fn engine(shards: Option<usize>) -> Arc<Engine> {
     Arc::new(engine)
 }
 
-/// CPU time of the calling thread.
-fn thread_cpu_time() -> Duration {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
+fn benches(c: &mut Criterion) {
+    let (sharded, one_shard) = (engine(None), engine(Some(1)));
+    let request = request();
+    // The fast lane: 200 signals, already computed.
+    let signals: Vec<f32> = (0..200).map(|i| (i % 7) as f32 * 0.25).collect();
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    eprintln!("CPU: {} ({cpus} CPUs; {} counter shards by default)", cpu_model(), sharded.counter_shards());
+    let counts: Vec<usize> = [1, 2, 4, 8].into_iter().filter(|&t| t <= 2 || t <= cpus).collect();
 
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| info.lines().find(|l| l.starts_with("model name")).map(|l| l.to_string()))
-        .and_then(|line| line.split_once(':').map(|(_, model)| model.trim().to_string()))
-        .unwrap_or_else(|| "unknown (no /proc/cpuinfo model name)".into())
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg").map_or_else(|_| "unknown".into(), |l| l.trim().to_string())
-}
-
-/// How a request is scored.
-#[derive(Clone, Copy)]
-enum Lane {
-    /// `score`: the extractors read the request head.
-    Request,
-    /// `score_signals`: the host's precomputed signals of the same request
-    /// (much cheaper, so a counter's contention weighs more).
-    Signals,
-}
-
-/// Per-request (wall, CPU) ns, averaged over `threads` threads each scoring
-/// `requests` requests through `engine` (and bumping `shared` if given).
-fn per_request(
-    engine: &Arc<Engine>,
-    lane: Lane,
-    threads: usize,
-    requests: u64,
-    shared: Option<&Arc<AtomicU64>>,
-) -> (f64, f64) {
-    let start = Arc::new(Barrier::new(threads));
-    let workers: Vec<_> = (0..threads)
-        .map(|_| {
-            let (engine, start, shared) = (Arc::clone(engine), Arc::clone(&start), shared.cloned());
-            thread::spawn(move || {
-                let request = request();
-                let signals: Vec<f32> = service::EXTRACTORS.iter().map(|e| e.compute(&request)).collect();
-                let score = |engine: &Engine| match lane {
-                    Lane::Request => engine.score(black_box(&request)),
-                    Lane::Signals => engine.score_signals(black_box(&signals)),
-                };
-                // The thread's first load and counter-shard pick, untimed.
-                score(&engine).unwrap();
-                start.wait();
-                let (wall, cpu) = (Instant::now(), thread_cpu_time());
-                for _ in 0..requests {
-                    black_box(score(&engine)).unwrap();
-                    if let Some(shared) = &shared {
-                        shared.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-                (wall.elapsed(), thread_cpu_time() - cpu)
+    let mut group = c.benchmark_group("shared_scaling");
+    for &threads in &counts {
+        group.bench_with_input(BenchmarkId::new("score", threads), &threads, |b, &threads| {
+            b.iter_custom(|iters| {
+                run(threads, iters, &|| {
+                    let _ = black_box(sharded.score(black_box(&request)));
+                })
             })
-        })
-        .collect();
-    let (mut wall, mut cpu) = (0.0, 0.0);
-    for worker in workers {
-        let (w, c) = worker.join().unwrap();
-        wall += w.as_nanos() as f64;
-        cpu += c.as_nanos() as f64;
-    }
-    let n = (threads as u64 * requests) as f64;
-    (wall / n, cpu / n)
-}
-
-fn main() {
-    let measuring = std::env::args().any(|a| a == "--bench");
-    let (requests, runs) = if measuring { (1_000_000_u64, 5) } else { (1_000, 1) };
-    let cpus = thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    println!("shared_scaling: SharedEngine per-request cost by thread count");
-    println!("  CPU: {} ({cpus} available to this process)", cpu_model());
-    println!("  load average before: {}", load_average());
-    println!("  {requests} requests per thread per run, best of {runs} runs; ns per request per thread");
-
-    // The handle alone: one `arc_swap` load.
-    let sharded = engine(None);
-    let loads = requests * 20;
-    let best = (0..runs)
-        .map(|_| {
-            let (wall, cpu) = (Instant::now(), thread_cpu_time());
-            for _ in 0..loads {
-                sharded.with_current(|pair| black_box(pair.is_some()));
-            }
-            (
-                wall.elapsed().as_nanos() as f64 / loads as f64,
-                (thread_cpu_time() - cpu).as_nanos() as f64 / loads as f64,
-            )
-        })
-        .fold((f64::INFINITY, f64::INFINITY), |(w, c), (w2, c2)| (w.min(w2), c.min(c2)));
-    println!("  handle load (one arc_swap load): {:.1} ns wall, {:.1} ns CPU (goal: < 20 ns)", best.0, best.1);
-    println!("  counter shards of `sharded`: {}", sharded.counter_shards());
-
-    let one_shard = engine(Some(1));
-    let shared = Arc::new(AtomicU64::new(0));
-    println!();
-    println!(
-        "  | lane | threads | sharded (wall / CPU) | one shard (wall / CPU) | sharded + shared atomic (wall / CPU) |"
-    );
-    println!("  |---|---|---|---|---|");
-    for (lane, name) in [(Lane::Request, "score (request)"), (Lane::Signals, "score_signals")] {
-        for threads in [1, 2, 4, 8].into_iter().filter(|&t| t <= cpus) {
-            let best = |engine: &Arc<Engine>, shared: Option<&Arc<AtomicU64>>| {
-                (0..runs)
-                    .map(|_| per_request(engine, lane, threads, requests, shared))
-                    .fold((f64::INFINITY, f64::INFINITY), |(w, c), (w2, c2)| (w.min(w2), c.min(c2)))
-            };
-            let cells = [best(&sharded, None), best(&one_shard, None), best(&sharded, Some(&shared))]
-                .map(|(wall, cpu)| format!("{wall:.1} / {cpu:.1}"));
-            println!("  | {name} | {threads} | {} |", cells.join(" | "));
+        });
+        group.bench_with_input(BenchmarkId::new("load", threads), &threads, |b, &threads| {
+            b.iter_custom(|iters| {
+                run(threads, iters, &|| {
+                    sharded.with_current(|pair| black_box(pair.is_some()));
+                })
+            })
+        });
+        for (name, engine) in [("score_signals", &sharded), ("score_signals/one_shard", &one_shard)] {
+            group.bench_with_input(BenchmarkId::new(name, threads), &threads, |b, &threads| {
+                b.iter_custom(|iters| {
+                    run(threads, iters, &|| {
+                        let _ = black_box(engine.score_signals(black_box(&signals)));
+                    })
+                })
+            });
         }
     }
-    if cpus < 8 {
-        println!("  (thread counts above {cpus} skipped: this process may use {cpus} CPUs)");
-    }
-    println!("  load average after: {}", load_average());
-    for engine in [&sharded, &one_shard] {
-        assert_eq!(engine.stats().unscored(), 0);
-    }
+    group.finish();
+    assert_eq!(sharded.stats().unscored() + one_shard.stats().unscored(), 0);
 }
+
+criterion_group!(shared_scaling, benches);
+criterion_main!(shared_scaling);

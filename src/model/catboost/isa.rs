@@ -30,9 +30,9 @@ pub enum Isa {
 
 impl Isa {
     /// The best level this CPU and operating system support: read with
-    /// `cpuid` and `xgetbv` on the first call (a few hundred nanoseconds,
-    /// more under a hypervisor that traps `cpuid`), then from a cached byte.
-    /// [`Isa::Portable`] on every target but x86-64.
+    /// `cpuid` and `xgetbv` on the first call (slower under a hypervisor
+    /// that traps `cpuid`), then from a cached byte. [`Isa::Portable`] on
+    /// every target but x86-64.
     #[must_use]
     pub fn detected() -> Self {
         #[cfg(target_arch = "x86_64")]

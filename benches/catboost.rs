@@ -214,7 +214,7 @@ fn peers() {
     for ((evaluator, _), &ns) in models.iter().zip(&ours) {
         let goal = match evaluator {
             e if *e == dispatched => Some(1.0 / 3.0),
-            Evaluator::TableAvx2 => Some(0.5),
+            Evaluator::Avx2 | Evaluator::TableAvx2 => Some(0.5),
             _ => None,
         };
         let (ratio, verdict) = match (&batch, goal) {

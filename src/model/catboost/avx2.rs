@@ -1,20 +1,95 @@
-//! The table evaluator with AVX2 ([`Evaluator::TableAvx2`]): the table
-//! evaluator's code compiled for AVX2, with the rows ORed 32 bytes (two
-//! blocks of 16 trees) per instruction. The build gives it an even group of
-//! blocks when the table has room. The operations and their order are the
-//! table evaluator's, so the result is the same, bit for bit.
+//! The two evaluators with AVX2.
 //!
+//! - [`Evaluator::Avx2`], for models of at most 128 used features of at
+//!   most 255 borders each: binarize the row as the table evaluator does,
+//!   into one byte per used feature (its bin), then per level and 32 trees
+//!   look each split's bin up with byte shuffles (`vpshufb`, 16 bins per
+//!   table, up to 8 tables) and compare it with the split's rank (the number
+//!   of its feature's borders below its border: the split is true exactly
+//!   for the bins above it). Its cost grows with trees × depth, not with
+//!   used features × trees as the table's does, and it reads
+//!   `128·DEPTH` bytes per 32 trees instead of a table row per feature.
+//! - [`Evaluator::TableAvx2`], for the other models the table takes: the
+//!   table evaluator's code compiled for AVX2, with the rows ORed 32 bytes
+//!   (two blocks of 16 trees) per instruction. The build gives it an even
+//!   group of blocks when the table has room.
+//!
+//! Both find the same leaf indices as the table evaluator and add the
+//! leaves in its order, so the result is the same, bit for bit.
+//!
+//! [`Evaluator::Avx2`]: super::Evaluator::Avx2
 //! [`Evaluator::TableAvx2`]: super::Evaluator::TableAvx2
 //!
 //! No `unsafe` here: the intrinsics are value-only (a load is `setr` of four
 //! `u64` read from a slice, which compiles to one load), and the functions
-//! carry `#[target_feature(enable = "avx2")]`. The one `unsafe` of this
-//! path is the call into [`CatBoost::table_sum_avx2`] from `raw`.
+//! carry `#[target_feature(enable = "avx2")]`. The one `unsafe` of each
+//! path is the call into [`CatBoost::avx2_sum`] or
+//! [`CatBoost::table_sum_avx2`] from `raw`.
 
-use core::arch::x86_64::{__m256i, _mm256_extract_epi64, _mm256_or_si256, _mm256_setr_epi64x, _mm256_setzero_si256};
+use core::arch::x86_64::{
+    __m256i, _mm256_add_epi8, _mm256_cmpgt_epi8, _mm256_extract_epi64, _mm256_or_si256, _mm256_set1_epi8,
+    _mm256_setr_epi64x, _mm256_setzero_si256, _mm256_shuffle_epi8, _mm256_sub_epi8, _mm256_xor_si256,
+};
 
 use super::CatBoost;
-use super::table::Block;
+use super::table::{Block, SUMS, leaf_sum_of_depth, total};
+
+/// Most used features [`Evaluator::Avx2`](super::Evaluator::Avx2) takes:
+/// 8 shuffle tables of 16 bins.
+pub(super) const LOOKUP_FEATURES: usize = 128;
+
+/// Trees per vector: one byte of leaf index each.
+const TREES_PER_VECTOR: usize = 32;
+
+/// Vectors whose leaf indices are found before their leaves are added (so
+/// that the byte loads of the leaf sum do not wait on the vector stores).
+const ROUND: usize = 4;
+
+/// Biased lookup index of the feature at position 0: `position + BIAS`
+/// keeps bit 7 clear in exactly the tables at or after the feature's
+/// (see [`CatBoost::avx2_sum`]).
+const BIAS: u8 = 0x70;
+
+/// Blocks the split vectors of [`Evaluator::Avx2`](super::Evaluator::Avx2)
+/// take: per 32 trees and level, 32 bytes of lookup indices and 32 of
+/// ranks. At most the stream's size for the same model, so
+/// [`table_blocks`](super::table_blocks) always leaves room.
+pub(super) const fn lookup_blocks(trees: usize, depth: usize) -> usize {
+    trees.div_ceil(TREES_PER_VECTOR) * depth * 4
+}
+
+/// Writes the split vectors of [`Evaluator::Avx2`](super::Evaluator::Avx2)
+/// into `data`: per 32 trees, per level, 32 lookup indices (the split's
+/// feature position, from `split(level, tree)`, plus [`BIAS`]) then 32
+/// ranks XOR 0x80 (so that a signed byte compare orders them as unsigned).
+/// Trees past `trees` get a rank no bin exceeds; their indices are never
+/// read. Returns the number of 16-bin tables the row needs (1 to 8).
+pub(super) fn write_lookup(
+    data: &mut [Block],
+    trees: usize,
+    depth: usize,
+    used: usize,
+    split: impl Fn(usize, usize) -> (u8, usize),
+) -> u32 {
+    for (v, vector) in data.chunks_exact_mut(4 * depth.max(1)).take(trees.div_ceil(TREES_PER_VECTOR)).enumerate() {
+        for (level, blocks) in vector.chunks_exact_mut(4).enumerate() {
+            let mut index = [BIAS; TREES_PER_VECTOR];
+            let mut rank = [u8::MAX ^ 0x80; TREES_PER_VECTOR];
+            for (lane, (index, rank)) in index.iter_mut().zip(&mut rank).enumerate() {
+                let tree = v * TREES_PER_VECTOR + lane;
+                if tree < trees {
+                    let (position, r) = split(level, tree);
+                    *index = position.saturating_add(BIAS);
+                    *rank = u8::try_from(r).unwrap_or(u8::MAX) ^ 0x80;
+                }
+            }
+            for (block, bytes) in blocks.iter_mut().zip(index.chunks_exact(16).chain(rank.chunks_exact(16))) {
+                block.0.copy_from_slice(bytes);
+            }
+        }
+    }
+    used.div_ceil(16).clamp(1, LOOKUP_FEATURES / 16) as u32
+}
 
 /// Little-endian `u64` number `half` (0 or 1) of `block`, as `i64`.
 #[inline(always)]
@@ -62,9 +137,115 @@ fn or_rows<const G: usize, const H: usize>(table: &[Block], rows: &[u16]) -> [Bl
     out
 }
 
+/// `v`'s 32 bytes.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn bytes(v: __m256i) -> [u8; 32] {
+    let words = [
+        _mm256_extract_epi64::<0>(v),
+        _mm256_extract_epi64::<1>(v),
+        _mm256_extract_epi64::<2>(v),
+        _mm256_extract_epi64::<3>(v),
+    ];
+    let mut out = [0_u8; 32];
+    for (bytes, word) in out.chunks_exact_mut(8).zip(words) {
+        bytes.copy_from_slice(&word.to_le_bytes());
+    }
+    out
+}
+
 impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES: usize, const BLOCKS: usize>
     CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>
 {
+    /// Σ leaf by the AVX2 evaluator.
+    ///
+    /// The row's bins, XOR 0x80, fill `fast.rows` tables of 16 (the used
+    /// features in the stream's order). A split's bin is a lookup among up
+    /// to 128 bytes; `vpshufb` looks up among 16 and gives 0 where the index
+    /// has bit 7 set. With index `i₀ = position + 0x70` and `iⱼ = i₀ − 16j`,
+    /// bit 7 is clear exactly in tables `j ≥ q`, `q` the table that holds
+    /// the position, and the low four bits are the position's. So the
+    /// tables are stored as `Tⱼ ^ Tⱼ₊₁` (the last as is): the XOR of the
+    /// lookups in tables `q..` telescopes to `T_q`'s byte.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn avx2_sum(&self, features: &[f32]) -> f64 {
+        let mut row = [f32::NAN; FEATURES];
+        self.row(features, &mut row);
+        let mut bins = [0_u8; LOOKUP_FEATURES];
+        self.binarize(&row, &mut bins, |bin| bin as u8 ^ 0x80);
+        match self.fast.rows {
+            1 => self.lookup_sum::<1>(&bins),
+            2 => self.lookup_sum::<2>(&bins),
+            3 => self.lookup_sum::<3>(&bins),
+            4 => self.lookup_sum::<4>(&bins),
+            5 => self.lookup_sum::<5>(&bins),
+            6 => self.lookup_sum::<6>(&bins),
+            7 => self.lookup_sum::<7>(&bins),
+            // 8, the most `write_lookup` gives: all 128 positions.
+            _ => self.lookup_sum::<8>(&bins),
+        }
+    }
+
+    /// [`avx2_sum`](Self::avx2_sum) after the binarization, with `Q`
+    /// tables.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn lookup_sum<const Q: usize>(&self, bins: &[u8; LOOKUP_FEATURES]) -> f64 {
+        // Table j: bins 16j..16j + 16 in both halves, XOR table j + 1.
+        let mut tables = [_mm256_setzero_si256(); Q];
+        for (table, bins) in tables.iter_mut().zip(bins.as_chunks::<16>().0) {
+            let block = Block(*bins);
+            *table = load(&[block, block]);
+        }
+        let mut above = _mm256_setzero_si256();
+        for table in tables.iter_mut().rev() {
+            let own = *table;
+            *table = _mm256_xor_si256(own, above);
+            above = own;
+        }
+
+        let fast = self.fast;
+        let depth = usize::from(fast.depth);
+        let trees = self.tree_count();
+        let data = self.table.get(usize::from(fast.skew)..).unwrap_or(&[]);
+        let next_table = _mm256_set1_epi8(0x10);
+        let vectors = data.chunks_exact(4 * depth.max(1)).take(trees.div_ceil(TREES_PER_VECTOR));
+        let mut sums = [0.0_f64; SUMS];
+        let mut tree = 0;
+        let mut indices = [0_u8; ROUND * TREES_PER_VECTOR];
+        let mut filled = 0;
+        for (v, vector) in vectors.enumerate() {
+            // Levels last to first: each doubles the index and adds its bit.
+            let mut index = _mm256_setzero_si256();
+            for level in vector.chunks_exact(4).rev() {
+                let (Some(at), Some(ranks)) = (level.first_chunk::<2>(), level.last_chunk::<2>()) else {
+                    break;
+                };
+                let mut at = load(at);
+                let mut bin = _mm256_setzero_si256();
+                for &table in &tables {
+                    bin = _mm256_xor_si256(bin, _mm256_shuffle_epi8(table, at));
+                    at = _mm256_sub_epi8(at, next_table);
+                }
+                let split = _mm256_cmpgt_epi8(bin, load(ranks));
+                index = _mm256_sub_epi8(_mm256_add_epi8(index, index), split);
+            }
+            if let Some(slot) = indices.get_mut(filled..).and_then(|s| s.first_chunk_mut::<TREES_PER_VECTOR>()) {
+                *slot = bytes(index);
+            }
+            filled += TREES_PER_VECTOR;
+            if filled == indices.len() || (v + 1) * TREES_PER_VECTOR >= trees {
+                let count = (trees - tree).min(filled);
+                let leaves = self.leaves.get(tree << depth..).unwrap_or(&[]);
+                let indices = indices.get(..count).unwrap_or(&[]);
+                sums = leaf_sum_of_depth(depth as u32, leaves, indices, sums);
+                tree += count;
+                filled = 0;
+            }
+        }
+        total(sums)
+    }
+
     /// Σ leaf by the table evaluator with AVX2.
     #[target_feature(enable = "avx2")]
     pub(super) fn table_sum_avx2(&self, features: &[f32]) -> f64 {

@@ -72,20 +72,28 @@ pub enum Evaluator {
     Split,
     /// The table evaluator, compiled for what the build targets.
     Table,
-    /// The table evaluator with AVX2 (256-bit ORs and compares).
+    /// The table evaluator with AVX2 (256-bit ORs and compares), for a
+    /// model with more than 128 used features (or more than 255 borders on
+    /// one) on a CPU with AVX2.
     TableAvx2,
+    /// The AVX2 evaluator (byte shuffles on binarized features), for a
+    /// model the table evaluator would take with at most 128 used features
+    /// of at most 255 borders each.
+    Avx2,
     /// The AVX-512 evaluator (byte permutes on binarized borders).
     Avx512,
 }
 
 impl Evaluator {
-    /// A short lowercase name: `split`, `table`, `table-avx2` or `avx512`.
+    /// A short lowercase name: `split`, `table`, `table-avx2`, `avx2` or
+    /// `avx512`.
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
             Self::Split => "split",
             Self::Table => "table",
             Self::TableAvx2 => "table-avx2",
+            Self::Avx2 => "avx2",
             Self::Avx512 => "avx512",
         }
     }
@@ -95,7 +103,7 @@ impl Evaluator {
     pub const fn isa(self) -> Isa {
         match self {
             Self::Split | Self::Table => Isa::Portable,
-            Self::TableAvx2 => Isa::Avx2,
+            Self::TableAvx2 | Self::Avx2 => Isa::Avx2,
             Self::Avx512 => Isa::Avx512,
         }
     }

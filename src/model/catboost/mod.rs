@@ -394,6 +394,16 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                     self.table_sum_avx2(features)
                 }
             }
+            #[cfg(target_arch = "x86_64")]
+            Evaluator::Avx2 => {
+                // SAFETY: as above: `build_table` sets `Avx2` only when
+                // `Isa::detected()` is at least `Avx2`. The one `unsafe` of
+                // this path.
+                #[allow(unsafe_code)]
+                unsafe {
+                    self.avx2_sum(features)
+                }
+            }
             // `BLOCKS > 0` is known at compile time: a compact model's `raw`
             // links no table code (on a microcontroller, 15 KB of flash).
             Evaluator::Table if BLOCKS > 0 => {

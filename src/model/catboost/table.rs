@@ -253,7 +253,17 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         // Rows on a 64-byte boundary where the model is now: a 32-byte load
         // that crosses a cache line costs two (a moved model stays correct).
         let skew = (4 - self.table.as_ptr() as usize / 16 % 4) % 4;
-        if skew + table_blocks > BLOCKS || stream_units > BLOCKS || !levels_fit || rows > usize::from(u16::MAX) {
+        // The AVX2 evaluator looks each split's bin up among at most 128
+        // bins of a byte each; otherwise the table.
+        #[cfg(target_arch = "x86_64")]
+        let lookup = isa >= Isa::Avx2
+            && used <= super::avx2::LOOKUP_FEATURES
+            && order.first().map_or(0, k_of) <= usize::from(u8::MAX)
+            && skew + super::avx2::lookup_blocks(trees, d) <= BLOCKS;
+        #[cfg(not(target_arch = "x86_64"))]
+        let lookup = false;
+        let need = if lookup { 0 } else { table_blocks };
+        if skew + need > BLOCKS || stream_units > BLOCKS || !levels_fit || rows > usize::from(u16::MAX) {
             return;
         }
 
@@ -289,7 +299,8 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 let c_ = usize::from(c);
                 if let (Some(h), Some(s)) = (head.get_mut(lane), starts.get_mut(lane)) {
                     *h |= u32::from(c);
-                    *s = row;
+                    // The AVX2 evaluator wants the bin itself.
+                    *s = if lookup { 0 } else { row };
                 }
                 if let (Some(f), Some(p)) = (first_row.get_mut(c_), place.get_mut(c_)) {
                     *f = row;
@@ -321,28 +332,58 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             at += UNITS * (2 + levels);
         }
 
+        // Rank of a split: how many of its feature's borders are below its
+        // border, so that the split is true exactly for the bins above it.
+        let stream = &self.stream;
+        let rank = |column: u16, border: f32| {
+            let c = usize::from(column);
+            let (first_level, lane) = place.get(c).copied().unwrap_or((0, 0));
+            let (unit, lane) = (first_level as usize + usize::from(lane) / 4, usize::from(lane) % 4);
+            stream
+                .iter()
+                .skip(unit)
+                .step_by(UNITS)
+                .take(k_of(&column))
+                .filter(|b| b.get(lane).is_some_and(|&b| f32::from_bits(b) < border))
+                .count()
+        };
+        #[cfg(target_arch = "x86_64")]
+        if lookup {
+            let mut position = [0_u8; FEATURES];
+            for (i, &c) in order.iter().enumerate() {
+                if let Some(p) = position.get_mut(usize::from(c)) {
+                    *p = i as u8;
+                }
+            }
+            let (low, high, borders) = (&self.split_columns, &self.split_high, &self.split_borders);
+            // Split `tree` of `level`: its feature's position and its rank.
+            let split = |level: usize, tree: usize| {
+                let at = |bytes: &[[u8; TREES]; DEPTH]| bytes.get(level).and_then(|l| l.get(tree)).copied();
+                let column = u16::from_le_bytes([at(low).unwrap_or(0), at(high).unwrap_or(0)]);
+                let border = borders.get(level).and_then(|l| l.get(tree)).copied().unwrap_or(f32::INFINITY);
+                (position.get(usize::from(column)).copied().unwrap_or(0), rank(column, border))
+            };
+            let Some(data) = self.table.get_mut(skew..) else {
+                return;
+            };
+            let quarters = super::avx2::write_lookup(data, trees, d, used, split);
+            self.fast =
+                Fast { evaluator: Evaluator::Avx2, limit, group: 0, depth, used: used as u16, rows: quarters, skew: skew as u8 };
+            return;
+        }
+
         // 4. The table: zero it, then each split sets its bit in the rows of
         //    the bins above its border's rank.
         let Some(table) = self.table.get_mut(skew..skew + table_blocks) else {
             return;
         };
         table.fill(Block([0; 16]));
-        let stream = &self.stream;
         let levels = self.split_columns.iter().zip(self.split_high.iter()).zip(self.split_borders.iter()).take(d);
         for (level, ((low, high), borders)) in levels.enumerate() {
             for (tree, (column, &border)) in columns(low, high).zip(borders.iter()).take(trees).enumerate() {
                 let c = usize::from(column);
                 let k = k_of(&column);
-                let (first_level, lane) = place.get(c).copied().unwrap_or((0, 0));
-                let (unit, lane) = (first_level as usize + usize::from(lane) / 4, usize::from(lane) % 4);
-                // Rank: how many of the feature's borders are below this one.
-                let rank = stream
-                    .iter()
-                    .skip(unit)
-                    .step_by(UNITS)
-                    .take(k)
-                    .filter(|b| b.get(lane).is_some_and(|&b| f32::from_bits(b) < border))
-                    .count();
+                let rank = rank(column, border);
                 let first = first_row.get(c).copied().unwrap_or(0) as usize;
                 // `tree / 16 / group`, not `tree / (16 * group)`: the same
                 // value, but `16 * group` could wrap to 0 for all the
@@ -381,30 +422,22 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         })
     }
 
-    /// Σ leaf by the table, `or_rows` ORing a group's `table` rows `rows`
-    /// into its leaf indices. Inlined into its callers, so that the AVX2
-    /// evaluator compiles it with AVX2.
+    /// Binarizes the used features of `row`, 16 at a time, by the stream:
+    /// `out[i]` is `store(start + bin)` for the `i`-th used feature (by `k`
+    /// descending), `start` its first table row (0 for the AVX2
+    /// evaluator's stream) and `bin` how many of its borders the value
+    /// exceeds. `out` holds at least `fast.used` slots.
+    ///
+    /// Steps write whole 16-slot chunks (the compiler keeps that loop tight
+    /// only for exact chunks: `chunks_mut` cost the portable evaluator
+    /// 40 %); when `N` is not a multiple of 16, a last step past the exact
+    /// chunks is written after the loop.
     #[inline(always)]
-    pub(super) fn table_sum_by<const G: usize>(
-        &self,
-        row: &[f32; FEATURES],
-        or_rows: impl Fn(&[Block], &[u16]) -> [Block; G],
-    ) -> f64 {
-        let fast = self.fast;
-        let used = usize::from(fast.used);
-        let group_len = fast.rows as usize * G;
-        let depth = u32::from(fast.depth);
-        let trees = self.tree_count();
-
-        // 1. Binarize, 16 features at a time, into each feature's table row.
-        //    Steps write whole 16-slot chunks (the compiler keeps that loop
-        //    tight only for exact chunks: `chunks_mut` cost the portable
-        //    evaluator 40 %); when FEATURES is not a multiple of 16, a last
-        //    step past the exact chunks is written after the loop.
-        let mut rows = [0_u16; FEATURES];
+    pub(super) fn binarize<T, const N: usize>(&self, row: &[f32; FEATURES], out: &mut [T; N], store: impl Fn(u32) -> T) {
+        let used = usize::from(self.fast.used);
         let mut stream = self.stream.chunks_exact(UNITS);
         let mut tail: Option<(usize, [u32; LANES])> = None;
-        let mut chunks = rows.chunks_exact_mut(LANES);
+        let mut chunks = out.chunks_exact_mut(LANES);
         for o in 0..used.div_ceil(LANES) {
             let (Some(head), Some(starts)) = (stream.next(), stream.next()) else {
                 break;
@@ -428,18 +461,38 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             match chunks.next() {
                 Some(slots) => {
                     for (slot, &bin) in slots.iter_mut().zip(&bins).take(used - o * LANES) {
-                        *slot = bin as u16;
+                        *slot = store(bin);
                     }
                 }
                 None => tail = Some((o, bins)),
             }
         }
         if let Some((o, bins)) = tail {
-            let slots = rows.get_mut(o * LANES..).unwrap_or(&mut []);
+            let slots = out.get_mut(o * LANES..).unwrap_or(&mut []);
             for (slot, &bin) in slots.iter_mut().zip(&bins).take(used - o * LANES) {
-                *slot = bin as u16;
+                *slot = store(bin);
             }
         }
+    }
+
+    /// Σ leaf by the table, `or_rows` ORing a group's `table` rows `rows`
+    /// into its leaf indices. Inlined into its callers, so that the AVX2
+    /// evaluator compiles it with AVX2.
+    #[inline(always)]
+    pub(super) fn table_sum_by<const G: usize>(
+        &self,
+        row: &[f32; FEATURES],
+        or_rows: impl Fn(&[Block], &[u16]) -> [Block; G],
+    ) -> f64 {
+        let fast = self.fast;
+        let used = usize::from(fast.used);
+        let group_len = fast.rows as usize * G;
+        let depth = u32::from(fast.depth);
+        let trees = self.tree_count();
+
+        // 1. Binarize into each used feature's table row.
+        let mut rows = [0_u16; FEATURES];
+        self.binarize(row, &mut rows, |bin| bin as u16);
         let Some(rows) = rows.get(..used) else {
             return 0.0;
         };

@@ -25,6 +25,9 @@
 //! - `FT_GROWTH_ISA` (`portable`, `avx2`, default `avx512`): the highest
 //!   instruction-set level the evaluators may use (`set_isa_limit`), to
 //!   time or check one path on a CPU that has more.
+//! - Each model is also loaded into the compact type (`BLOCKS = 0`) and
+//!   timed there: the split evaluator's column, for the choice between it
+//!   and a table evaluator.
 //! - Before timing, ours is compared with CatBoost's `RawFormulaVal` on
 //!   the same rows (`{name}.expected`, written by `train_growth.py`); a
 //!   gap over 1e-6 is marked WRONG in the table and the bench exits with 1.
@@ -155,6 +158,9 @@ struct Ran {
     gap: Option<f64>,
     /// ns/row; `None` when not timed (debug build or `--test`).
     ns: Option<f64>,
+    /// ns/row of the split evaluator (the compact type, `BLOCKS = 0`) on
+    /// the same rows, for the choice between it and the table.
+    split_ns: Option<f64>,
 }
 
 /// Loads `input.json` into a `CatBoost<TREES, DEPTH, FEATURES, LEAVES,
@@ -177,13 +183,14 @@ fn run<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAV
                     input.rows.iter().zip(expected).map(|(row, want)| (model.raw(row) - want).abs()).fold(0.0, f64::max)
                 });
                 let ns = (!input.smoke).then(|| ns_per_row(|row| model.raw(row), input));
-                Ok(Ran {
-                    evaluator: model.evaluator().to_string(),
-                    uses_table: model.uses_table(),
-                    uses_avx512: model.uses_avx512(),
-                    gap,
-                    ns,
-                })
+                let (evaluator, uses_table, uses_avx512) =
+                    (model.evaluator().to_string(), model.uses_table(), model.uses_avx512());
+                drop(model);
+                // The same model in the compact type: the split evaluator.
+                let mut compact = Box::new(CatBoost::<TREES, DEPTH, FEATURES, LEAVES>::new());
+                catboost::ingest(&input.json, &mut compact, DEFAULT_LIMITS).map_err(|e| e.to_string())?;
+                let split_ns = (!input.smoke).then(|| ns_per_row(|row| compact.raw(row), input));
+                Ok(Ran { evaluator, uses_table, uses_avx512, gap, ns, split_ns })
             })
             .expect("spawn the bench thread")
             .join()
@@ -302,10 +309,10 @@ fn main() {
         println!(
             "| features | trees | depth | JSON bytes | size_of | leaves | splits | table rows + stream \
              | table need / capacity (blocks) | evaluator (uses_table, uses_avx512) \
-             | max \\|ours − CatBoost\\| | ours, ns/row \
+             | max \\|ours − CatBoost\\| | ours, ns/row | split evaluator, ns/row \
              | CatBoost batch, 1 thread, ns/row | ours / batch |"
         );
-        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     }
     let mut wrong = Vec::new();
     for spec in GRID {
@@ -354,7 +361,7 @@ fn main() {
         }
         .unwrap();
         let ours = match &loaded.outcome {
-            Ok(Ran { evaluator, uses_table, uses_avx512, gap, ns }) => {
+            Ok(Ran { evaluator, uses_table, uses_avx512, gap, ns, split_ns }) => {
                 write!(row, " | {evaluator} ({uses_table}, {uses_avx512}) | ").unwrap();
                 match gap {
                     Some(gap) if *gap > MAX_GAP => {
@@ -364,14 +371,14 @@ fn main() {
                     Some(gap) => write!(row, "{gap:.1e} | ").unwrap(),
                     None => row.push_str("not checked | "),
                 }
-                match ns {
-                    Some(ns) => write!(row, "{ns:.1}").unwrap(),
-                    None => row.push_str("not timed (debug build or --test)"),
+                match (ns, split_ns) {
+                    (Some(ns), Some(split)) => write!(row, "{ns:.1} | {split:.1}").unwrap(),
+                    _ => row.push_str("not timed (debug build or --test) | –"),
                 }
                 *ns
             }
             Err(error) => {
-                write!(row, " | not loaded | – | rejected by ingest into FEATURES = {}: {error}", loaded.features)
+                write!(row, " | not loaded | – | – | rejected by ingest into FEATURES = {}: {error}", loaded.features)
                     .unwrap();
                 None
             }

@@ -1,7 +1,8 @@
 //! Every CatBoost evaluator this CPU can run gives the same score, bit for
 //! bit: the table evaluator as compiled for the build, the same code compiled
-//! for AVX2, the AVX2 evaluator (bins looked up by byte shuffles, for models
-//! of at most 128 used features) and the AVX-512 evaluator, each chosen at
+//! for AVX2 (for models of more than 256 used features), the AVX2 evaluator
+//! (bins looked up by byte shuffles, up to 256 used features) and the
+//! AVX-512 evaluator, each chosen at
 //! run time. The paths
 //! are forced one after the other with `set_isa_limit` on one loaded model,
 //! over random models (1 to 255 borders a feature, so the AVX-512 layout cuts
@@ -51,7 +52,7 @@ impl Rng {
 /// A random export: `trees` trees of depth `depth` on `features` columns,
 /// with each column's borders drawn from its own set of up to `most_borders`
 /// (at most 255); also the borders and the evaluator the AVX2 level runs
-/// (`Avx2` for at most 128 used features, else `TableAvx2`).
+/// (`Avx2` for at most 256 used features, else `TableAvx2`).
 fn random_model(
     rng: &mut Rng,
     trees: usize,
@@ -107,7 +108,7 @@ fn random_model(
         float_features.join(","),
         trees.join(",")
     );
-    let avx2 = if used.len() <= 128 { Evaluator::Avx2 } else { Evaluator::TableAvx2 };
+    let avx2 = if used.len() <= 256 { Evaluator::Avx2 } else { Evaluator::TableAvx2 };
     (json, borders, avx2)
 }
 
@@ -234,6 +235,24 @@ fn evaluators_this_cpu_runs() {
     if !missing.is_empty() {
         println!("not run (this CPU lacks them): {}", missing.join(", "));
     }
+}
+
+/// A model of more than 256 used features: the AVX2 level runs the table
+/// (the lookup evaluator's tables hold 256 bins), still bit for bit.
+#[test]
+fn the_avx2_table_takes_models_of_more_than_256_used_features() {
+    let mut rng = Rng(0x5eed);
+    let (json, borders, avx2) = random_model(&mut rng, 64, 8, WIDE, 40);
+    assert_eq!(avx2, Evaluator::TableAvx2, "the model should use more than 256 features");
+    let rows = random_rows(&mut rng, &borders, 32);
+    assert_paths_agree_in(
+        &mut WIDE_FAST.lock().unwrap(),
+        &mut WIDE_SPLIT.lock().unwrap(),
+        &json,
+        &rows,
+        avx2,
+        Some(false),
+    );
 }
 
 proptest! {

@@ -148,7 +148,7 @@ pub enum NanTreatment {
 /// size grows with trees × unique borders, and a row touches
 /// `used features × trees` bytes of it.
 ///
-/// **Runtime dispatch**: every x86-64 build carries three table-family
+/// **Runtime dispatch**: every x86-64 build carries four table-family
 /// evaluators, and each load picks the best one this CPU and operating
 /// system support ([`Isa::detected`]: `cpuid` and `xgetbv`, read once per
 /// process), within [`isa_limit`](Self::isa_limit);
@@ -157,22 +157,34 @@ pub enum NanTreatment {
 /// evaluator. Other targets (aarch64, microcontrollers) have the portable
 /// table and split evaluators and no `unsafe` code at all.
 ///
+/// - **AVX2** ([`Evaluator::Avx2`]), on a CPU with AVX2, for every model the
+///   table evaluator would take with at most 256 used features of at most
+///   255 borders each: binarizes the row as the table does, into one byte
+///   per used feature, then per level and 32 trees looks every split's bin
+///   up with byte shuffles (16 bins per shuffle table, up to 16 tables) and
+///   compares it with the split's rank among its feature's borders. Its
+///   cost grows with trees × depth × tables instead of trees × used
+///   features, and its data is 128 or 192 bytes per level and 32 trees
+///   (within `BLOCKS`; the table itself is not built).
 /// - **Table with AVX2** ([`Evaluator::TableAvx2`]): the table evaluator's
-///   code compiled for AVX2 (`#[target_feature]`), so the same operations
-///   in the same order: the same result, bit for bit.
+///   code compiled for AVX2 (`#[target_feature]`), for the models the AVX2
+///   evaluator does not take.
 /// - **AVX-512** ([`Evaluator::Avx512`]), on a CPU with AVX-512 F, BW and
 ///   VBMI (Ice Lake, Zen 4 or newer), for every model the table evaluator
 ///   would take that is at most 256 columns wide, whose borders fit 128
 ///   lanes (their features' sorted borders
 ///   cut into pieces of at most 255) and whose layout fits `BLOCKS` (else
-///   the table evaluator with AVX2 runs). Per row: 16 lanes of borders
+///   one of the AVX2 evaluators runs). Per row: 16 lanes of borders
 ///   compared per instruction, then per 64 trees and level one byte permute
 ///   looks up every split's count, one compare and one masked add set the
-///   level's bit; the leaves are summed as by the table evaluator, so both
-///   give the same result bit for bit (`tests/catboost_paths.rs` checks
-///   every path the CPU has against the others on random models).
+///   level's bit.
 ///
-/// Each of the two is entered through one `unsafe` call, whose safety
+/// All of them find the same leaf indices and sum the leaves as the table
+/// evaluator does, so they give the same result bit for bit
+/// (`tests/catboost_paths.rs` checks every path the CPU has against the
+/// others on random models).
+///
+/// Each of the three is entered through one `unsafe` call, whose safety
 /// argument is that the evaluator is chosen only after the detection said
 /// the CPU has what it needs.
 ///
@@ -295,7 +307,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     }
 
     /// Whether [`raw`](Self::raw) runs one of the fast evaluators (table,
-    /// table with AVX2, or AVX-512; see "Layout"): `BLOCKS` is not 0 and the
+    /// AVX2, table with AVX2, or AVX-512; see "Layout"): `BLOCKS` is not 0 and the
     /// loaded model fits. Check it once at load if you count on its speed.
     /// O(1).
     pub const fn uses_table(&self) -> bool {

@@ -31,10 +31,10 @@ const MAX_GROUP: usize = 8;
 /// Features binarized together: 16 lanes, two AVX2 or four SSE2 registers
 /// (8 lanes, one AVX2 register, left half the compares' throughput unused:
 /// 16 made the AVX2 evaluator faster on the benchmark model).
-const LANES: usize = 16;
+pub(super) const LANES: usize = 16;
 
 /// 16-byte stream units per lane vector.
-const UNITS: usize = LANES / 4;
+pub(super) const UNITS: usize = LANES / 4;
 
 /// 16 trees' `u8` leaf-index bits of one table row, aligned so that an OR
 /// with it is one instruction.
@@ -259,7 +259,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         let lookup = isa >= Isa::Avx2
             && used <= super::avx2::LOOKUP_FEATURES
             && order.first().map_or(0, k_of) <= usize::from(u8::MAX)
-            && skew + super::avx2::lookup_blocks(trees, d) <= BLOCKS;
+            && skew + super::avx2::lookup_blocks(trees, d, used) <= BLOCKS;
         #[cfg(not(target_arch = "x86_64"))]
         let lookup = false;
         let need = if lookup { 0 } else { table_blocks };
@@ -367,8 +367,15 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 return;
             };
             let quarters = super::avx2::write_lookup(data, trees, d, used, split);
-            self.fast =
-                Fast { evaluator: Evaluator::Avx2, limit, group: 0, depth, used: used as u16, rows: quarters, skew: skew as u8 };
+            self.fast = Fast {
+                evaluator: Evaluator::Avx2,
+                limit,
+                group: 0,
+                depth,
+                used: used as u16,
+                rows: quarters,
+                skew: skew as u8,
+            };
             return;
         }
 
@@ -433,7 +440,12 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     /// 40 %); when `N` is not a multiple of 16, a last step past the exact
     /// chunks is written after the loop.
     #[inline(always)]
-    pub(super) fn binarize<T, const N: usize>(&self, row: &[f32; FEATURES], out: &mut [T; N], store: impl Fn(u32) -> T) {
+    pub(super) fn binarize<T, const N: usize>(
+        &self,
+        row: &[f32; FEATURES],
+        out: &mut [T; N],
+        store: impl Fn(u32) -> T,
+    ) {
         let used = usize::from(self.fast.used);
         let mut stream = self.stream.chunks_exact(UNITS);
         let mut tail: Option<(usize, [u32; LANES])> = None;

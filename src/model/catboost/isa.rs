@@ -68,7 +68,9 @@ impl fmt::Display for Isa {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Evaluator {
     /// The split evaluator: `BLOCKS = 0`, or a model the table does not take
-    /// (mixed depths, depth over 8, `BLOCKS` too small), or no model.
+    /// (mixed depths, depth over 8, `BLOCKS` too small, or a table that
+    /// would be slower than the splits: see "Layout" on
+    /// [`CatBoost`](super::CatBoost)), or no model.
     Split,
     /// The table evaluator, compiled for what the build targets.
     Table,

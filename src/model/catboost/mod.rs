@@ -146,7 +146,12 @@ pub enum NanTreatment {
 /// which differs from tree-order summation by rounding only (≤ 4e-15 on the
 /// parity fixtures). The table suits models up to a few hundred trees: its
 /// size grows with trees × unique borders, and a row touches
-/// `used features × trees` bytes of it.
+/// `used features × trees` bytes of it. Where no SIMD lookup evaluator
+/// takes the model and the table would be slower than the splits (its ORs,
+/// used features × ⌈trees / 16⌉ blocks, over 4 times the splits, or over
+/// 1.5 times with a table over 2 MiB: 1,024 features at 300 trees, say),
+/// the split evaluator runs instead; the growth table in `BENCHMARKS.md`
+/// has the measurements.
 ///
 /// **Runtime dispatch**: every x86-64 build carries four table-family
 /// evaluators, and each load picks the best one this CPU and operating

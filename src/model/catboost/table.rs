@@ -88,6 +88,23 @@ const fn group_for(blocks: usize) -> usize {
     if groups == 0 { 1 } else { blocks.div_ceil(groups) }
 }
 
+/// Whether the split evaluator is faster than a table of `table_blocks`
+/// blocks for `used` used features over `trees` trees of depth `depth`. A
+/// table row costs one 16-tree block OR per used feature and 16 trees, the
+/// split evaluator one compare per split; a table past the caches (over 2
+/// MiB) costs more per OR. Fitted on the growth table in BENCHMARKS.md
+/// (portable and AVX2 tables against the split evaluator): the split
+/// evaluator where the ORs are over 4 times the splits, or over 1.5 times
+/// with a table over 2 MiB. That picks the faster of the two on every model
+/// there but two, where the AVX2 table was 0.8 % and 3.4 % faster (1,024
+/// features, 100 trees).
+const fn splits_are_faster(used: usize, trees: usize, depth: usize, table_blocks: usize) -> bool {
+    let ors = used.saturating_mul(trees.div_ceil(16));
+    let splits = trees.saturating_mul(depth);
+    let big = table_blocks.saturating_mul(16) > 2 << 20;
+    ors > splits.saturating_mul(4) || (big && ors.saturating_mul(2) > splits.saturating_mul(3))
+}
+
 /// `BLOCKS` for which every model within the other capacities whose trees
 /// all have the same depth, at most 8, gets the table evaluator: see
 /// [`CatBoost`]'s "Table evaluator". `depth` is capped at 8 (deeper models
@@ -253,8 +270,9 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         // Rows on a 64-byte boundary where the model is now: a 32-byte load
         // that crosses a cache line costs two (a moved model stays correct).
         let skew = (4 - self.table.as_ptr() as usize / 16 % 4) % 4;
-        // The AVX2 evaluator looks each split's bin up among at most 128
-        // bins of a byte each; otherwise the table.
+        // The AVX2 evaluator looks each split's bin up among at most 256
+        // bins of a byte each; otherwise the table, unless the split
+        // evaluator would be faster.
         #[cfg(target_arch = "x86_64")]
         let lookup = isa >= Isa::Avx2
             && used <= super::avx2::LOOKUP_FEATURES
@@ -262,6 +280,9 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             && skew + super::avx2::lookup_blocks(trees, d, used) <= BLOCKS;
         #[cfg(not(target_arch = "x86_64"))]
         let lookup = false;
+        if !lookup && splits_are_faster(used, trees, d, table_blocks) {
+            return;
+        }
         let need = if lookup { 0 } else { table_blocks };
         if skew + need > BLOCKS || stream_units > BLOCKS || !levels_fit || rows > usize::from(u16::MAX) {
             return;

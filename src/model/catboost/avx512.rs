@@ -41,18 +41,19 @@
 //! AVX-512 intrinsics are stable since Rust 1.89, the crate's MSRV.
 
 use core::arch::x86_64::{
-    __m256i, __m512, __m512i, _CMP_GT_OQ, _CMP_UNORD_Q, _mm_set_epi64x, _mm256_castpd_ps, _mm256_castps_si256,
-    _mm256_castsi256_ps, _mm256_cmp_ps, _mm256_extract_epi64, _mm256_setr_epi64x, _mm256_setzero_si256,
-    _mm256_sub_epi32, _mm512_add_epi8, _mm512_add_epi32, _mm512_castps_pd, _mm512_castps512_ps256,
+    __m256i, __m512, __m512d, __m512i, _CMP_GT_OQ, _CMP_UNORD_Q, _mm_cvtsd_f64, _mm_set_epi64x, _mm_unpackhi_pd,
+    _mm256_castpd_ps, _mm256_castpd256_pd128, _mm256_castps_si256, _mm256_castsi256_ps, _mm256_cmp_ps,
+    _mm256_extract_epi64, _mm256_extractf128_pd, _mm256_setr_epi64x, _mm256_setzero_si256, _mm256_sub_epi32,
+    _mm512_add_epi8, _mm512_add_epi32, _mm512_add_pd, _mm512_castpd512_pd256, _mm512_castps_pd, _mm512_castps512_ps256,
     _mm512_castsi256_si512, _mm512_cmp_ps_mask, _mm512_cmpeq_epi32_mask, _mm512_cmpge_epu8_mask,
     _mm512_cmplt_epi32_mask, _mm512_cvtepu8_epi32, _mm512_extractf64x4_pd, _mm512_extracti64x4_epi64,
-    _mm512_inserti64x4, _mm512_mask_add_epi8, _mm512_mask_mov_ps, _mm512_mask_permutexvar_ps, _mm512_packs_epi32,
-    _mm512_packus_epi16, _mm512_permutex2var_epi8, _mm512_permutex2var_ps, _mm512_set1_epi8, _mm512_set1_epi32,
-    _mm512_set1_ps, _mm512_setr_epi32, _mm512_setr_epi64, _mm512_setr_ps, _mm512_setzero_si512, _mm512_srli_epi32,
-    _mm512_test_epi32_mask,
+    _mm512_inserti64x4, _mm512_mask_add_epi8, _mm512_mask_add_pd, _mm512_mask_mov_ps, _mm512_mask_permutexvar_ps,
+    _mm512_packs_epi32, _mm512_packus_epi16, _mm512_permutex2var_epi8, _mm512_permutex2var_ps, _mm512_set1_epi8,
+    _mm512_set1_epi32, _mm512_set1_ps, _mm512_setr_epi32, _mm512_setr_epi64, _mm512_setr_pd, _mm512_setr_ps,
+    _mm512_setzero_pd, _mm512_setzero_si512, _mm512_srli_epi32, _mm512_test_epi32_mask,
 };
 
-use super::table::{Block, Fast, SUMS, heapsort, leaf_sum_of_depth, total};
+use super::table::{Block, Fast, SUMS, heapsort, total};
 use super::{CatBoost, Evaluator};
 
 /// Pieces binarized per chunk: 16 `f32` lanes of a 512-bit register.
@@ -484,7 +485,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         let splits = table.get(self.fast.rows as usize..).unwrap_or(&[]);
         // Rounds of up to 8 blocks: all their indices first, then their
         // leaves, so that the byte loads do not wait on the vector stores.
-        let mut sums = [0.0_f64; SUMS];
+        let mut sums = _mm512_setzero_pd();
         let mut tree = 0;
         let blocks = splits.chunks_exact(8 * depth.max(1)).take(trees.div_ceil(TREES_PER_BLOCK));
         let mut indices = [0_u8; ROUND * TREES_PER_BLOCK];
@@ -513,13 +514,82 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 let count = (trees - tree).min(filled);
                 let leaves = self.leaves.get(tree << depth..).unwrap_or(&[]);
                 let indices = indices.get(..count).unwrap_or(&[]);
-                sums = leaf_sum_of_depth(depth as u32, leaves, indices, sums);
+                sums = leaf_sum_512(depth as u32, leaves, indices, sums);
                 tree += count;
                 filled = 0;
             }
         }
-        total(sums)
+        total(lanes_of(sums))
     }
+}
+
+/// The 8 lanes of `v`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn lanes_of(v: __m512d) -> [f64; SUMS] {
+    let halves = [_mm512_castpd512_pd256(v), _mm512_extractf64x4_pd::<1>(v)];
+    let mut out = [0.0; SUMS];
+    for (out, half) in out.chunks_exact_mut(4).zip(halves) {
+        let quarters = [_mm256_castpd256_pd128(half), _mm256_extractf128_pd::<1>(half)];
+        for (out, quarter) in out.chunks_exact_mut(2).zip(quarters) {
+            if let [low, high] = out {
+                *low = _mm_cvtsd_f64(quarter);
+                *high = _mm_cvtsd_f64(_mm_unpackhi_pd(quarter, quarter));
+            }
+        }
+    }
+    out
+}
+
+/// [`leaf_sum_of_depth`](super::table::leaf_sum_of_depth) with the 8 sums
+/// in the lanes of one register: the 8 leaves of a turn are put in a vector
+/// and added at once, the same additions in the same order per sum, so the
+/// same result bit for bit. (As 8 scalars, the compiler packs and unpacks
+/// the sums around every turn, which costs more than the loads.)
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn leaf_sum_512(depth: u32, leaves: &[f64], indices: &[u8], sums: __m512d) -> __m512d {
+    match depth {
+        1 => leaf_sum_lanes::<2>(leaves, indices, sums),
+        2 => leaf_sum_lanes::<4>(leaves, indices, sums),
+        3 => leaf_sum_lanes::<8>(leaves, indices, sums),
+        4 => leaf_sum_lanes::<16>(leaves, indices, sums),
+        5 => leaf_sum_lanes::<32>(leaves, indices, sums),
+        6 => leaf_sum_lanes::<64>(leaves, indices, sums),
+        7 => leaf_sum_lanes::<128>(leaves, indices, sums),
+        _ => leaf_sum_lanes::<256>(leaves, indices, sums),
+    }
+}
+
+/// `sums` plus the leaves of trees of `N` leaves each, stored one after the
+/// other in `leaves`, at `indices`; tree `t` goes to lane `t % 8`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn leaf_sum_lanes<const N: usize>(leaves: &[f64], indices: &[u8], mut sums: __m512d) -> __m512d {
+    let leaf = |trees: &[f64], tree: usize, index: u8| {
+        trees.get(tree * N + (usize::from(index) & (N - 1))).copied().unwrap_or(0.0)
+    };
+    let mut groups = indices.chunks_exact(SUMS);
+    let mut trees = leaves.chunks_exact(SUMS * N);
+    for (group, these) in (&mut groups).zip(&mut trees) {
+        // 8 trees of N leaves: one base address and constant offsets.
+        let these = these.as_chunks::<N>().0;
+        let l = |t: usize| {
+            let index = usize::from(group.get(t).copied().unwrap_or(0)) & (N - 1);
+            these.get(t).and_then(|tree| tree.get(index)).copied().unwrap_or(0.0)
+        };
+        sums = _mm512_add_pd(sums, _mm512_setr_pd(l(0), l(1), l(2), l(3), l(4), l(5), l(6), l(7)));
+    }
+    let rest = trees.next().unwrap_or(trees.remainder());
+    let last = groups.remainder();
+    if !last.is_empty() {
+        // Only the lanes of the last trees: the others keep their bits.
+        let l = |t: usize| last.get(t).map_or(0.0, |&index| leaf(rest, t, index));
+        let lanes = (1_u16 << last.len()) - 1;
+        let add = _mm512_setr_pd(l(0), l(1), l(2), l(3), l(4), l(5), l(6), l(7));
+        sums = _mm512_mask_add_pd(sums, lanes as u8, sums, add);
+    }
+    sums
 }
 
 #[cfg(test)]

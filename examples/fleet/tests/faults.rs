@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Etcd, Node, eventually, fixture, fixture_v, model, options, publisher, sized};
+use common::{Etcd, Node, eventually, eventually_status, fixture, fixture_v, model, options, publisher, sized};
 use feature_table::Unscored;
 use feature_table_fleet::publish::{HaltReason, Phase, PublishError};
 
@@ -263,10 +263,10 @@ async fn a_torn_or_corrupt_cache_is_rejected_the_node_starts_unscored_and_then_t
     assert!(node.agent().cache().starts_with("rejected: cache file corrupt"));
     eventually(SECS(10), "the node takes the target from etcd", || node.serving() == Some(published.seq)).await;
     assert!(node.score().is_ok());
-    eventually(SECS(5), "its status says what happened to the cache", || true).await;
-    let status = publisher.status().await.unwrap();
-    let row = status.nodes.iter().find(|n| n.node == "a1").unwrap();
-    assert!(row.cache.starts_with("rejected: cache file corrupt"), "{row:?}");
+    eventually_status(&publisher, SECS(5), "its status says what happened to the cache", |status| {
+        status.nodes.iter().any(|n| n.node == "a1" && n.cache.starts_with("rejected: cache file corrupt"))
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -283,11 +283,10 @@ async fn the_kill_switch_reaches_every_node_and_off_restores_scoring() {
     for node in &nodes {
         eventually(SECS(5), "scoring is disabled", || node.score() == Err(Unscored::Disabled)).await;
     }
-    eventually(SECS(5), "every status reports it", || true).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let status = publisher.status().await.unwrap();
-    assert!(status.kill);
-    assert!(status.nodes.iter().all(|n| !n.enabled), "{status}");
+    eventually_status(&publisher, SECS(5), "the switch and every node's status report it", |status| {
+        status.kill && status.nodes.len() == nodes.len() && status.nodes.iter().all(|n| !n.enabled)
+    })
+    .await;
     assert!(cli(&etcd, &["status"]).contains("kill switch: ON"));
     publisher.kill(false).await.unwrap();
     for node in &nodes {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use feature_table_fleet::agent::{Agent, AgentConfig};
 use feature_table_fleet::local::LocalEtcd;
 use feature_table_fleet::node::{self, NodeEngine};
-use feature_table_fleet::publish::{PublishOptions, Publisher};
+use feature_table_fleet::publish::{FleetStatus, PublishOptions, Publisher};
 
 pub const PREFIX: &str = "/ft-test";
 
@@ -110,6 +110,25 @@ pub async fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> 
     let deadline = Instant::now() + limit;
     while !check() {
         assert!(Instant::now() < deadline, "not within {limit:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Reads the fleet's status until `check` holds for it, and returns it;
+/// fails with the last status after `limit`.
+pub async fn eventually_status(
+    publisher: &Publisher,
+    limit: Duration,
+    what: &str,
+    mut check: impl FnMut(&FleetStatus) -> bool,
+) -> FleetStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        let status = publisher.status().await.unwrap();
+        if check(&status) {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "not within {limit:?}: {what}; last status:\n{status}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

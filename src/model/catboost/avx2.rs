@@ -1,14 +1,15 @@
 //! The two evaluators with AVX2.
 //!
-//! - [`Evaluator::Avx2`], for models of at most 128 used features of at
+//! - [`Evaluator::Avx2`], for models of at most 256 used features of at
 //!   most 255 borders each: binarize the row as the table evaluator does,
 //!   into one byte per used feature (its bin), then per level and 32 trees
 //!   look each split's bin up with byte shuffles (`vpshufb`, 16 bins per
-//!   table, up to 8 tables) and compare it with the split's rank (the number
-//!   of its feature's borders below its border: the split is true exactly
-//!   for the bins above it). Its cost grows with trees × depth, not with
-//!   used features × trees as the table's does, and it reads
-//!   `128·DEPTH` bytes per 32 trees instead of a table row per feature.
+//!   table, up to 16 tables in two halves) and compare it with the split's
+//!   rank (the number of its feature's borders below its border: the split
+//!   is true exactly for the bins above it). Its cost grows with trees ×
+//!   depth, not with used features × trees as the table's does, and it
+//!   reads 64 bytes per 32 trees and level (96 over 128 used features)
+//!   instead of a table row per feature.
 //! - [`Evaluator::TableAvx2`], for the other models the table takes: the
 //!   table evaluator's code compiled for AVX2, with the rows ORed 32 bytes
 //!   (two blocks of 16 trees) per instruction. The build gives it an even

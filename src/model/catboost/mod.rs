@@ -169,8 +169,8 @@ pub enum NanTreatment {
 ///   up with byte shuffles (16 bins per shuffle table, up to 16 tables) and
 ///   compares it with the split's rank among its feature's borders. Its
 ///   cost grows with trees × depth × tables instead of trees × used
-///   features, and its data is 128 or 192 bytes per level and 32 trees
-///   (within `BLOCKS`; the table itself is not built).
+///   features, and its data is 64 bytes per level and 32 trees (96 over
+///   128 used features), within `BLOCKS`; the table itself is not built.
 /// - **Table with AVX2** ([`Evaluator::TableAvx2`]): the table evaluator's
 ///   code compiled for AVX2 (`#[target_feature]`), for the models the AVX2
 ///   evaluator does not take.

@@ -245,6 +245,12 @@ impl Proxy {
     /// `prometheus-client` fills from a snapshot of the engine's counters
     /// (it appends `_total` to counter names and the period to help texts).
     pub fn metrics(&self) -> String {
+        self.metrics_with(|_| {})
+    }
+
+    /// [`metrics`](Self::metrics) with more metrics from the host, which
+    /// `extra` registers in the same registry (one exposition, one `# EOF`).
+    pub fn metrics_with(&self, extra: impl FnOnce(&mut Registry)) -> String {
         let mut registry = Registry::with_prefix("feature_table");
         let counter = |value: u64| {
             let counter = Counter::<u64>::default();
@@ -292,6 +298,7 @@ impl Proxy {
             "Requests whose scoring panicked (the unwrap loader)",
             counter(self.panics.load(Ordering::Relaxed)),
         );
+        extra(&mut registry);
         let mut out = String::new();
         // Writing into a String cannot fail.
         let _ = encode(&mut out, &registry);

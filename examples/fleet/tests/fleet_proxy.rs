@@ -202,6 +202,19 @@ async fn the_hyper_proxy_fed_by_the_agent_scores_with_the_published_file_keeps_i
     assert_eq!(s["fleet"]["last_rejection"]["counts"]["second"], service::EXTRACTORS.len(), "{s}");
     assert_eq!(s["features"]["last_error"]["kind"], "DuplicateName", "the core's report has it too: {s}");
     assert_eq!(s["features"]["rejected"], 1, "{s}");
+    // /metrics: the core proxy's and the agent's, in one exposition.
+    let (code, metrics) = get(port, "/metrics").await.unwrap();
+    assert_eq!(code, 200, "{metrics}");
+    for line in [
+        format!("feature_table_fleet_serving_seq {}\n", good.seq),
+        format!("feature_table_fleet_target_seq {}\n", good.seq),
+        format!("feature_table_fleet_rejected_seq {}\n", doubled.seq),
+        "feature_table_fleet_etcd_connected 1\n".to_owned(),
+        "feature_table_active_version 7\n".to_owned(),
+    ] {
+        assert!(metrics.contains(&line), "no {line:?} in:\n{metrics}");
+    }
+    assert_eq!(metrics.matches("# EOF").count(), 1, "{metrics}");
 
     // The kill switch.
     publisher.kill(true).await.unwrap();
@@ -227,6 +240,9 @@ async fn the_hyper_proxy_fed_by_the_agent_scores_with_the_published_file_keeps_i
     assert_eq!(s["fleet"]["serving"], good.seq, "{s}");
     assert_eq!(s["fleet"]["cache"], format!("loaded seq {}", good.seq), "{s}");
     assert_eq!(s["fleet"]["etcd_connected"], false, "{s}");
+    let (_, metrics) = get(port, "/metrics").await.unwrap();
+    assert!(metrics.contains("feature_table_fleet_etcd_connected 0\n"), "{metrics}");
+    assert!(!metrics.contains("feature_table_fleet_target_seq"), "no target seen since the restart: {metrics}");
     assert_eq!(s["fleet"]["kill_switch"], "off (local cache, until etcd answers)", "{s}");
     assert_eq!(s["table"]["version"], 7, "{s}");
 }

@@ -7,7 +7,7 @@
 //!     --etcd http://127.0.0.1:2379 --prefix /feature-table \
 //!     --node edge-17 --cohort canary --cache /var/lib/feature-table
 //! curl -s 127.0.0.1:8080/status    # the core's report + the agent's state
-//! curl -s 127.0.0.1:8080/metrics   # Prometheus text (prometheus-client)
+//! curl -s 127.0.0.1:8080/metrics   # Prometheus text (prometheus-client), with the agent's gauges
 //! ```
 //!
 //! At start it serves the pair cached in `--cache` (etcd may be down), then
@@ -38,6 +38,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use prometheus_client::metrics::gauge::Gauge;
 use serde::Serialize;
 use service::{Engine, Proxy, Scorer};
 
@@ -147,13 +148,43 @@ impl Node {
         json
     }
 
+    /// `/metrics`: the core proxy's metrics and the agent's, under
+    /// `feature_table_fleet_`: the publish serving, the target and the last
+    /// rejected (each only once known), and whether etcd answers.
+    fn metrics(&self) -> String {
+        self.proxy.metrics_with(|registry| {
+            let fleet = registry.sub_registry_with_prefix("fleet");
+            let gauge = |value: u64| {
+                let gauge = Gauge::<i64>::default();
+                gauge.set(i64::try_from(value).unwrap_or(i64::MAX));
+                gauge
+            };
+            for (name, help, seq) in [
+                ("serving_seq", "Publish sequence number serving", self.agent.serving()),
+                ("target_seq", "The cohort's target, last seen", self.agent.target()),
+                ("rejected_seq", "The publish last rejected", self.agent.rejected()),
+            ] {
+                if let Some(seq) = seq {
+                    fleet.register(name, help, gauge(seq));
+                }
+            }
+            fleet.register(
+                "etcd_connected",
+                "1 while the agent's etcd session is up",
+                gauge(self.agent.connected().into()),
+            );
+        })
+    }
+
     async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Result<Response<Body>, Infallible> {
-        if request.uri().path() != "/status" {
-            return Arc::clone(&self.proxy).handle(request).await;
-        }
-        let mut response = Response::new(Full::new(Bytes::from(self.status())).map_err(|never| match never {}).boxed());
+        let (body, content_type) = match request.uri().path() {
+            "/status" => (self.status(), "application/json"),
+            "/metrics" => (self.metrics().into_bytes(), "application/openmetrics-text; version=1.0.0; charset=utf-8"),
+            _ => return Arc::clone(&self.proxy).handle(request).await,
+        };
+        let mut response = Response::new(Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed());
         *response.status_mut() = StatusCode::OK;
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         Ok(response)
     }
 }

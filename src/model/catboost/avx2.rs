@@ -36,7 +36,7 @@ use core::arch::x86_64::{
 };
 
 use super::CatBoost;
-use super::table::{Block, LANES, SUMS, UNITS, leaf_sum_of_depth, total};
+use super::table::{Block, LANES, SUMS, UNITS, leaf_sum_of_depth, step_values, total};
 
 /// Most used features [`Evaluator::Avx2`](super::Evaluator::Avx2) takes:
 /// two halves of 8 shuffle tables of 16 bins.
@@ -252,13 +252,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             let (Some(head), Some(_starts)) = (stream.next(), stream.next()) else {
                 break;
             };
-            let head = head.as_flattened();
-            let levels = head.first().map_or(0, |&h| h >> 16) as usize;
-            // Never out of bounds: the loader checked every column.
-            let mut x = [0.0_f32; LANES];
-            for (x, &h) in x.iter_mut().zip(head) {
-                *x = row.get(usize::from(h as u16)).copied().unwrap_or(0.0);
-            }
+            let (levels, x) = step_values(head, row);
             let (low, high) = (ps(&x, 0), ps(&x, 8));
             let (mut bins_low, mut bins_high) = (_mm256_setzero_si256(), _mm256_setzero_si256());
             for borders in stream.by_ref().take(levels) {

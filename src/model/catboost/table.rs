@@ -475,13 +475,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             let (Some(head), Some(starts)) = (stream.next(), stream.next()) else {
                 break;
             };
-            let head = head.as_flattened();
-            let levels = head.first().map_or(0, |&h| h >> 16) as usize;
-            // Never out of bounds: the loader checked every column.
-            let mut x = [0.0_f32; LANES];
-            for (x, &h) in x.iter_mut().zip(head) {
-                *x = row.get(usize::from(h as u16)).copied().unwrap_or(0.0);
-            }
+            let (levels, x) = step_values(head, row);
             let mut bins = [0_u32; LANES];
             for (bin, &start) in bins.iter_mut().zip(starts.as_flattened()) {
                 *bin = start;
@@ -551,6 +545,20 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         }
         total(sums)
     }
+}
+
+/// A binarization step's border levels and its 16 features' values in
+/// `row`, from the step's head unit (`column | levels << 16` per lane).
+#[inline(always)]
+pub(super) fn step_values<const FEATURES: usize>(head: &[[u32; 4]], row: &[f32; FEATURES]) -> (usize, [f32; LANES]) {
+    let head = head.as_flattened();
+    let levels = head.first().map_or(0, |&h| h >> 16) as usize;
+    // Never out of bounds: the loader checked every column.
+    let mut x = [0.0_f32; LANES];
+    for (x, &h) in x.iter_mut().zip(head) {
+        *x = row.get(usize::from(h as u16)).copied().unwrap_or(0.0);
+    }
+    (levels, x)
 }
 
 /// ORs row `row` of a group's `table` into its `G` accumulators.

@@ -282,6 +282,40 @@ fn a_model_whose_table_would_be_slower_runs_the_split_evaluator() {
     }
 }
 
+/// A model the AVX2 evaluator takes (200 features) whose portable table
+/// would be slower than its splits (1,000 trees: a table over 2 MiB): with
+/// AVX2 ruled out it moves to the split evaluator, which agrees to rounding
+/// and equals the compact type bit for bit.
+#[test]
+fn ruling_out_avx2_moves_a_model_whose_table_would_be_slower_to_the_split_evaluator() {
+    const T: usize = 1000;
+    type Many = CatBoost<T, 6, 200, { T << 6 }, { table_blocks(T, 6, 200) }>;
+    type ManySplit = CatBoost<T, 6, 200, { T << 6 }>;
+    static MANY: Mutex<Many> = Mutex::new(Many::new());
+    static MANY_SPLIT: Mutex<ManySplit> = Mutex::new(ManySplit::new());
+    let mut rng = Rng(0x1000);
+    let (json, borders, avx2) = random_model(&mut rng, T, 6, 200, 40);
+    assert_eq!(avx2, Evaluator::Avx2);
+    let rows = random_rows(&mut rng, &borders, 32);
+    let (mut many, mut split) = (MANY.lock().unwrap(), MANY_SPLIT.lock().unwrap());
+    catboost::ingest(json.as_bytes(), &mut *split, DEFAULT_LIMITS).unwrap();
+    many.set_isa_limit(Isa::Portable);
+    catboost::ingest(json.as_bytes(), &mut *many, DEFAULT_LIMITS).unwrap();
+    assert_eq!(many.evaluator(), Evaluator::Split);
+    let portable: Vec<f64> = rows.iter().map(|row| many.raw(row)).collect();
+    for (row, &got) in rows.iter().zip(&portable) {
+        assert_eq!(got.to_bits(), split.raw(row).to_bits());
+    }
+    if Isa::detected() >= Isa::Avx2 {
+        many.set_isa_limit(Isa::Avx2);
+        assert_eq!(many.evaluator(), Evaluator::Avx2);
+        for (row, &want) in rows.iter().zip(&portable) {
+            let got = many.raw(row);
+            assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0), "avx2 {got} vs split {want}");
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 

@@ -344,8 +344,12 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
 
     /// Caps the instruction-set level the evaluators may use, for this model
     /// and every model loaded into it later, and re-plans the model loaded
-    /// now. The results do not change: every evaluator gives the same
-    /// score, bit for bit, for the same model and row.
+    /// now. The results do not change: every table-family evaluator gives
+    /// the same score, bit for bit, for the same model and row. One case
+    /// moves to the split evaluator, which agrees to rounding (it sums in
+    /// tree order): a model the AVX2 evaluator takes but whose table would
+    /// be slower than its splits, once the limit rules AVX2 out (see
+    /// "Layout").
     ///
     /// For operators (an AVX-512 evaluator ruled out where wide vectors
     /// lower the clock of a shared core, a path ruled out while a problem

@@ -75,11 +75,12 @@ pub enum Evaluator {
     /// The table evaluator, compiled for what the build targets.
     Table,
     /// The table evaluator with AVX2 (256-bit ORs and compares), for a
-    /// model with more than 128 used features (or more than 255 borders on
-    /// one) on a CPU with AVX2.
+    /// model with more than 256 used features (or more than 255 borders on
+    /// one) on a CPU with AVX2, unless its table would be slower than its
+    /// splits.
     TableAvx2,
     /// The AVX2 evaluator (byte shuffles on binarized features), for a
-    /// model the table evaluator would take with at most 128 used features
+    /// model the table evaluator would take with at most 256 used features
     /// of at most 255 borders each.
     Avx2,
     /// The AVX-512 evaluator (byte permutes on binarized borders).

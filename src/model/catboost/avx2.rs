@@ -237,9 +237,9 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     CatBoost<TREES, DEPTH, FEATURES, LEAVES, BLOCKS>
 {
     /// The row's bins for the AVX2 evaluator, XOR 0x80, one byte per used
-    /// feature in the stream's order (the stream's first rows are 0): the
-    /// table evaluator's binarization, with the compares and the packing
-    /// to bytes written out for AVX2.
+    /// feature in the stream's order: the table evaluator's binarization
+    /// without the first rows (the bins themselves), with the compares and
+    /// the packing to bytes written out for AVX2.
     #[inline]
     #[target_feature(enable = "avx2")]
     fn binarize_avx2(&self, row: &[f32; FEATURES]) -> [u8; LOOKUP_FEATURES] {

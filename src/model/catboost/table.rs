@@ -58,7 +58,8 @@ pub(super) struct Fast {
     /// Number of used features.
     pub(super) used: u16,
     /// Table evaluators: table rows per group, Σ (k + 1) over the used
-    /// features. AVX-512: the first block of the split vectors.
+    /// features. AVX2: the number of 16-bin shuffle tables (1 to 16).
+    /// AVX-512: the first block of the split vectors.
     pub(super) rows: u32,
     /// Table evaluators: the table's first block (0 to 3), which puts its
     /// rows on a 64-byte boundary.
@@ -320,8 +321,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
                 let c_ = usize::from(c);
                 if let (Some(h), Some(s)) = (head.get_mut(lane), starts.get_mut(lane)) {
                     *h |= u32::from(c);
-                    // The AVX2 evaluator wants the bin itself.
-                    *s = if lookup { 0 } else { row };
+                    *s = row;
                 }
                 if let (Some(f), Some(p)) = (first_row.get_mut(c_), place.get_mut(c_)) {
                     *f = row;
@@ -451,22 +451,16 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     }
 
     /// Binarizes the used features of `row`, 16 at a time, by the stream:
-    /// `out[i]` is `store(start + bin)` for the `i`-th used feature (by `k`
-    /// descending), `start` its first table row (0 for the AVX2
-    /// evaluator's stream) and `bin` how many of its borders the value
-    /// exceeds. `out` holds at least `fast.used` slots.
+    /// `out[i]` is the table row of the `i`-th used feature (by `k`
+    /// descending): its first row plus how many of its borders the value
+    /// exceeds.
     ///
     /// Steps write whole 16-slot chunks (the compiler keeps that loop tight
     /// only for exact chunks: `chunks_mut` cost the portable evaluator
-    /// 40 %); when `N` is not a multiple of 16, a last step past the exact
-    /// chunks is written after the loop.
+    /// 40 %); when `FEATURES` is not a multiple of 16, a last step past the
+    /// exact chunks is written after the loop.
     #[inline(always)]
-    pub(super) fn binarize<T, const N: usize>(
-        &self,
-        row: &[f32; FEATURES],
-        out: &mut [T; N],
-        store: impl Fn(u32) -> T,
-    ) {
+    fn binarize(&self, row: &[f32; FEATURES], out: &mut [u16; FEATURES]) {
         let used = usize::from(self.fast.used);
         let mut stream = self.stream.chunks_exact(UNITS);
         let mut tail: Option<(usize, [u32; LANES])> = None;
@@ -488,7 +482,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
             match chunks.next() {
                 Some(slots) => {
                     for (slot, &bin) in slots.iter_mut().zip(&bins).take(used - o * LANES) {
-                        *slot = store(bin);
+                        *slot = bin as u16;
                     }
                 }
                 None => tail = Some((o, bins)),
@@ -497,7 +491,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
         if let Some((o, bins)) = tail {
             let slots = out.get_mut(o * LANES..).unwrap_or(&mut []);
             for (slot, &bin) in slots.iter_mut().zip(&bins).take(used - o * LANES) {
-                *slot = store(bin);
+                *slot = bin as u16;
             }
         }
     }
@@ -519,7 +513,7 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
 
         // 1. Binarize into each used feature's table row.
         let mut rows = [0_u16; FEATURES];
-        self.binarize(row, &mut rows, |bin| bin as u16);
+        self.binarize(row, &mut rows);
         let Some(rows) = rows.get(..used) else {
             return 0.0;
         };

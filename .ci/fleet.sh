@@ -14,7 +14,7 @@ if ! command -v etcd >/dev/null || ! command -v protoc >/dev/null; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server protobuf-compiler
 fi
-etcd --version | head -1
+etcd --version | sed -n 1p   # not head: it closes the pipe early, and pipefail turns the SIGPIPE into exit 141
 protoc --version
 
 step "format"

@@ -25,7 +25,7 @@ step "cmake (pingora's build needs it)"
 if ! command -v cmake >/dev/null; then
   apt-get update -qq && apt-get install -y -qq cmake
 fi
-cmake --version | head -1
+cmake --version | sed -n 1p   # not head (SIGPIPE under pipefail)
 
 step "build examples/pingora (release)"
 start=$SECONDS

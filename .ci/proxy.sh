@@ -32,7 +32,7 @@ cargo build --lib --no-default-features --target thumbv7m-none-eabi
 # serde_derive stays: the report types derive Serialize, and a proc macro
 # runs at build time only (nothing of it is linked into the firmware).
 must_not --no-default-features -- arc-swap log libm clap serde_json env_logger prometheus-client
-deps --no-default-features | grep -qx serde_derive || { echo "serde_derive expected (derive)" >&2; exit 1; }
+deps --no-default-features | grep -x serde_derive >/dev/null || { echo "serde_derive expected (derive)" >&2; exit 1; }
 must_not --features std -- libm clap serde_json
 must_not --features cli -- libm serde_json
 

@@ -51,8 +51,8 @@ cargo bench --bench catboost_growth --no-run -q 2>&1 | grep -v "^ *Executable" >
 export FT_GROWTH_BATCH="$FT_GROWTH_DIR/batch.tsv"
 : >"$FT_GROWTH_BATCH"
 
-cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n1)
-flags=$(sed -n 's/^flags[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n1)
+cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | sed -n 1p)
+flags=$(sed -n 's/^flags[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | sed -n 1p)
 has() { case " $flags " in *" $1 "*) echo yes ;; *) echo no ;; esac; }
 echo "CPU: $cpu, $(nproc) cores (avx2: $(has avx2), avx512f: $(has avx512f), avx512bw: $(has avx512bw), avx512vbmi: $(has avx512vbmi))"
 echo "catboost $(python3 -c 'import catboost; print(catboost.__version__)'); CatBoost batch: ~$elements values per predict, best of $repeats, process CPU time"

@@ -23,7 +23,7 @@ cargo fmt --all --check
 step "clippy (all targets, -D warnings)"
 cargo clippy --locked --all-targets -- -D warnings
 
-step "tests (etcd and fleet-proxy on loopback ports 23100-23229)"
+step "tests (etcd and fleet-proxy on loopback ports 23100-23249)"
 cargo test --locked
 
 step "docs build without warnings"

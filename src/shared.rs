@@ -112,6 +112,29 @@ impl<E: fmt::Display> fmt::Display for PairRejected<E> {
 /// No `source()`: the wrapped error's message is part of `Display`.
 impl<E: fmt::Debug + fmt::Display> std::error::Error for PairRejected<E> {}
 
+/// Why [`SharedEngine::reload_via`] rejected a sequence of pairs: which
+/// pair, and why. Nothing changed.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct StepRejected<E> {
+    /// The rejected pair's index in the sequence (the pairs `via` first,
+    /// then the final pair, whose index is `steps - 1`).
+    pub step: usize,
+    /// How many pairs the sequence had, the final one included.
+    pub steps: usize,
+    /// Why the pair was rejected, checked against the pair before it.
+    pub error: PairRejected<E>,
+}
+
+impl<E: fmt::Display> fmt::Display for StepRejected<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "pair {} of {}: {}", self.step.saturating_add(1), self.steps, self.error)
+    }
+}
+
+/// No `source()`: the wrapped error's message is part of `Display`.
+impl<E: fmt::Debug + fmt::Display> std::error::Error for StepRejected<E> {}
+
 /// The per-request counters of one group of worker threads, alone on 128
 /// bytes: a 64-byte cache line and its neighbour, which Intel's
 /// adjacent-line prefetcher fetches as a pair, so two shards never contend.
@@ -604,11 +627,7 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
     /// Cost: [`reload_features`](Self::reload_features) plus the model's load.
     pub fn reload(&self, features: &[u8], model: &[u8]) -> Result<Accepted, PairRejected<M::Error>> {
         let mut writer = self.lock();
-        let result = Self::stage_model(model).map_err(PairRejected::Model).and_then(|model| {
-            self.stage_features(features, writer.features.as_deref(), Some(&*model))
-                .map(|(features, accepted)| (features, model, accepted))
-                .map_err(PairRejected::Features)
-        });
+        let result = self.stage_pair(features, model, writer.features.as_deref());
         self.record("feature file and model", &result);
         let (features, model, accepted) = result?;
         log::info!(
@@ -621,6 +640,101 @@ impl<R: ?Sized + 'static, M: Model + Default, const N: usize> SharedEngine<R, M,
         writer.model = Some(model);
         self.publish(&writer);
         Ok(accepted)
+    }
+
+    /// Offers a feature file and a model by way of earlier pairs: `via`
+    /// (oldest first), then `features` and `model`. Each pair is checked
+    /// as [`reload`](Self::reload) would check it against the pair before
+    /// it, the first against the serving pair, so the policy's growth guard
+    /// and version rule hold between neighbours. Only the final pair
+    /// serves: the pairs of `via` are staged and dropped, never published.
+    /// Either the final pair serves or nothing changes. Counted and logged
+    /// as one reload.
+    ///
+    /// For a host that missed updates: a node that was down while its fleet
+    /// went from 60 to 90 to 120 features cannot jump from 60 to 120 within
+    /// a 1.5× guard, but it can go by way of the 90-feature file its fleet
+    /// served in between. With `via` empty this is `reload`.
+    ///
+    /// ```
+    /// # use feature_table::{Extractor, Policy, model::logistic::Logistic, shared::SharedEngine};
+    /// static EXTRACTORS: &[Extractor<u8>] = &[
+    ///     Extractor::new("a", |_| 1.0), Extractor::new("b", |_| 1.0), Extractor::new("c", |_| 1.0), Extractor::new("d", |_| 1.0),
+    /// ];
+    /// let file = |names: &[&str]| {
+    ///     let entries: Vec<_> = names.iter().map(|n| format!(r#"{{"name":"{n}"}}"#)).collect();
+    ///     format!(r#"{{"version":1,"features":[{}]}}"#, entries.join(","))
+    /// };
+    /// let policy = Policy { require_newer_version: false, ..Policy::DEFAULT }; // growth within 1.5x
+    /// let engine = SharedEngine::<u8, Logistic<4>, 4>::new(EXTRACTORS, policy);
+    /// let model = br#"{"bias": 0.0, "weights": [1.0, 1.0]}"#;
+    /// engine.reload(file(&["a", "b"]).as_bytes(), model)?;
+    /// // 2 -> 4 entries is 2x: refused ...
+    /// assert!(engine.reload(file(&["a", "b", "c", "d"]).as_bytes(), model).is_err());
+    /// // ... but 2 -> 3 -> 4 stays within 1.5x at each step.
+    /// let three = file(&["a", "b", "c"]);
+    /// let accepted = engine.reload_via(&[(three.as_bytes(), model)], file(&["a", "b", "c", "d"]).as_bytes(), model)?;
+    /// assert_eq!(accepted.len, 4);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// Cost: the `reload` of every pair, one after the other, under one
+    /// writer lock; one table and one model on the heap at a time besides
+    /// the serving ones.
+    pub fn reload_via(
+        &self,
+        via: &[(&[u8], &[u8])],
+        features: &[u8],
+        model: &[u8],
+    ) -> Result<Accepted, StepRejected<M::Error>> {
+        let mut writer = self.lock();
+        let steps = via.len().saturating_add(1);
+        let mut before = writer.features.clone();
+        let mut result = Ok(());
+        for (step, (f, m)) in via.iter().enumerate() {
+            match self.stage_pair(f, m, before.as_deref()) {
+                Ok((staged, _, _)) => before = Some(staged),
+                Err(error) => {
+                    result = Err(StepRejected { step, steps, error });
+                    break;
+                }
+            }
+        }
+        let result = result.and_then(|()| {
+            self.stage_pair(features, model, before.as_deref()).map_err(|error| StepRejected {
+                step: via.len(),
+                steps,
+                error,
+            })
+        });
+        self.record("feature file and model", &result);
+        let (features, model, accepted) = result?;
+        log::info!(
+            "feature-table: serving feature file version {} ({} features) with a model reading {}, by way of {} earlier pair(s)",
+            accepted.version,
+            accepted.len,
+            model.feature_count(),
+            via.len()
+        );
+        writer.features = Some(features);
+        writer.model = Some(model);
+        self.publish(&writer);
+        Ok(accepted)
+    }
+
+    /// Stages a pair checked against `active`: the model loads, the file
+    /// passes [`stage_features`](Self::stage_features) with it.
+    #[allow(clippy::type_complexity)]
+    fn stage_pair(
+        &self,
+        features: &[u8],
+        model: &[u8],
+        active: Option<&Features<N>>,
+    ) -> Result<(Arc<Features<N>>, Arc<M>, Accepted), PairRejected<M::Error>> {
+        let model = Self::stage_model(model).map_err(PairRejected::Model)?;
+        let (features, accepted) =
+            self.stage_features(features, active, Some(&*model)).map_err(PairRejected::Features)?;
+        Ok((features, model, accepted))
     }
 
     /// Switches the feature called `name` on or off (it then reads its
@@ -722,6 +836,73 @@ mod tests {
         let s = e.stats();
         assert_eq!((s.reloads_accepted, s.consecutive_rejections, s.active_version), (2, 0, Some(7)));
         assert_eq!(e.score(&Req { a: 1.0, b: 2.0 }).unwrap().raw, 12.0);
+    }
+
+    static ABCD: &[Extractor<Req>] = &[
+        Extractor::new("a", |r| r.a),
+        Extractor::new("b", |r| r.b),
+        Extractor::new("c", |_| 100.0),
+        Extractor::new("d", |_| 1000.0),
+    ];
+
+    /// 2 -> 4 entries exceeds the default 1.5x guard; 2 -> 3 -> 4 does not.
+    #[test]
+    fn reload_via_takes_steps_the_guard_allows_and_only_the_last_pair_serves() {
+        let guarded = Policy { require_newer_version: false, ..Policy::DEFAULT };
+        let e = Shared::new(ABCD, guarded);
+        let m2 = br#"{"bias":0,"weights":[1,10]}"#.as_slice();
+        let m4 = br#"{"bias":0,"weights":[1,10,0,1]}"#.as_slice();
+        e.reload(&file(1, &["a", "b"]), m2).unwrap();
+        let direct = e.reload(&file(3, &["a", "b", "c", "d"]), m4).unwrap_err();
+        assert!(matches!(direct, PairRejected::Features(ReloadError::GrowthExceeded { previous: 2, found: 4, .. })));
+
+        let three = file(2, &["a", "b", "c"]);
+        let accepted = e.reload_via(&[(&three, m2)], &file(3, &["a", "b", "c", "d"]), m4).unwrap();
+        assert_eq!((accepted.version, accepted.len), (3, 4));
+        assert_eq!(e.score(&Req { a: 1.0, b: 2.0 }).unwrap().raw, 1021.0, "the final pair serves");
+        let s = e.stats();
+        assert_eq!((s.reloads_accepted, s.reloads_rejected, s.active_version), (2, 1, Some(3)), "{s:?}");
+
+        // With no step in between it is `reload`.
+        assert_eq!(e.reload_via(&[], &file(4, &["a", "b", "c"]), m2).unwrap().len, 3);
+        assert_eq!(e.score(&Req { a: 1.0, b: 2.0 }).unwrap().raw, 21.0);
+    }
+
+    #[test]
+    fn reload_via_rejected_at_any_step_changes_nothing_and_says_which_step() {
+        let guarded = Policy { require_newer_version: false, ..Policy::DEFAULT };
+        let e = Shared::new(ABCD, guarded);
+        let m2 = br#"{"bias":0,"weights":[1,10]}"#.as_slice();
+        e.reload(&file(1, &["a", "b"]), m2).unwrap();
+        let before = e.current().unwrap();
+        let (two, three, four) = (file(2, &["a", "b"]), file(3, &["a", "b", "c"]), file(4, &["a", "b", "c", "d"]));
+
+        // The first step is checked against the serving pair.
+        let jump = e.reload_via(&[(&four, m2)], &three, m2).unwrap_err();
+        assert_eq!((jump.step, jump.steps), (0, 2));
+        assert!(matches!(
+            jump.error,
+            PairRejected::Features(ReloadError::GrowthExceeded { previous: 2, found: 4, .. })
+        ));
+        assert!(jump.to_string().starts_with("pair 1 of 2: feature file: "), "{jump}");
+        // A middle step against the one before it, not against the serving pair.
+        let middle = e.reload_via(&[(&three, m2), (&two, m2), (&four, m2)], &four, m2).unwrap_err();
+        assert_eq!((middle.step, middle.steps), (2, 4));
+        assert!(matches!(
+            middle.error,
+            PairRejected::Features(ReloadError::GrowthExceeded { previous: 2, found: 4, .. })
+        ));
+        // The final pair, and a model that does not load.
+        let last = e.reload_via(&[(&three, m2)], &file(5, &["a", "b", "a"]), m2).unwrap_err();
+        assert!(matches!(last.error, PairRejected::Features(ReloadError::Ingest(IngestError::DuplicateName { .. }))));
+        assert_eq!((last.step, last.steps), (1, 2));
+        let model = e.reload_via(&[(&three, b"{")], &four, m2).unwrap_err();
+        assert!(matches!(model, StepRejected { step: 0, error: PairRejected::Model(_), .. }));
+
+        assert!(Arc::ptr_eq(&before, &e.current().unwrap()), "no step was published");
+        let s = e.stats();
+        assert_eq!((s.reloads_accepted, s.reloads_rejected, s.active_version), (1, 4, Some(1)), "one count each");
+        assert_eq!(e.score(&Req { a: 1.0, b: 2.0 }).unwrap().raw, 21.0);
     }
 
     #[test]

@@ -19,7 +19,18 @@
 //! 3. for each target value, fetch `files/<seq>/` and offer the pair to the
 //!    engine, unless `seq` is the one serving or the one last rejected (so
 //!    a replayed event is never applied twice); persist an accepted pair;
-//! 4. write the node's [`NodeStatus`] under the lease after every change and
+//! 4. if the engine refuses the pair only because it grew or shrank past
+//!    the growth guard since the pair serving, catch up the way the fleet
+//!    went: follow the target's `base` links (each publish names the last
+//!    good it was checked against) back to the serving publish, and offer
+//!    the target by way of those publishes
+//!    ([`SharedEngine::reload_via`]): each step must pass the guard against
+//!    the one before, only the target serves, and if any step fails nothing
+//!    changes and the target counts as rejected. A node that was down while
+//!    the fleet went 60 -> 90 -> 120 features takes 120 when it returns;
+//!    one offered a doubled file still refuses it (at most
+//!    [`MAX_CATCH_UP`] links are followed);
+//! 5. write the node's [`NodeStatus`] under the lease after every change and
 //!    every status interval.
 
 use std::path::PathBuf;
@@ -32,8 +43,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use feature_table::Accepted;
+use feature_table::ReloadError;
 use feature_table::model::logistic::{Logistic, LogisticError};
-use feature_table::shared::{PairRejected, SharedEngine, SharedStats};
+use feature_table::shared::{PairRejected, SharedEngine, SharedStats, StepRejected};
 
 use crate::cache::{self, CacheError, Cached};
 use crate::node::CAPACITY;
@@ -47,6 +59,13 @@ use crate::{Keys, parse_seq};
 pub trait Reloadable: Send + Sync + 'static {
     /// [`SharedEngine::reload`].
     fn reload(&self, features: &[u8], model: &[u8]) -> Result<Accepted, PairRejected<LogisticError>>;
+    /// [`SharedEngine::reload_via`].
+    fn reload_via(
+        &self,
+        via: &[(&[u8], &[u8])],
+        features: &[u8],
+        model: &[u8],
+    ) -> Result<Accepted, StepRejected<LogisticError>>;
     /// [`SharedEngine::set_enabled`].
     fn set_enabled(&self, enabled: bool);
     /// [`SharedEngine::is_enabled`].
@@ -61,6 +80,14 @@ where
 {
     fn reload(&self, features: &[u8], model: &[u8]) -> Result<Accepted, PairRejected<LogisticError>> {
         SharedEngine::reload(self, features, model)
+    }
+    fn reload_via(
+        &self,
+        via: &[(&[u8], &[u8])],
+        features: &[u8],
+        model: &[u8],
+    ) -> Result<Accepted, StepRejected<LogisticError>> {
+        SharedEngine::reload_via(self, via, features, model)
     }
     fn set_enabled(&self, enabled: bool) {
         SharedEngine::set_enabled(self, enabled);
@@ -560,7 +587,27 @@ async fn apply_target(
         state.text().last_error = Some(error);
         return Ok(());
     };
-    match engine.reload(features, model) {
+    let base = find(keys.base(seq)).and_then(parse_seq);
+    let mut result = engine.reload(features, model);
+    if let (Err(PairRejected::Features(ReloadError::GrowthExceeded { .. })), Some(from)) =
+        (&result, get(&state.serving))
+    {
+        match catch_up_path(config, keys, client, from, seq, base).await? {
+            Ok(path) => {
+                let via: Vec<(&[u8], &[u8])> = path.iter().map(|(_, f, m)| (f.as_slice(), m.as_slice())).collect();
+                let seqs: Vec<u64> = path.iter().map(|(s, _, _)| *s).collect();
+                match engine.reload_via(&via, features, model) {
+                    Ok(accepted) => {
+                        log::info!("fleet {}: from seq {from} to seq {seq} by way of seq(s) {seqs:?}", config.node);
+                        result = Ok(accepted);
+                    }
+                    Err(e) => log::warn!("fleet {}: no catching up by way of seq(s) {seqs:?}: {e}", config.node),
+                }
+            }
+            Err(why) => log::warn!("fleet {}: no catching up from seq {from} to seq {seq}: {why}", config.node),
+        }
+    }
+    match result {
         Ok(accepted) => {
             set(&state.serving, seq);
             log::info!("fleet {}: serving seq {seq} (feature file version {})", config.node, accepted.version);
@@ -580,6 +627,52 @@ async fn apply_target(
         }
     }
     Ok(())
+}
+
+/// Links an agent follows back from a target to the publish it serves, at
+/// most (each one etcd read of a pair).
+pub const MAX_CATCH_UP: usize = 32;
+
+/// A publish on the way: its sequence number, feature file and model.
+type Step = (u64, Vec<u8>, Vec<u8>);
+
+/// The publishes between `from` (serving) and `target` (whose base is
+/// `base`), oldest first, found by following `base` links back to `from`;
+/// `Ok(Err(why))` if the links do not lead there.
+async fn catch_up_path(
+    config: &AgentConfig,
+    keys: &Keys,
+    client: &mut Client,
+    from: u64,
+    target: u64,
+    base: Option<u64>,
+) -> Result<Result<Vec<Step>, String>, SessionEnd> {
+    let mut path = Vec::new();
+    let (mut at, mut next) = (target, base);
+    loop {
+        let Some(seq) = next else { return Ok(Err(format!("seq {at} names no earlier publish"))) };
+        if seq == from {
+            path.reverse();
+            return Ok(Ok(path));
+        }
+        if seq >= at {
+            return Ok(Err(format!("seq {at} names seq {seq} as its base, not an earlier publish")));
+        }
+        if seq < from {
+            return Ok(Err(format!("the links from seq {target} pass seq {from} by (seq {at} names seq {seq})")));
+        }
+        if path.len() == MAX_CATCH_UP {
+            return Ok(Err(format!("more than {MAX_CATCH_UP} publishes between seq {from} and seq {target}")));
+        }
+        let files =
+            bounded(config.request_timeout, client.get(keys.files(seq), Some(GetOptions::new().with_prefix()))).await?;
+        let find = |key: String| files.kvs().iter().find(|kv| kv.key() == key.as_bytes()).map(|kv| kv.value());
+        let (Some(features), Some(model)) = (find(keys.features(seq)), find(keys.model(seq))) else {
+            return Ok(Err(format!("seq {seq} has no files")));
+        };
+        path.push((seq, features.to_vec(), model.to_vec()));
+        (at, next) = (seq, find(keys.base(seq)).and_then(parse_seq));
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

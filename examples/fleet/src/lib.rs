@@ -76,6 +76,7 @@ pub mod status;
 /// | key | value |
 /// |---|---|
 /// | `<prefix>/files/<seq>/features`, `.../model` | the published pair (raw bytes) |
+/// | `<prefix>/files/<seq>/base` | the last good sequence number when `seq` was published (decimal; absent for the first): the pair the local check held it against |
 /// | `<prefix>/target/<cohort>` | the sequence number the cohort should serve (decimal) |
 /// | `<prefix>/rollout` | the rollout state ([`publish::RolloutState`], JSON) |
 /// | `<prefix>/rollout-lock` | held by the running publisher under its lease |
@@ -102,7 +103,12 @@ impl Keys {
         format!("{}/files/{seq}/model", self.prefix)
     }
 
-    /// The prefix of both files of publish `seq`.
+    /// The last good sequence number when `seq` was published.
+    pub fn base(&self, seq: u64) -> String {
+        format!("{}/files/{seq}/base", self.prefix)
+    }
+
+    /// The prefix of the files of publish `seq`.
     pub fn files(&self, seq: u64) -> String {
         format!("{}/files/{seq}/", self.prefix)
     }

@@ -30,6 +30,9 @@ pub type NodeEngine = SharedEngine<[f32], NodeModel, CAPACITY>;
 /// within the guard of the file a node leaves. (Tested:
 /// `the_growth_guard_is_symmetric_...` in `tests/node.rs`, and
 /// `a_rollback_across_the_largest_size_change_...` in `tests/faults.rs`.)
+/// Nor for a node that missed publishes: it catches up by way of them, each
+/// within the guard of the one before (see [`agent`](crate::agent), step 4,
+/// and `a_node_down_while_the_fleet_grew_past_the_guard_...`).
 pub const fn policy() -> Policy {
     Policy { require_newer_version: false, ..Policy::DEFAULT }
 }

@@ -565,6 +565,10 @@ impl Publisher {
             TxnOp::put(self.keys.model(seq), model.to_vec(), None),
             self.state_op(&current)?,
         ];
+        if let Some(good) = last_good {
+            // How a node that missed publishes catches up (see `agent`).
+            ops.push(TxnOp::put(self.keys.base(seq), good.to_string(), None));
+        }
         ops.extend(self.point(options.stages.first().cloned().unwrap_or_default(), Some(seq)));
         let txn = Txn::new()
             .when([

@@ -1,8 +1,9 @@
 //! The fleet's faults, each against etcd started by the test on loopback
-//! (ports 23100-23229, one range per test).
+//! (ports 23100-23249, one range per test).
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Etcd, Node, eventually, eventually_status, fixture, fixture_v, model, options, publisher, sized};
@@ -509,4 +510,100 @@ async fn an_unreadable_kill_switch_file_is_rejected_and_the_node_says_it_scores_
         node.agent().kill_switch(),
         "off (local cache rejected: cache file header line 2 is invalid; until etcd answers)"
     );
+}
+
+/// A node down while the fleet went 60 -> 90 -> 120 entries returns on its
+/// cached 60: the direct step is 2x, past the guard, so it catches up by
+/// way of the 90-entry publish it missed. The guard still holds between
+/// neighbours: a file 2x smaller than the last good is refused even so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_down_while_the_fleet_grew_past_the_guard_catches_up_by_way_of_the_publishes_it_missed() {
+    let etcd = Etcd::start(23240, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut late = Node::start(&etcd.endpoints(), dir.path(), "a1", "all");
+    let up = Node::start(&etcd.endpoints(), dir.path(), "a2", "all");
+    let publisher = publisher(&etcd).await;
+    let first = publisher.publish(&sized(60, 1), &model(), &options("all")).await.unwrap();
+    assert_eq!((first.halted, late.serving()), (None, Some(first.seq)));
+
+    late.crash();
+    eventually_status(&publisher, SECS(10), "a1's status expires", |s| s.nodes.len() == 1).await;
+    let mut last = first.seq;
+    for (entries, version) in [(90, 2), (120, 3)] {
+        let outcome = publisher.publish(&sized(entries, version), &model(), &options("all")).await.unwrap();
+        assert_eq!(outcome.halted, None, "{entries} entries: {outcome:?}");
+        assert_eq!(up.serving(), Some(outcome.seq));
+        last = outcome.seq;
+    }
+
+    let late = Node::start(&etcd.endpoints(), dir.path(), "a1", "all");
+    assert_eq!(late.agent().cache(), format!("loaded seq {}", first.seq));
+    eventually(SECS(10), "a1 catches up", || late.serving() == Some(last)).await;
+    assert_eq!(late.agent().rejected(), None);
+    let stats = late.engine.stats();
+    assert_eq!(
+        (stats.reloads_accepted, stats.reloads_rejected, stats.active_version),
+        (2, 1, Some(3)),
+        "the cache, the direct step refused, 120 by way of 90: {stats:?}"
+    );
+    assert_eq!(feature_table_fleet::cache::read(&late.cache).unwrap().seq, last, "persisted");
+    assert!(late.score().is_ok());
+
+    // 120 -> 60 is 2x the other way; its base is the 120-entry publish, so
+    // there is no way around the guard.
+    let drill = feature_table_fleet::publish::PublishOptions { local_check: false, ..options("all") };
+    let shrunk = publisher.publish(&sized(60, 4), &model(), &drill).await.unwrap();
+    assert!(matches!(&shrunk.halted, Some(HaltReason::Rejected { error, .. }) if error.contains("60")), "{shrunk:?}");
+    assert_eq!(shrunk.rolled_back_to, Some(last));
+    for node in [&late, &up] {
+        assert_eq!(node.serving(), Some(last), "{}", node.name);
+    }
+}
+
+/// Publishes `seq` by hand (`entries` of `good-120.json`, base `base`) and
+/// points cohort `all` at it, as no publisher would.
+async fn forge(client: &mut etcd_client::Client, seq: u64, entries: usize, base: Option<u64>) {
+    let keys = feature_table_fleet::Keys::new(common::PREFIX);
+    client.put(keys.features(seq), sized(entries, seq), None).await.unwrap();
+    client.put(keys.model(seq), model(), None).await.unwrap();
+    if let Some(base) = base {
+        client.put(keys.base(seq), base.to_string(), None).await.unwrap();
+    }
+    client.put(keys.target("all"), seq.to_string(), None).await.unwrap();
+}
+
+/// Base links that do not lead from the target back to the serving
+/// publish, written straight into etcd: the node refuses each target and
+/// keeps serving, whatever the links say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_whose_base_links_do_not_lead_back_to_the_serving_publish_is_refused() {
+    let etcd = Etcd::start(23244, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let node = Node::start(&etcd.endpoints(), dir.path(), "a1", "all");
+    let mut client = etcd_client::Client::connect(etcd.endpoints(), None).await.unwrap();
+    forge(&mut client, 1, 60, None).await;
+    eventually(SECS(10), "a1 serves seq 1", || node.serving() == Some(1)).await;
+    let before = node.engine.current().unwrap();
+
+    // Every target has 120 entries, 2x the serving 60. Its base:
+    let cases = [
+        (2, None, "none"),
+        (3, Some(6), "not an earlier publish"),
+        (5, Some(4), "a publish with no files"),
+        (8, Some(0), "a link that passes the serving seq 1 by"),
+        (9, Some(1), "the serving publish itself: 60 -> 120 is still 2x"),
+    ];
+    for (seq, base, what) in cases {
+        forge(&mut client, seq, 120, base).await;
+        eventually(SECS(10), &format!("seq {seq} refused, base {what}"), || node.agent().rejected() == Some(seq)).await;
+        assert_eq!(node.serving(), Some(1), "base {what}");
+    }
+    assert!(Arc::ptr_eq(&before, &node.engine.current().unwrap()), "nothing was published");
+    let stats = node.engine.stats();
+    assert_eq!(
+        (stats.reloads_accepted, stats.reloads_rejected),
+        (1, 6),
+        "each target refused once, and seq 9 once more by way of no publish: {stats:?}"
+    );
+    assert!(node.score().is_ok());
 }

@@ -19,7 +19,9 @@
 //!    `testdata/train_model.py`);
 //! 2. [`reload_stage`]: offer the doubled, over-capacity and same-version
 //!    files; each is rejected, the active table never changes, and the 32
-//!    requests score bit for bit as before (the last good pair serves);
+//!    requests score bit for bit as before (the last good pair serves); the
+//!    doubled file's rejection and then the engine's status are written as
+//!    one line of JSON each ([`report`], into a stack buffer) and checked;
 //! 3. [`kill_switch_stage`]: a switched-off feature reads its default and the
 //!    score moves to CatBoost's value for that row; the global switch gives
 //!    `Err(Unscored::Disabled)` for every request, never a number.
@@ -33,6 +35,7 @@
 use cortex_m_rt::entry;
 use cortex_m_semihosting::debug::{self, EXIT_FAILURE, EXIT_SUCCESS};
 use defmt_semihosting as _;
+use feature_table::report::{self, Outcome, Status};
 use feature_table::{
     CatBoost, Engine, Extractor, FeatureVector, IngestError, Policy, ReloadError, Reloader, Unscored, Verdict,
 };
@@ -333,6 +336,17 @@ fn reload_stage(engine: &mut ScoringEngine, baseline: &Verdicts, checks: &mut Ch
         ),
     );
     check_unchanged(engine, baseline, checks);
+    // The rejection as a host reads it: one line of JSON, written into a
+    // stack buffer (`report::to_slice`, no allocation).
+    let mut buf = [0u8; 512];
+    let json = report_json(report::to_slice(&Outcome::new(&doubled, None), &mut buf), &buf);
+    defmt::info!("report {=str}", json);
+    checks.check(
+        "its JSON report: rejected, DuplicateName bot_feature_000, entries 0 and 60",
+        json.starts_with(
+            r#"{"outcome":"rejected","rejection":{"kind":"DuplicateName","entry":60,"name":"bot_feature_000","#,
+        ) && json.contains(r#""counts":{"first":0,"second":60}"#),
+    );
 
     let over = engine.offer_features(OVER_CAPACITY);
     if let Err(e) = &over {
@@ -362,6 +376,30 @@ fn reload_stage(engine: &mut ScoringEngine, baseline: &Verdicts, checks: &mut Ch
             && matches!(stats.last_error, Some(ReloadError::VersionNotNewer { .. })),
     );
     checks.check("60 of 200 slots in use: no headroom warning", engine.features().warning().is_none());
+
+    // The engine's status, as a node would publish it.
+    let mut buf = [0u8; 1024];
+    let json = report_json(report::to_slice(&Status::engine(engine), &mut buf), &buf);
+    defmt::info!("status {=str}", json);
+    checks.check(
+        "its JSON status: version 100, 60 of 200, 1 accepted, 3 rejected, the last VersionNotNewer",
+        json.starts_with(concat!(
+            r#"{"enabled":true,"table":{"version":100,"entries":60,"capacity":200,"disabled":[]},"#,
+            r#""features":{"accepted":1,"rejected":3,"consecutive_rejections":3,"active_version":100,"#,
+            r#""last_error":{"kind":"VersionNotNewer","#
+        )),
+    );
+}
+
+/// The JSON `report::to_slice` wrote into `buf`, or "" if it did not fit.
+fn report_json(written: Result<usize, report::ReportError>, buf: &[u8]) -> &str {
+    match written {
+        Ok(len) => buf.get(..len).and_then(|b| core::str::from_utf8(b).ok()).unwrap_or(""),
+        Err(e) => {
+            defmt::error!("report: {}", e);
+            ""
+        }
+    }
 }
 
 /// The active table must still be the last good one, and the requests must

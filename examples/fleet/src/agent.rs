@@ -651,6 +651,10 @@ async fn catch_up_path(
     let (mut at, mut next) = (target, base);
     loop {
         let Some(seq) = next else { return Ok(Err(format!("seq {at} names no earlier publish"))) };
+        if seq == from && path.is_empty() {
+            // The direct step was this very check: nothing to go by way of.
+            return Ok(Err(format!("seq {target} was published against seq {from}, the one serving")));
+        }
         if seq == from {
             path.reverse();
             return Ok(Ok(path));

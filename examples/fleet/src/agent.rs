@@ -22,8 +22,10 @@
 //! 4. if the engine refuses the pair only because it grew or shrank past
 //!    the growth guard since the pair serving, catch up the way the fleet
 //!    went: follow the target's `base` links (each publish names the last
-//!    good it was checked against) back to the serving publish, and offer
-//!    the target by way of those publishes
+//!    good it was checked against) back to the serving publish, or to the
+//!    first one older than it (a node serving a publish the fleet rolled
+//!    back goes back to that last good first), and offer the target by way
+//!    of those publishes
 //!    ([`SharedEngine::reload_via`]): each step must pass the guard against
 //!    the one before, only the target serves, and if any step fails nothing
 //!    changes and the target counts as rejected. A node that was down while
@@ -636,9 +638,12 @@ pub const MAX_CATCH_UP: usize = 32;
 /// A publish on the way: its sequence number, feature file and model.
 type Step = (u64, Vec<u8>, Vec<u8>);
 
-/// The publishes between `from` (serving) and `target` (whose base is
-/// `base`), oldest first, found by following `base` links back to `from`;
-/// `Ok(Err(why))` if the links do not lead there.
+/// The publishes to go by way of from `from` (serving) to `target` (whose
+/// base is `base`), oldest first: follow `base` links back to `from`, or to
+/// the first publish older than it (a node serving a publish the fleet
+/// rolled back: that older last good is then the first step, checked
+/// against the serving pair like every other). `Ok(Err(why))` if the links
+/// do not lead there.
 async fn catch_up_path(
     config: &AgentConfig,
     keys: &Keys,
@@ -651,19 +656,16 @@ async fn catch_up_path(
     let (mut at, mut next) = (target, base);
     loop {
         let Some(seq) = next else { return Ok(Err(format!("seq {at} names no earlier publish"))) };
-        if seq == from && path.is_empty() {
-            // The direct step was this very check: nothing to go by way of.
-            return Ok(Err(format!("seq {target} was published against seq {from}, the one serving")));
-        }
-        if seq == from {
-            path.reverse();
-            return Ok(Ok(path));
-        }
         if seq >= at {
             return Ok(Err(format!("seq {at} names seq {seq} as its base, not an earlier publish")));
         }
-        if seq < from {
-            return Ok(Err(format!("the links from seq {target} pass seq {from} by (seq {at} names seq {seq})")));
+        if seq == from {
+            if path.is_empty() {
+                // The direct step was this very check: nothing to go by way of.
+                return Ok(Err(format!("seq {target} was published against seq {from}, the one serving")));
+            }
+            path.reverse();
+            return Ok(Ok(path));
         }
         if path.len() == MAX_CATCH_UP {
             return Ok(Err(format!("more than {MAX_CATCH_UP} publishes between seq {from} and seq {target}")));
@@ -675,6 +677,10 @@ async fn catch_up_path(
             return Ok(Err(format!("seq {seq} has no files")));
         };
         path.push((seq, features.to_vec(), model.to_vec()));
+        if seq < from {
+            path.reverse();
+            return Ok(Ok(path));
+        }
         (at, next) = (seq, find(keys.base(seq)).and_then(parse_seq));
     }
 }

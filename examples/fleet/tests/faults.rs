@@ -563,13 +563,19 @@ async fn a_node_down_while_the_fleet_grew_past_the_guard_catches_up_by_way_of_th
 /// Publishes `seq` by hand (`entries` of `good-120.json`, base `base`) and
 /// points cohort `all` at it, as no publisher would.
 async fn forge(client: &mut etcd_client::Client, seq: u64, entries: usize, base: Option<u64>) {
+    forge_files(client, seq, entries, base).await;
+    let keys = feature_table_fleet::Keys::new(common::PREFIX);
+    client.put(keys.target("all"), seq.to_string(), None).await.unwrap();
+}
+
+/// [`forge`] without moving the target.
+async fn forge_files(client: &mut etcd_client::Client, seq: u64, entries: usize, base: Option<u64>) {
     let keys = feature_table_fleet::Keys::new(common::PREFIX);
     client.put(keys.features(seq), sized(entries, seq), None).await.unwrap();
     client.put(keys.model(seq), model(), None).await.unwrap();
     if let Some(base) = base {
         client.put(keys.base(seq), base.to_string(), None).await.unwrap();
     }
-    client.put(keys.target("all"), seq.to_string(), None).await.unwrap();
 }
 
 /// Base links that do not lead from the target back to the serving
@@ -586,11 +592,12 @@ async fn a_target_whose_base_links_do_not_lead_back_to_the_serving_publish_is_re
     let before = node.engine.current().unwrap();
 
     // Every target has 120 entries, 2x the serving 60. Its base:
+    forge_files(&mut client, 0, 120, None).await;
     let cases = [
         (2, None, "none"),
         (3, Some(6), "not an earlier publish"),
         (5, Some(4), "a publish with no files"),
-        (8, Some(0), "a link that passes the serving seq 1 by"),
+        (8, Some(0), "older than the serving seq 1, and 60 -> 120 going back to it"),
         (9, Some(1), "the serving publish itself: 60 -> 120 is still 2x"),
     ];
     for (seq, base, what) in cases {
@@ -600,6 +607,37 @@ async fn a_target_whose_base_links_do_not_lead_back_to_the_serving_publish_is_re
     }
     assert!(Arc::ptr_eq(&before, &node.engine.current().unwrap()), "nothing was published");
     let stats = node.engine.stats();
-    assert_eq!((stats.reloads_accepted, stats.reloads_rejected), (1, 5), "each target refused once: {stats:?}");
+    assert_eq!(
+        (stats.reloads_accepted, stats.reloads_rejected),
+        (1, 6),
+        "each target refused once, seq 8 once more by way of seq 0: {stats:?}"
+    );
     assert!(node.score().is_ok());
+}
+
+/// A node serving a publish the fleet rolled back (seq 2, 120 entries) and
+/// then moved on from (seq 3 and 4, both on the last good seq 1): the links
+/// from its target pass its own seq by, so it goes back to the older last
+/// good first, 120 -> 80 -> 80 -> 60, each step within the guard, where
+/// 120 -> 60 directly is 2x.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_serving_a_rolled_back_publish_catches_up_by_way_of_the_older_last_good() {
+    let etcd = Etcd::start(23246, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let node = Node::start(&etcd.endpoints(), dir.path(), "a1", "all");
+    let mut client = etcd_client::Client::connect(etcd.endpoints(), None).await.unwrap();
+    forge(&mut client, 1, 80, None).await;
+    eventually(SECS(10), "a1 serves seq 1", || node.serving() == Some(1)).await;
+    forge(&mut client, 2, 120, Some(1)).await;
+    eventually(SECS(10), "a1 serves seq 2", || node.serving() == Some(2)).await;
+    forge_files(&mut client, 3, 80, Some(1)).await;
+    forge(&mut client, 4, 60, Some(3)).await;
+    eventually(SECS(10), "a1 serves seq 4", || node.serving() == Some(4)).await;
+    assert_eq!(node.agent().rejected(), None);
+    let stats = node.engine.stats();
+    assert_eq!(
+        (stats.reloads_accepted, stats.reloads_rejected, stats.active_version),
+        (3, 1, Some(4)),
+        "1, 2, the direct step to 4 refused, 4 by way of 1 and 3: {stats:?}"
+    );
 }

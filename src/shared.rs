@@ -905,6 +905,77 @@ mod tests {
         assert_eq!(e.score(&Req { a: 1.0, b: 2.0 }).unwrap().raw, 21.0);
     }
 
+    static EIGHT: &[Extractor<Req>] = &[
+        Extractor::new("n0", |r| r.a),
+        Extractor::new("n1", |r| r.b),
+        Extractor::new("n2", |_| 2.0),
+        Extractor::new("n3", |_| 3.0),
+        Extractor::new("n4", |_| 4.0),
+        Extractor::new("n5", |_| 5.0),
+        Extractor::new("n6", |_| 6.0),
+        Extractor::new("n7", |_| 7.0),
+    ];
+
+    /// `size` features `n0..`, version `version`; `broken` repeats `n0`.
+    fn sized(version: u64, size: usize, broken: bool) -> Vec<u8> {
+        let mut names: Vec<String> = (0..size).map(|i| format!("n{i}")).collect();
+        if broken {
+            names.push("n0".into());
+        }
+        file(version, &names.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    proptest::proptest! {
+        /// `reload_via` against the same pairs offered one by one to a
+        /// throwaway engine with the same serving pair: the same outcome,
+        /// the first step that engine refuses, and on a rejection nothing
+        /// published and one rejection counted.
+        #[test]
+        fn reload_via_is_reload_step_by_step_with_only_the_last_pair_published(
+            serving in 1usize..=6,
+            via in proptest::collection::vec((0usize..=8, proptest::bool::weighted(0.1)), 0..4),
+            last in (0usize..=8, proptest::bool::weighted(0.1)),
+        ) {
+            let policy = Policy { require_newer_version: false, ..Policy::DEFAULT };
+            let model = br#"{"bias":0,"weights":[1]}"#.as_slice();
+            let files: Vec<Vec<u8>> =
+                via.iter().enumerate().map(|(i, &(size, broken))| sized(i as u64 + 2, size, broken)).collect();
+            let final_file = sized(9, last.0, last.1);
+
+            let oracle = SharedEngine::<Req, Logistic<8>, 8>::new(EIGHT, policy);
+            oracle.reload(&sized(1, serving, false), model).unwrap();
+            let mut expected = Ok(());
+            for (step, file) in files.iter().enumerate() {
+                if let Err(error) = oracle.reload(file, model) {
+                    expected = Err(StepRejected { step, steps: files.len() + 1, error });
+                    break;
+                }
+            }
+            let expected = expected.and_then(|()| {
+                oracle.reload(&final_file, model).map_err(|error| StepRejected { step: files.len(), steps: files.len() + 1, error })
+            });
+
+            let engine = SharedEngine::<Req, Logistic<8>, 8>::new(EIGHT, policy);
+            engine.reload(&sized(1, serving, false), model).unwrap();
+            let before = engine.current().unwrap();
+            let via: Vec<(&[u8], &[u8])> = files.iter().map(|f| (f.as_slice(), model)).collect();
+            let got = engine.reload_via(&via, &final_file, model);
+            proptest::prop_assert_eq!(&got, &expected);
+            let stats = engine.stats();
+            match got {
+                Ok(accepted) => {
+                    proptest::prop_assert_eq!(accepted.len, last.0);
+                    proptest::prop_assert_eq!(engine.current().unwrap().features.table.len(), last.0);
+                    proptest::prop_assert_eq!((stats.reloads_accepted, stats.reloads_rejected), (2, 0));
+                }
+                Err(_) => {
+                    proptest::prop_assert!(Arc::ptr_eq(&before, &engine.current().unwrap()));
+                    proptest::prop_assert_eq!((stats.reloads_accepted, stats.reloads_rejected), (1, 1));
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_model_wider_than_the_serving_table_is_rejected_and_the_pair_keeps_serving() {
         let e = Shared::new(EXTRACTORS, lax());

@@ -245,25 +245,36 @@ impl<const TREES: usize, const DEPTH: usize, const FEATURES: usize, const LEAVES
     fn binarize_avx2(&self, row: &[f32; FEATURES]) -> [u8; LOOKUP_FEATURES] {
         let mut out = [0_u8; LOOKUP_FEATURES];
         let used = usize::from(self.fast.used);
-        let mut stream = self.stream.chunks_exact(UNITS);
+        // The stream's steps: a head, the level starts (not read here), then
+        // `levels` units of 16 borders.
+        let mut rest: &[[u32; 4]] = &self.stream;
         // 32-bit groups of the packed bytes in feature order (see below).
         let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
         for slots in out.as_chunks_mut::<LANES>().0.iter_mut().take(used.div_ceil(LANES)) {
-            let (Some(head), Some(_starts)) = (stream.next(), stream.next()) else {
+            let Some(head) = rest.get(..UNITS) else {
                 break;
             };
             let (levels, x) = step_values(head, row);
+            let step = rest.get(2 * UNITS..).unwrap_or(&[]);
+            let (borders, next) = step.split_at(step.len().min(levels * UNITS));
+            rest = next;
             let (low, high) = (ps(&x, 0), ps(&x, 8));
             let (mut bins_low, mut bins_high) = (_mm256_setzero_si256(), _mm256_setzero_si256());
-            for borders in stream.by_ref().take(levels) {
-                let [a, b, c, d] = borders else {
-                    break;
-                };
+            // A true compare is all ones, −1: subtracting it counts.
+            let mut count = |a: &[u32; 4], b: &[u32; 4], c: &[u32; 4], d: &[u32; 4]| {
                 let above_low = _mm256_cmp_ps::<_CMP_GT_OQ>(low, _mm256_castsi256_ps(units(a, b)));
                 let above_high = _mm256_cmp_ps::<_CMP_GT_OQ>(high, _mm256_castsi256_ps(units(c, d)));
-                // A true compare is all ones, −1: subtracting it counts.
                 bins_low = _mm256_sub_epi32(bins_low, _mm256_castps_si256(above_low));
                 bins_high = _mm256_sub_epi32(bins_high, _mm256_castps_si256(above_high));
+            };
+            // Two levels a turn: half the loop's bookkeeping per compare.
+            let (pairs, odd) = borders.as_chunks::<{ 2 * UNITS }>();
+            for [a, b, c, d, e, f, g, h] in pairs {
+                count(a, b, c, d);
+                count(e, f, g, h);
+            }
+            for [a, b, c, d] in odd.as_chunks::<UNITS>().0 {
+                count(a, b, c, d);
             }
             // 16 counts of at most 255 to bytes: the packs work per 128-bit
             // half, so the 4-byte groups come out as low[0..4], high[0..4],
